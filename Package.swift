@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "hugealign",
+    products: [
+        .executable(name: "hugealign", targets: ["hugealign"]),
+        .executable(name: "hugealign-bench", targets: ["hugealign-bench"]),
+        // The embedding library: front end, semantics, engines, reports.
+        .library(name: "HugeAlign", targets: ["SMT", "KernelC", "Placement", "Semantics", "Engines", "Reports"]),
+        // Helpers for Swift test targets that prove specs.
+        .library(name: "HugeAlignTesting", targets: ["HugeAlignTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
+        .target(name: "SMT", dependencies: ["CZ3"]),
+        .target(name: "KernelC"),
+        .target(name: "Placement", dependencies: ["KernelC"]),
+        .target(name: "Semantics", dependencies: ["KernelC", "Placement", "SMT"]),
+        .target(name: "Engines", dependencies: ["Semantics", "KernelC", "Placement", "SMT"]),
+        .target(name: "Reports", dependencies: ["Engines", "Semantics", "KernelC", "Placement"]),
+        .target(name: "HugeAlignTesting", dependencies: ["Engines", "Reports", "KernelC", "Placement"]),
+        .executableTarget(name: "hugealign", dependencies: [
+            "Engines", "Reports", "KernelC", "Placement",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "hugealign-bench", dependencies: ["Engines", "Semantics", "KernelC", "Placement", "SMT"]),
+        .testTarget(name: "HugeAlignTests", dependencies: [
+            "SMT", "KernelC", "Placement", "Semantics", "Engines", "Reports", "HugeAlignTesting", "hugealign",
+        ], resources: [.copy("Malformed")]),
+    ]
+)

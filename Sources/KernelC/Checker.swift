@@ -1,0 +1,282 @@
+import Foundation
+
+/// Resolves names, checks types and makes C's implicit conversions explicit, producing a `Program`.
+/// Every error is a `Diagnostic` at the offending token.
+public struct Checker {
+    let model: DataModel
+    var functionIndex: [String: Int] = [:]
+    var syntaxes: [FunctionSyntax] = []
+    var signatures: [(params: [Parameter], returnType: CType)] = []
+    var configIndex: [String: Int] = [:]
+    var configNames: [String] = []
+    var configTypes: [CType] = []
+    var callGraph: [Set<Int>] = []
+
+    // Per-function state.
+    var slotTypes: [CType] = []
+    var slotNames: [String] = []
+    var scopes: [[String: Int]] = []
+    var labels: [String: Int] = [:]
+    var labelNames: [String] = []
+    var seenLabels: Set<Int> = []
+    var loopDepth = 0
+    var returnType: CType = .void
+    var currentFunction = -1
+
+    public init(model: DataModel) { self.model = model }
+
+    /// Checks a whole translation unit (a spec file with its includes).
+    public static func check(_ unit: TranslationUnitSyntax, model: DataModel) throws -> Program {
+        var c = Checker(model: model)
+        return try c.run(unit)
+    }
+
+    mutating func run(_ unit: TranslationUnitSyntax) throws -> Program {
+        for f in unit.functions {
+            if functionIndex[f.name] != nil {
+                throw Diagnostic(f.location, "function '\(f.name)' is defined twice")
+            }
+            functionIndex[f.name] = syntaxes.count
+            syntaxes.append(f)
+            signatures.append((try f.parameters.map { try parameter($0, forProperty: false) }, try resolveReturn(f.returnType)))
+        }
+        callGraph = Array(repeating: [], count: syntaxes.count)
+        var functions: [Function] = []
+        for (i, f) in syntaxes.enumerated() {
+            currentFunction = i
+            functions.append(try function(name: f.name, params: signatures[i].params, returnType: signatures[i].returnType,
+                                          body: f.body!, location: f.location))
+        }
+        try rejectRecursion()
+        var properties: [Property] = []
+        var names: Set<String> = []
+        for p in unit.properties {
+            guard names.insert(p.name).inserted else { throw Diagnostic(p.location, "property '\(p.name)' is defined twice") }
+            currentFunction = -1
+            let params = try p.parameters.map { try parameter($0, forProperty: true) }
+            let fn = try function(name: p.name, params: params, returnType: .void, body: p.body, location: p.location)
+            properties.append(Property(name: p.name, function: fn, unwind: p.unwind, layoutVMAs: p.layoutVMAs,
+                                       expected: p.expect.flatMap { ExpectedVerdict(rawValue: $0.verdict) }, location: p.location))
+        }
+        return Program(dataModel: model, functions: functions, properties: properties, configNames: configNames, configTypes: configTypes)
+    }
+
+    func resolve(_ t: TypeSyntax) throws -> CType {
+        switch CTypeNames.resolve(t, model: model) {
+        case .success(let c): return c
+        case .failure(let d): throw d
+        }
+    }
+
+    func resolveReturn(_ t: TypeSyntax) throws -> CType {
+        let c = try resolve(t)
+        if case .record = c { throw Diagnostic(t.location, "returning a struct by value is not supported") }
+        return c
+    }
+
+    func parameter(_ p: ParameterSyntax, forProperty: Bool) throws -> Parameter {
+        let t = try resolve(p.type)
+        switch t {
+        case .void: throw Diagnostic(p.location, "parameter '\(p.name)' cannot have type void")
+        case .record: throw Diagnostic(p.location, "pass structs by pointer ('struct X *\(p.name)')")
+        case .pointer(.record) where forProperty:
+            throw Diagnostic(p.location, "property inputs must be integers, bools or 'struct file *'")
+        case .pointer(.mm), .pointer(.task), .pointer(.void):
+            if forProperty { throw Diagnostic(p.location, "property inputs must be integers, bools or 'struct file *'") }
+        default: break
+        }
+        return Parameter(name: p.name, type: t)
+    }
+
+    mutating func rejectRecursion() throws {
+        var state = Array(repeating: 0, count: syntaxes.count)  // 0 new, 1 on stack, 2 done
+        func visit(_ i: Int) throws {
+            state[i] = 1
+            for j in callGraph[i].sorted() {
+                if state[j] == 1 {
+                    throw Diagnostic(syntaxes[j].location, "function '\(syntaxes[j].name)' is recursive; recursion is not supported (calls are inlined)")
+                }
+                if state[j] == 0 { try visit(j) }
+            }
+            state[i] = 2
+        }
+        for i in syntaxes.indices where state[i] == 0 { try visit(i) }
+    }
+
+    // MARK: - Functions and statements
+
+    mutating func function(name: String, params: [Parameter], returnType: CType, body: StmtSyntax, location: SourceLocation) throws -> Function {
+        slotTypes = []
+        slotNames = []
+        scopes = [[:]]
+        labels = [:]
+        labelNames = []
+        seenLabels = []
+        loopDepth = 0
+        self.returnType = returnType
+        for p in params {
+            if scopes[0][p.name] != nil { throw Diagnostic(location, "parameter '\(p.name)' is declared twice") }
+            scopes[0][p.name] = newSlot(p.name, p.type)
+        }
+        try collectLabels(body)
+        let b = try statement(body)
+        return Function(name: name, parameters: params, returnType: returnType, slotTypes: slotTypes, slotNames: slotNames,
+                        labelNames: labelNames, body: b, location: location)
+    }
+
+    mutating func newSlot(_ name: String, _ type: CType) -> Int {
+        slotTypes.append(type)
+        slotNames.append(name)
+        return slotTypes.count - 1
+    }
+
+    mutating func collectLabels(_ s: StmtSyntax) throws {
+        switch s.kind {
+        case .label(let n):
+            if labels[n] != nil { throw Diagnostic(s.location, "label '\(n)' is defined twice") }
+            labels[n] = labelNames.count
+            labelNames.append(n)
+        case .block(let b): for x in b { try collectLabels(x) }
+        case .ifElse(_, let a, let b): try collectLabels(a); if let b { try collectLabels(b) }
+        case .whileLoop(_, let b), .doWhile(let b, _): try collectLabels(b)
+        case .forLoop(let i, _, _, let b): if let i { try collectLabels(i) }; try collectLabels(b)
+        default: break
+        }
+    }
+
+    func lookup(_ name: String) -> Int? {
+        for s in scopes.reversed() { if let i = s[name] { return i } }
+        return nil
+    }
+
+    mutating func statement(_ s: StmtSyntax) throws -> Stmt {
+        switch s.kind {
+        case .empty:
+            return .block([])
+        case .block(let items):
+            scopes.append([:])
+            defer { scopes.removeLast() }
+            return .block(try items.map { try statement($0) })
+        case .declaration(let base, let decls):
+            var out: [Stmt] = []
+            for d in decls {
+                var t = base
+                t.pointers += d.pointers
+                let type = try resolve(t)
+                if case .void = type { throw Diagnostic(d.location, "variable '\(d.name)' cannot have type void") }
+                if scopes[scopes.count - 1][d.name] != nil { throw Diagnostic(d.location, "redefinition of '\(d.name)'") }
+                // The initializer is checked before the name is in scope (C would see it; nothing here needs it).
+                var initial: Expr?
+                var fieldInits: [Stmt] = []
+                let slot = slotTypes.count
+                switch d.initializer {
+                case nil: break
+                case .expr(let e)?:
+                    let v = try expr(e)
+                    if case .record = type, case .record = v.type {} else if case .record = type {
+                        throw Diagnostic(e.location, "initialize a struct with '{ ... }'")
+                    }
+                    initial = try convert(v, to: type, at: e.location)
+                case .braces(let items, let loc)?:
+                    guard case .record(let tag) = type else {
+                        throw Diagnostic(loc, "brace initializers are only supported for structs")
+                    }
+                    let fields = CTypeNames.structFields[tag] ?? []
+                    var position = 0
+                    for item in items {
+                        let index: Int
+                        if let f = item.field {
+                            guard let i = fields.firstIndex(of: f) else {
+                                throw Diagnostic(item.location, "struct \(tag) has no field '\(f)'")
+                            }
+                            index = i
+                        } else {
+                            guard position < fields.count else { throw Diagnostic(item.location, "too many initializers for struct \(tag)") }
+                            index = position
+                        }
+                        position = index + 1
+                        guard case .expr(let fe) = item.value else {
+                            throw Diagnostic(item.location, "nested brace initializers are not supported")
+                        }
+                        let v = try convert(try expr(fe), to: model.unsignedLong, at: fe.location)
+                        fieldInits.append(.expr(Expr(.assign(.field(.local(slot), index), v), model.unsignedLong, fe.location)))
+                    }
+                }
+                let allocated = newSlot(d.name, type)
+                precondition(allocated == slot)
+                scopes[scopes.count - 1][d.name] = slot
+                out.append(.declare(slot, initial))
+                out.append(contentsOf: fieldInits)
+            }
+            return out.count == 1 ? out[0] : .block(out)
+        case .expression(let e):
+            if case .call(let name, let args) = e.kind, let st = try assertion(name, args, e) { return st }
+            return .expr(try expr(e))
+        case .ifElse(let c, let a, let b):
+            let cond = try condition(c)
+            let then = try statement(a)
+            return .ifElse(cond, then, try b.map { try statement($0) })
+        case .whileLoop(let c, let body):
+            let cond = try condition(c)
+            loopDepth += 1
+            defer { loopDepth -= 1 }
+            return .loop(Loop(condition: cond, body: try statement(body), step: nil, testFirst: true, location: s.location))
+        case .doWhile(let body, let c):
+            loopDepth += 1
+            let b = try statement(body)
+            loopDepth -= 1
+            return .loop(Loop(condition: try condition(c), body: b, step: nil, testFirst: false, location: s.location))
+        case .forLoop(let i, let c, let step, let body):
+            scopes.append([:])
+            defer { scopes.removeLast() }
+            let initS = try i.map { try statement($0) }
+            let cond = try c.map { try condition($0) }
+            let st = try step.map { try expr($0) }
+            loopDepth += 1
+            defer { loopDepth -= 1 }
+            let loop = Stmt.loop(Loop(condition: cond, body: try statement(body), step: st, testFirst: true, location: s.location))
+            return .block((initS.map { [$0] } ?? []) + [loop])
+        case .returnStmt(let e):
+            if case .void = returnType {
+                if let e { throw Diagnostic(e.location, "a void function or property cannot return a value") }
+                return .returnValue(nil, s.location)
+            }
+            guard let e else { throw Diagnostic(s.location, "this function must return a value of type \(returnType)") }
+            return .returnValue(try convert(try expr(e), to: returnType, at: e.location), s.location)
+        case .gotoStmt(let name):
+            guard let l = labels[name] else { throw Diagnostic(s.location, "use of undeclared label '\(name)'") }
+            if seenLabels.contains(l) {
+                throw Diagnostic(s.location, "backward 'goto \(name)' is not supported (write the loop as while/for so it can be unrolled)")
+            }
+            return .goto(l)
+        case .label(let name):
+            let l = labels[name]!
+            seenLabels.insert(l)
+            return .label(l)
+        case .breakStmt:
+            guard loopDepth > 0 else { throw Diagnostic(s.location, "'break' outside a loop") }
+            return .breakLoop
+        case .continueStmt:
+            guard loopDepth > 0 else { throw Diagnostic(s.location, "'continue' outside a loop") }
+            return .continueLoop
+        }
+    }
+
+    /// `assume(c)`, `assert(c)`, and the kernel's `BUG_ON`/`VM_BUG_ON`/`WARN_ON*` as assertions.
+    mutating func assertion(_ name: String, _ args: [ExprSyntax], _ e: ExprSyntax) throws -> Stmt? {
+        let negated: Bool
+        switch name {
+        case "assume", "assert": negated = false
+        case "BUG_ON", "VM_BUG_ON", "WARN_ON", "WARN_ON_ONCE", "VM_WARN_ON", "VM_WARN_ON_ONCE": negated = true
+        default: return nil
+        }
+        guard functionIndex[name] == nil else { return nil }
+        guard args.count == 1 else { throw Diagnostic(e.location, "'\(name)' takes one argument") }
+        var c = try condition(args[0])
+        if negated { c = Expr(.not(c), .bool, c.location) }
+        if name == "assume" { return .assume(c) }
+        let file = e.location.file
+        let text = file.map { f in f.line(e.location.line).trimmingCharacters(in: .whitespaces) } ?? name
+        return .assert(c, text: text, location: e.location)
+    }
+}

@@ -1,0 +1,132 @@
+/// The typed program the checker produces and the evaluator runs. Every implicit C conversion is an
+/// explicit `convert` node, so both value domains see exactly the same operations.
+
+public enum UnaryOp: Sendable { case neg, bitNot }
+
+public enum BinaryOp: String, Sendable, CaseIterable {
+    case add = "+", sub = "-", mul = "*", div = "/", rem = "%", and = "&", or = "|", xor = "^", shl = "<<", shr = ">>"
+}
+
+public enum CompareOp: String, Sendable, CaseIterable {
+    case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
+}
+
+/// A storage location: a local slot of the current frame, or a field of one.
+public indirect enum LValue: Sendable {
+    case local(Int)
+    case field(LValue, Int)
+}
+
+public enum Argument: Sendable {
+    case value(Expr)
+    /// `&local` passed to a `struct X *` parameter: copied in, and copied back after the call.
+    case reference(LValue)
+}
+
+public final class Expr: @unchecked Sendable {
+    public indirect enum Kind {
+        /// A constant of `type`, already truncated to its width.
+        case constant(UInt64)
+        /// A value taken from the configuration (`PAGE_SIZE`, `MAP_FIXED`, `CONFIG_…`, mm state).
+        case config(Int)
+        case load(LValue)
+        case unary(UnaryOp, Expr)
+        /// Both operands have `type` (shifts: the count is converted to it as well).
+        case binary(BinaryOp, Expr, Expr)
+        /// Operands share one type; the result is `bool`.
+        case compare(CompareOp, Expr, Expr)
+        case not(Expr)
+        case and(Expr, Expr)
+        case or(Expr, Expr)
+        case conditional(Expr, Expr, Expr)
+        /// Integer/bool/pointer conversion of the operand to `type`.
+        case convert(Expr)
+        /// Stores the (already converted) value; the expression's value is the stored value.
+        case assign(LValue, Expr)
+        /// `x++`/`x--`: stores `updated`, yields the old value.
+        case postUpdate(LValue, updated: Expr)
+        /// Evaluates the first, then yields the second (the comma of macro expansions).
+        case sequence(Expr, Expr)
+        case call(Int, [Argument])
+    }
+
+    public let kind: Kind
+    public let type: CType
+    public let location: SourceLocation
+
+    public init(_ kind: Kind, _ type: CType, _ location: SourceLocation) {
+        self.kind = kind
+        self.type = type
+        self.location = location
+    }
+}
+
+/// A loop, unrolled by the evaluator up to the property's bound (with an unwinding check).
+public struct Loop: Sendable {
+    public var condition: Expr?
+    public var body: Stmt
+    public var step: Expr?
+    /// `do { } while` runs the body before the first test.
+    public var testFirst: Bool
+    public var location: SourceLocation
+}
+
+public indirect enum Stmt: Sendable {
+    case expr(Expr)
+    /// Declares a slot: zero when no initial value (records are zeroed, as with `= {}`).
+    case declare(Int, Expr?)
+    case block([Stmt])
+    case ifElse(Expr, Stmt, Stmt?)
+    case loop(Loop)
+    case returnValue(Expr?, SourceLocation)
+    case goto(Int)
+    case label(Int)
+    case breakLoop
+    case continueLoop
+    case assume(Expr)
+    case assert(Expr, text: String, location: SourceLocation)
+}
+
+public struct Parameter: Sendable {
+    public var name: String
+    public var type: CType
+}
+
+public struct Function: Sendable {
+    public var name: String
+    public var parameters: [Parameter]
+    public var returnType: CType
+    /// The type of every slot; parameters take the first slots.
+    public var slotTypes: [CType]
+    public var slotNames: [String]
+    public var labelNames: [String]
+    public var body: Stmt
+    public var location: SourceLocation
+}
+
+/// The verdict a property's `// expect:` comment asks for.
+public enum ExpectedVerdict: String, Sendable, Codable {
+    case proved, counterexample, unknown
+}
+
+public struct Property: Sendable {
+    public var name: String
+    /// The inputs (universally quantified) are the function's parameters.
+    public var function: Function
+    public var unwind: Int?
+    public var layoutVMAs: Int?
+    public var expected: ExpectedVerdict?
+    public var location: SourceLocation
+    public var file: String { location.file?.path ?? "" }
+}
+
+public struct Program: Sendable {
+    public var dataModel: DataModel
+    public var functions: [Function]
+    public var properties: [Property]
+    /// Names of the config values `Expr.Kind.config` refers to, by index.
+    public var configNames: [String]
+    public var configTypes: [CType]
+
+    public func property(named n: String) -> Property? { properties.first { $0.name == n } }
+}

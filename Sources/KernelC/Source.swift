@@ -1,0 +1,56 @@
+/// One spec file's text, kept so diagnostics can show the offending line.
+public final class SourceFile: @unchecked Sendable {
+    public let path: String
+    public let text: String
+    /// The file's lines without terminators (for diagnostics).
+    public let lines: [Substring]
+
+    public init(path: String, text: String) {
+        self.path = path
+        self.text = text
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    public func line(_ n: Int) -> String {
+        n >= 1 && n <= lines.count ? String(lines[n - 1]) : ""
+    }
+}
+
+/// A position in a spec file (1-based line and column, counted in UTF-8 bytes).
+public struct SourceLocation: Sendable, CustomStringConvertible {
+    public let file: SourceFile?
+    public let line: Int
+    public let column: Int
+
+    public init(file: SourceFile?, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public static let unknown = SourceLocation(file: nil, line: 0, column: 0)
+
+    public var description: String { "\(file?.path ?? "<builtin>"):\(line):\(column)" }
+}
+
+/// An error in a spec: where, what, and the line with a caret under the column.
+public struct Diagnostic: Error, Sendable, CustomStringConvertible {
+    public let location: SourceLocation
+    public let message: String
+    public var notes: [String] = []
+
+    public init(_ location: SourceLocation, _ message: String) {
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String {
+        var out = "\(location): error: \(message)"
+        if let file = location.file, location.line > 0 {
+            let text = file.line(location.line).replacingOccurrences(of: "\t", with: " ")
+            out += "\n    \(text)\n    \(String(repeating: " ", count: max(0, location.column - 1)))^"
+        }
+        for n in notes { out += "\nnote: \(n)" }
+        return out
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// A spec file parsed and checked with its includes: one translation unit.
+public struct SpecUnit: Sendable {
+    public var path: String
+    public var program: Program
+}
+
+/// Finds spec files, resolves `#include "x.spec"` (relative to the including file, each file once per
+/// unit) and runs the parser and checker. An included file contributes its functions; its
+/// properties are checked when that file is itself a root.
+public enum SpecLoader {
+    /// Every `.spec` file under the given files and folders, sorted, deduplicated.
+    public static func specFiles(in paths: [String]) throws -> [String] {
+        var out: [String] = []
+        let fm = FileManager.default
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                throw Diagnostic(.unknown, "no such file or directory: \(p)")
+            }
+            if isDir.boolValue {
+                let found = ((try? fm.subpathsOfDirectory(atPath: p)) ?? []).filter { $0.hasSuffix(".spec") }
+                out.append(contentsOf: found.sorted().map { (p as NSString).appendingPathComponent($0) })
+            } else {
+                out.append(p)
+            }
+        }
+        var seen: Set<String> = []
+        return out.filter { seen.insert(($0 as NSString).standardizingPath).inserted }
+    }
+
+    /// Parses and checks one root spec file.
+    public static func load(path: String, model: DataModel = .lp64) throws -> SpecUnit {
+        let file = try read(path, from: nil)
+        return try load(file, model: model)
+    }
+
+    /// Parses and checks spec text given directly (tests, embedding).
+    public static func load(text: String, path: String = "<input>", model: DataModel = .lp64) throws -> SpecUnit {
+        try load(SourceFile(path: path, text: text), model: model)
+    }
+
+    static func load(_ file: SourceFile, model: DataModel) throws -> SpecUnit {
+        var included: Set<String> = [(file.path as NSString).standardizingPath]
+        var parser = try Parser(file: file)
+        var unit = try parser.parseUnit()
+        unit.functions = try includedFunctions(of: unit, in: file, included: &included) + unit.functions
+        return SpecUnit(path: file.path, program: try Checker.check(unit, model: model))
+    }
+
+    static func includedFunctions(of unit: TranslationUnitSyntax, in file: SourceFile, included: inout Set<String>) throws -> [FunctionSyntax] {
+        var out: [FunctionSyntax] = []
+        for (name, loc) in unit.includes {
+            let dir = (file.path as NSString).deletingLastPathComponent
+            let target = name.hasPrefix("/") ? name : (dir as NSString).appendingPathComponent(name)
+            let key = (target as NSString).standardizingPath
+            if included.contains(key) { continue }
+            included.insert(key)
+            let inner = try read(target, from: loc)
+            var innerParser = try Parser(file: inner)
+            let innerUnit = try innerParser.parseUnit()
+            out += try includedFunctions(of: innerUnit, in: inner, included: &included)
+            out += innerUnit.functions
+        }
+        return out
+    }
+
+    static func read(_ path: String, from: SourceLocation?) throws -> SourceFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Diagnostic(from ?? .unknown, from == nil ? "cannot read spec file '\(path)'" : "included file '\(path)' not found")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Diagnostic(from ?? .unknown, "spec file '\(path)' is not valid UTF-8")
+        }
+        return SourceFile(path: path, text: text)
+    }
+}

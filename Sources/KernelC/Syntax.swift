@@ -1,0 +1,95 @@
+/// The untyped syntax tree the parser builds; `Checker` turns it into the typed `Program`.
+
+/// A written type: specifier words (`unsigned long`, `loff_t`), an optional struct tag, and `*`s.
+public struct TypeSyntax: Sendable {
+    public var words: [String]
+    public var structTag: String?
+    public var pointers: Int
+    public var location: SourceLocation
+}
+
+public struct ExprSyntax: Sendable {
+    public indirect enum Kind: Sendable {
+        case identifier(String)
+        case integer(value: UInt64, unsigned: Bool, longs: Int, decimal: Bool)
+        case unary(String, ExprSyntax)            // - + ! ~ & *
+        case preIncDec(String, ExprSyntax)        // ++x --x
+        case postIncDec(String, ExprSyntax)       // x++ x--
+        case binary(String, ExprSyntax, ExprSyntax)
+        case assign(String, ExprSyntax, ExprSyntax)  // "=" or "+=" ...
+        case conditional(ExprSyntax, ExprSyntax, ExprSyntax)
+        case call(String, [ExprSyntax])
+        case member(ExprSyntax, String, arrow: Bool)
+        case cast(TypeSyntax, ExprSyntax)
+        /// A parenthesised type as a macro argument, e.g. `min_t(unsigned long, a, b)`.
+        case typeArgument(TypeSyntax)
+    }
+    public var kind: Kind
+    public var location: SourceLocation
+}
+
+/// `= {}` / `= { .field = value, ... }` or a plain expression.
+public indirect enum InitializerSyntax: Sendable {
+    case expr(ExprSyntax)
+    case braces([(field: String?, value: InitializerSyntax, location: SourceLocation)], SourceLocation)
+}
+
+public struct DeclaratorSyntax: Sendable {
+    public var name: String
+    public var pointers: Int
+    public var initializer: InitializerSyntax?
+    public var location: SourceLocation
+}
+
+public struct StmtSyntax: Sendable {
+    public indirect enum Kind: Sendable {
+        case declaration(TypeSyntax, [DeclaratorSyntax])
+        case expression(ExprSyntax)
+        case block([StmtSyntax])
+        case ifElse(ExprSyntax, StmtSyntax, StmtSyntax?)
+        case whileLoop(ExprSyntax, StmtSyntax)
+        case doWhile(StmtSyntax, ExprSyntax)
+        case forLoop(StmtSyntax?, ExprSyntax?, ExprSyntax?, StmtSyntax)
+        case returnStmt(ExprSyntax?)
+        case gotoStmt(String)
+        case label(String)
+        case breakStmt
+        case continueStmt
+        case empty
+    }
+    public var kind: Kind
+    public var location: SourceLocation
+}
+
+public struct ParameterSyntax: Sendable {
+    public var type: TypeSyntax
+    public var name: String
+    public var location: SourceLocation
+}
+
+public struct FunctionSyntax: Sendable {
+    public var name: String
+    public var returnType: TypeSyntax
+    public var parameters: [ParameterSyntax]
+    public var body: StmtSyntax?
+    public var location: SourceLocation
+}
+
+/// `property name(params) [unwind N] [layout vmas <= N] { ... }`
+public struct PropertySyntax: Sendable {
+    public var name: String
+    public var parameters: [ParameterSyntax]
+    public var unwind: Int?
+    public var layoutVMAs: Int?
+    public var body: StmtSyntax
+    public var expect: ExpectAnnotation?
+    public var location: SourceLocation
+}
+
+/// One parsed file, its includes already resolved into their own units.
+public struct TranslationUnitSyntax: Sendable {
+    /// `#include "name"` lines, resolved by `SpecLoader`.
+    public var includes: [(String, SourceLocation)] = []
+    public var functions: [FunctionSyntax] = []
+    public var properties: [PropertySyntax] = []
+}

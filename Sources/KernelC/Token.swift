@@ -1,0 +1,36 @@
+/// A lexical token of the kernel-C subset.
+public struct Token: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case identifier(String)
+        /// An integer constant with its C suffix (`u`, `l`, `ll` in any case/order) and radix.
+        case integer(value: UInt64, unsigned: Bool, longs: Int, decimal: Bool)
+        case string(String)
+        case punct(String)
+        /// A preprocessor line: `#name rest`.
+        case directive(name: String, argument: String)
+        case eof
+    }
+
+    public let kind: Kind
+    public let location: SourceLocation
+
+    public var text: String {
+        switch kind {
+        case .identifier(let s): return s
+        case .integer(let v, _, _, _): return String(v)
+        case .string(let s): return "\"\(s)\""
+        case .punct(let p): return p
+        case .directive(let n, _): return "#\(n)"
+        case .eof: return "end of file"
+        }
+    }
+
+    public func isPunct(_ p: String) -> Bool { kind == .punct(p) }
+    public func isIdent(_ s: String) -> Bool { kind == .identifier(s) }
+}
+
+/// An `// expect: VERDICT` comment: the verdict a property is expected to get.
+public struct ExpectAnnotation: Sendable {
+    public let verdict: String
+    public let location: SourceLocation
+}
