@@ -130,16 +130,17 @@ public struct Checker {
         return slotTypes.count - 1
     }
 
-    mutating func collectLabels(_ s: StmtSyntax) throws {
+    mutating func collectLabels(_ s: StmtSyntax, inLoop: Bool = false) throws {
         switch s.kind {
         case .label(let n):
+            if inLoop { throw Diagnostic(s.location, "labels inside loops are not supported") }
             if labels[n] != nil { throw Diagnostic(s.location, "label '\(n)' is defined twice") }
             labels[n] = labelNames.count
             labelNames.append(n)
-        case .block(let b): for x in b { try collectLabels(x) }
-        case .ifElse(_, let a, let b): try collectLabels(a); if let b { try collectLabels(b) }
-        case .whileLoop(_, let b), .doWhile(let b, _): try collectLabels(b)
-        case .forLoop(let i, _, _, let b): if let i { try collectLabels(i) }; try collectLabels(b)
+        case .block(let b): for x in b { try collectLabels(x, inLoop: inLoop) }
+        case .ifElse(_, let a, let b): try collectLabels(a, inLoop: inLoop); if let b { try collectLabels(b, inLoop: inLoop) }
+        case .whileLoop(_, let b), .doWhile(let b, _): try collectLabels(b, inLoop: true)
+        case .forLoop(_, _, _, let b): try collectLabels(b, inLoop: true)
         default: break
         }
     }

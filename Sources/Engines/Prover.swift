@@ -1,0 +1,279 @@
+import Foundation
+import KernelC
+import Placement
+import SMT
+import Semantics
+
+/// How the prover runs.
+public struct ProverOptions: Sendable {
+    public var config: Config
+    public var timeoutSeconds: Double
+    public var rlimit: UInt32?
+    /// Loop bound for properties without an `unwind N` clause.
+    public var defaultUnwind: Int
+    /// Solver checks spent making counterexample values small (0 disables minimisation).
+    public var minimizationBudget: Int
+    public var keepQuery: Bool
+
+    public init(config: Config = .x86_64, timeoutSeconds: Double = 30, rlimit: UInt32? = nil, defaultUnwind: Int = 8,
+                minimizationBudget: Int = 96, keepQuery: Bool = false) {
+        self.config = config
+        self.timeoutSeconds = timeoutSeconds
+        self.rlimit = rlimit
+        self.defaultUnwind = defaultUnwind
+        self.minimizationBudget = minimizationBudget
+        self.keepQuery = keepQuery
+    }
+}
+
+/// Proves a property for all inputs (within its bounds) or finds a counterexample that the concrete
+/// domain replays. Proved = the negated property is UNSAT; every SAT model is replayed before it is
+/// reported, and one that does not replay is an internal error, never a counterexample.
+public final class Prover: @unchecked Sendable {
+    public let options: ProverOptions
+    /// The context of the check in progress, so Ctrl-C can interrupt it.
+    private let lock = NSLock()
+    private var running: Context?
+
+    public init(options: ProverOptions) { self.options = options }
+
+    /// Interrupts the check in progress (its verdict becomes unknown: "canceled").
+    public func interrupt() {
+        lock.lock()
+        running?.interrupt()
+        lock.unlock()
+    }
+
+    /// Throws `EvaluationError` when the spec needs a value the config lacks.
+    public func prove(_ property: Property, in program: Program, file: String) throws -> PropertyResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let unwind = property.unwind ?? options.defaultUnwind
+        let bounds = Bounds(config: options.config.name, intBits: program.dataModel.intBits,
+                            longBits: program.dataModel.longBits, unwind: unwind, layoutVMAs: property.layoutVMAs)
+        var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
+                                    seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
+        defer { }
+        do {
+            let session = try Session(property: property, program: program, options: options, unwind: unwind)
+            lock.lock(); running = session.context; lock.unlock()
+            defer { lock.lock(); running = nil; lock.unlock() }
+            if options.keepQuery {
+                result.smtlib2 = session.query(comment: "hugealign: \(file): property \(property.name)\nbounds: \(bounds)\nsat = counterexample, unsat = proved")
+            }
+            result.verdict = try session.decide()
+            result.solverChecks = session.checks
+        } catch let e as SMTError {
+            result.verdict = .internalError(e.description)
+        }
+        result.seconds = Double((clock.now - start).components.attoseconds) / 1e18 + Double((clock.now - start).components.seconds)
+        return result
+    }
+}
+
+/// One property's query: the symbolic run, the solver, and the steps after a SAT answer.
+final class Session {
+    let context = Context()
+    let domain: SymbolicDomain
+    let property: Property
+    let program: Program
+    let options: ProverOptions
+    let unwind: Int
+    let solver: Solver
+    /// Per input: its term (a bit-vector or a Boolean) and width.
+    var inputs: [(name: String, type: CType, bv: SBV?, bool: SBool?, width: Int)] = []
+    var assumptions: [SBool] = []
+    var violation: SBool
+    var checks = 0
+
+    init(property: Property, program: Program, options: ProverOptions, unwind: Int) throws {
+        self.property = property
+        self.program = program
+        self.options = options
+        self.unwind = unwind
+        domain = SymbolicDomain(context: context)
+        let limits = SolverLimits(timeoutMilliseconds: UInt32(min(options.timeoutSeconds * 1000, Double(UInt32.max))), rlimit: options.rlimit)
+        solver = try Solver(context, limits: limits)
+        let evaluator = try Evaluator(program: program, config: options.config, domain: domain, unwind: unwind)
+        var values: [Value<SymbolicDomain>] = []
+        for p in property.function.parameters {
+            if case .bool = p.type {
+                let b = context.boolConst(p.name)
+                inputs.append((p.name, p.type, nil, b, 1))
+                values.append(.truth(.term(b)))
+            } else {
+                let w = evaluator.width(p.type)
+                let t = context.bvConst(p.name, width: w)
+                inputs.append((p.name, p.type, t, nil, w))
+                values.append(.word(.term(t)))
+            }
+        }
+        let trace = evaluator.run(property, inputs: values)
+        let d = domain, c = context
+        assumptions = trace.assumptions.map { d.term($0) }
+        violation = SBool.or(trace.obligations.map { d.term($0.violated) }, in: c)
+        try context.throwIfError()
+    }
+
+    func query(comment: String) -> String {
+        solver.push()
+        for a in assumptions { solver.assert(a) }
+        solver.assert(violation)
+        let text = solver.smtlib2(comment: comment)
+        solver.pop()
+        return text
+    }
+
+    /// The model of the last satisfiable `check` (read before its scope is popped).
+    var lastModel: [UInt64] = []
+
+    /// One check of `assumptions ∧ extra` in a fresh scope.
+    func check(_ extra: [SBool]) throws -> CheckResult {
+        checks += 1
+        solver.push()
+        defer { solver.pop() }
+        for a in assumptions { solver.assert(a) }
+        for e in extra { solver.assert(e) }
+        let r = try solver.check()
+        if r == .sat { lastModel = try modelValues() }
+        return r
+    }
+
+    func modelValues() throws -> [UInt64] {
+        let m = try solver.model()
+        return try inputs.map { i in
+            if let b = i.bool { return try m.value(b) ? 1 : 0 }
+            return try m.value(i.bv!)
+        }
+    }
+
+    func equals(_ i: Int, _ v: UInt64) -> SBool {
+        let input = inputs[i]
+        if let b = input.bool { return v != 0 ? b : !b }
+        return input.bv!.eq(context.bv(v, width: input.width))
+    }
+
+    func decide() throws -> Verdict {
+        var values: [UInt64]
+        checks += 1
+        solver.push()
+        for a in assumptions { solver.assert(a) }
+        solver.assert(violation)
+        let first = try solver.check()
+        switch first {
+        case .unsat:
+            solver.pop()
+            // Vacuity: unsatisfiable assumptions prove anything; say so.
+            let alone = try check([])
+            return .proved(vacuous: alone == .unsat)
+        case .unknown(let reason):
+            solver.pop()
+            return .unknown(reason: reason)
+        case .sat:
+            values = try modelValues()
+            solver.pop()
+        }
+        values = try minimize(values)
+        let relevant = try relevance(values)
+        return try replay(values, relevant: relevant)
+    }
+
+    /// Alive2-style: per input, try 0, then binary-search the smallest magnitude that still fails,
+    /// within a budget of solver checks. A check that times out keeps the current value.
+    func minimize(_ start: [UInt64]) throws -> [UInt64] {
+        var values = start
+        var budget = options.minimizationBudget
+        guard budget > 0 else { return values }
+        try solver.set(SolverLimits(timeoutMilliseconds: UInt32(min(2000, options.timeoutSeconds * 1000)), rlimit: options.rlimit))
+        defer { try? solver.set(SolverLimits(timeoutMilliseconds: UInt32(min(options.timeoutSeconds * 1000, Double(UInt32.max))), rlimit: options.rlimit)) }
+        for i in inputs.indices {
+            let fixedOthers = { (vals: [UInt64]) in vals.indices.filter { $0 < i }.map { self.equals($0, vals[$0]) } }
+            if values[i] == 0 || budget <= 0 { continue }
+            budget -= 1
+            if try check([violation] + fixedOthers(values) + [equals(i, 0)]) == .sat {
+                values = lastModel
+                continue
+            }
+            guard let bv = inputs[i].bv else { continue }
+            let w = inputs[i].width
+            let signed = inputs[i].type.isSigned
+            // First the bit length (a binary search over 1...w), then the value within it.
+            let magnitude = { (v: UInt64) -> UInt64 in signed ? UInt64(ConcreteDomain.signed(v, bits: w).magnitude) : v }
+            let within = { (m: UInt64) -> SBool in
+                let b = self.context.bv(m, width: w)
+                return signed ? bv.sle(b) && self.context.bv(0, width: w).sub(b).sle(bv) : bv.ule(b)
+            }
+            var perInput = 28
+            var lowBits = 0, highBits = 64 - magnitude(values[i]).leadingZeroBitCount
+            while highBits - lowBits > 1 && budget > 0 && perInput > 0 {
+                budget -= 1; perInput -= 1
+                let midBits = (lowBits + highBits) / 2
+                let r = try check([violation] + fixedOthers(values) + [within((UInt64(1) << UInt64(midBits)) - 1)])
+                if r == .sat { values = lastModel; highBits = min(midBits, 64 - magnitude(values[i]).leadingZeroBitCount) }
+                else if r == .unsat { lowBits = midBits }
+                else { perInput = 0 }
+            }
+            var hi = magnitude(values[i])
+            var lo: UInt64 = highBits > 0 ? (UInt64(1) << UInt64(highBits - 1)) - 1 : 0
+            while hi > lo + 1 && budget > 0 && perInput > 0 {
+                budget -= 1; perInput -= 1
+                let mid = lo + (hi - lo) / 2
+                switch try check([violation] + fixedOthers(values) + [within(mid)]) {
+                case .sat: values = lastModel; hi = min(mid, magnitude(values[i]))
+                case .unsat: lo = mid
+                case .unknown: perInput = 0
+                }
+            }
+            // Make sure the final assignment is a model with this input at its smallest value found.
+            if try check([violation] + fixedOthers(values) + [equals(i, values[i])]) == .sat {
+                values = lastModel
+            }
+        }
+        return values
+    }
+
+    /// An input is irrelevant when, the others fixed, no value of it avoids the failure.
+    func relevance(_ values: [UInt64]) throws -> [Bool] {
+        var out: [Bool] = []
+        for i in inputs.indices {
+            let others = values.indices.filter { $0 != i }.map { equals($0, values[$0]) }
+            let r = try check(others + [!violation])
+            out.append(r != .unsat)
+        }
+        return out
+    }
+
+    /// Runs the concrete domain on the values; only a replayed failure is a counterexample.
+    func replay(_ values: [UInt64], relevant: [Bool]) throws -> Verdict {
+        let evaluator = try Evaluator(program: program, config: options.config, domain: ConcreteDomain(), unwind: unwind)
+        let concrete: [Value<ConcreteDomain>] = zip(inputs, values).map { i, v in
+            i.bool != nil ? .truth(v != 0) : .word(v)
+        }
+        let trace = evaluator.run(property, inputs: concrete)
+        let rendered = zip(inputs, values).map { "\($0.name)=0x\(String($1, radix: 16))" }.joined(separator: " ")
+        guard trace.assumptions.allSatisfy({ $0 }) else {
+            return .internalError("the solver's model (\(rendered)) violates an assumption when replayed concretely")
+        }
+        let failed = trace.obligations.filter { $0.violated }
+        guard !failed.isEmpty else {
+            return .internalError("the solver's model (\(rendered)) does not violate the property when replayed concretely")
+        }
+        var locals: [String: String] = [:]
+        let paramNames = Set(inputs.map(\.name))
+        for (name, v) in evaluator.failureLocals ?? [] where !paramNames.contains(name) {
+            switch v {
+            case .word(let w): locals[name] = "0x" + String(w, radix: 16)
+            case .truth(let t): locals[name] = t ? "true" : "false"
+            case .record(let fs): locals[name] = "{" + fs.map { "0x" + String($0, radix: 16) }.joined(separator: ", ") + "}"
+            }
+        }
+        let cex = Counterexample(
+            inputs: inputs.indices.map { i in
+                InputValue(name: inputs[i].name, type: inputs[i].type.description, bits: values[i],
+                           signed: inputs[i].type.isSigned, width: inputs[i].width, relevant: relevant[i])
+            },
+            failures: failed.map { Failure(kind: $0.kind.rawValue, location: $0.location.description, text: $0.text) },
+            locals: locals)
+        return .counterexample(cex)
+    }
+}

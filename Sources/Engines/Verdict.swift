@@ -1,0 +1,87 @@
+import KernelC
+import Semantics
+
+/// The bounds under which a verdict holds; always printed with it.
+public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var config: String
+    public var intBits: Int
+    public var longBits: Int
+    public var unwind: Int
+    public var layoutVMAs: Int?
+
+    public var description: String {
+        var s = "config \(config), long \(longBits)-bit, int \(intBits)-bit, loops unwound \(unwind)×"
+        s += layoutVMAs.map { ", layouts ≤ \($0) VMAs" } ?? ", no layout"
+        return s
+    }
+}
+
+/// One input of a counterexample, with whether its value matters.
+public struct InputValue: Sendable, Codable, Equatable {
+    public var name: String
+    public var type: String
+    /// The bit pattern, in the input's width.
+    public var bits: UInt64
+    public var signed: Bool
+    public var width: Int
+    /// False when the property fails for every value of this input (others fixed).
+    public var relevant: Bool
+
+    /// `0x…` for unsigned, decimal (with sign) for signed inputs, `true/false` for bools.
+    public var rendered: String {
+        if type == "bool" { return bits != 0 ? "true" : "false" }
+        if signed { return String(ConcreteDomain.signed(bits, bits: width)) }
+        return "0x" + String(bits, radix: 16)
+    }
+}
+
+/// A failed obligation as shown to people.
+public struct Failure: Sendable, Codable, Equatable {
+    public var kind: String
+    public var location: String
+    public var text: String
+}
+
+/// A concrete, replayed counterexample.
+public struct Counterexample: Sendable, Codable, Equatable {
+    public var inputs: [InputValue]
+    public var failures: [Failure]
+    /// Locals where the first failure was met: name → value (as shown).
+    public var locals: [String: String]
+}
+
+public enum Verdict: Sendable, Equatable {
+    case proved(vacuous: Bool)
+    case counterexample(Counterexample)
+    case unknown(reason: String)
+    /// An engine bug (a model that does not replay); never reported as a counterexample.
+    case internalError(String)
+
+    public var name: String {
+        switch self {
+        case .proved: return "proved"
+        case .counterexample: return "counterexample"
+        case .unknown: return "unknown"
+        case .internalError: return "internal-error"
+        }
+    }
+}
+
+/// The outcome for one property.
+public struct PropertyResult: Sendable {
+    public var file: String
+    public var property: String
+    public var verdict: Verdict
+    public var bounds: Bounds
+    public var seconds: Double
+    public var expected: ExpectedVerdict?
+    /// The SMT-LIB2 query of the negated property.
+    public var smtlib2: String?
+    public var solverChecks: Int
+
+    /// Whether the verdict is the one the spec's `// expect:` asked for (true when none was given).
+    public var matchesExpectation: Bool {
+        guard let expected else { return true }
+        return expected.rawValue == verdict.name
+    }
+}

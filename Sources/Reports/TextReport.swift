@@ -1,0 +1,55 @@
+import Engines
+import Foundation
+
+/// Human-readable verdict lines: one per property, with counterexample values under it.
+public enum TextReport {
+    public static func line(_ r: PropertyResult, nameWidth: Int = 32) -> String {
+        let name = r.property.padding(toLength: max(nameWidth, r.property.count), withPad: " ", startingAt: 0)
+        let verdict: String
+        switch r.verdict {
+        case .proved(let vacuous): verdict = vacuous ? "proved (VACUOUS)" : "proved"
+        case .counterexample: verdict = "counterexample"
+        case .unknown(let reason): verdict = "unknown (\(reason))"
+        case .internalError: verdict = "INTERNAL ERROR"
+        }
+        var out = "\(name)  \(verdict.padding(toLength: 16, withPad: " ", startingAt: 0))  \(String(format: "%7.3fs", r.seconds))  [\(r.bounds)]"
+        if let e = r.expected {
+            out += r.matchesExpectation ? "  (expected)" : "  (EXPECTED \(e.rawValue))"
+        }
+        return out
+    }
+
+    /// The detail printed under a verdict line (empty for a plain proof).
+    public static func details(_ r: PropertyResult) -> String {
+        var lines: [String] = []
+        switch r.verdict {
+        case .proved(true):
+            lines.append("note: the assumptions are unsatisfiable, so the proof says nothing")
+        case .counterexample(let c):
+            let shown = c.inputs.map { i in "\(i.name) = \(i.rendered)\(i.relevant ? "" : " (any value)")" }
+            lines.append("inputs:  " + (shown.isEmpty ? "(none)" : shown.joined(separator: ", ")))
+            for f in c.failures {
+                lines.append("failed:  \(f.kind) at \(f.location): \(f.text)")
+            }
+            if !c.locals.isEmpty {
+                lines.append("locals:  " + c.locals.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))
+            }
+            lines.append("replay:  the concrete evaluator reproduces the failure with these inputs")
+        case .unknown(let reason):
+            lines.append("note: the solver gave up (\(reason)); this is not a proof")
+        case .internalError(let m):
+            lines.append("internal error: \(m)")
+        default: break
+        }
+        return lines.map { "    " + $0 }.joined(separator: "\n")
+    }
+
+    public static func summary(_ results: [PropertyResult]) -> String {
+        let count = { (n: String) in results.filter { $0.verdict.name == n }.count }
+        let mismatched = results.filter { !$0.matchesExpectation }.count
+        var s = "\(results.count) propert\(results.count == 1 ? "y" : "ies"): \(count("proved")) proved, \(count("counterexample")) counterexample\(count("counterexample") == 1 ? "" : "s"), \(count("unknown")) unknown"
+        if count("internal-error") > 0 { s += ", \(count("internal-error")) internal errors" }
+        s += mismatched == 0 ? "; all as expected" : "; \(mismatched) not as expected"
+        return s
+    }
+}

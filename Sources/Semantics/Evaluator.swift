@@ -1,0 +1,395 @@
+import KernelC
+import Placement
+
+/// Errors that stop an evaluation (not property violations).
+public struct EvaluationError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var location: SourceLocation
+    public var description: String { "\(location): \(message)" }
+}
+
+/// The one interpreter of the kernel-C subset, generic over the value domain.
+///
+/// Control flow is *guarded*: every statement runs under a guard (the condition for reaching it).
+/// Stores are `ite(guard, new, old)`, `return`/`goto`/`break` move the guard to where control goes,
+/// and labels add the guards of the gotos that reach them. In the concrete domain guards are plain
+/// booleans and a false guard skips the statement, so this is ordinary execution; in the symbolic
+/// domain it merges all paths into one term per variable.
+public final class Evaluator<D: Domain> {
+    public let program: Program
+    public let domain: D
+    public let unwind: Int
+    let configValues: [Value<D>]
+    public private(set) var trace = Trace<D>()
+    /// Locals of the frame where the first definitely-failing obligation was met (concrete runs).
+    public private(set) var failureLocals: [(String, Value<D>)]?
+    /// Called with each executed branch/label site id (concrete coverage); nil costs nothing.
+    public var coverage: ((Int) -> Void)?
+
+    struct Frame {
+        var function: Function
+        var slots: [Value<D>]
+        var guardValue: D.Truth
+        var returnValue: Value<D>?
+        var labels: [D.Truth]
+        var breaks: [D.Truth] = []
+        var continues: [D.Truth] = []
+    }
+
+    public init(program: Program, config: Config, domain: D, unwind: Int) throws {
+        self.program = program
+        self.domain = domain
+        self.unwind = unwind
+        var values: [Value<D>] = []
+        for (name, type) in zip(program.configNames, program.configTypes) {
+            guard let v = config.value(name) else {
+                throw EvaluationError(message: "config '\(config.name)' does not define '\(name)'", location: .unknown)
+            }
+            switch type {
+            case .bool: values.append(.truth(domain.truth(v != 0)))
+            case .pointer: values.append(.word(domain.constant(v, bits: program.dataModel.longBits)))
+            default: values.append(.word(domain.constant(v, bits: type.bits)))
+            }
+        }
+        configValues = values
+    }
+
+    /// Runs a property with the given inputs (one per parameter) and returns its trace.
+    public func run(_ property: Property, inputs: [Value<D>]) -> Trace<D> {
+        trace = Trace()
+        failureLocals = nil
+        var frame = makeFrame(property.function, arguments: inputs, guardValue: domain.truth(true))
+        exec(property.function.body, &frame)
+        return trace
+    }
+
+    /// Calls a spec function directly (tests, cross-validation).
+    public func call(_ function: Function, arguments: [Value<D>]) -> (Value<D>?, Trace<D>) {
+        trace = Trace()
+        failureLocals = nil
+        var frame = makeFrame(function, arguments: arguments, guardValue: domain.truth(true))
+        exec(function.body, &frame)
+        finish(&frame)
+        return (frame.returnValue, trace)
+    }
+
+    func makeFrame(_ f: Function, arguments: [Value<D>], guardValue: D.Truth) -> Frame {
+        var slots = f.slotTypes.map { zero($0) }
+        for (i, a) in arguments.enumerated() where i < slots.count { slots[i] = a }
+        let ret: Value<D>? = f.returnType == .void ? nil : zero(f.returnType)
+        return Frame(function: f, slots: slots, guardValue: guardValue, returnValue: ret,
+                     labels: Array(repeating: domain.truth(false), count: f.labelNames.count))
+    }
+
+    public func zero(_ t: CType) -> Value<D> {
+        switch t {
+        case .bool: return .truth(domain.truth(false))
+        case .record(let tag): return .record(Array(repeating: domain.constant(0, bits: program.dataModel.longBits), count: CTypeNames.structFields[tag]?.count ?? 0))
+        case .void: return .word(domain.constant(0, bits: 1))
+        default: return .word(domain.constant(0, bits: width(t)))
+        }
+    }
+
+    func isDead(_ g: D.Truth) -> Bool { domain.literal(g) == false }
+
+    // MARK: - Obligations
+
+    func oblige(_ kind: Obligation<D>.Kind, _ violated: D.Truth, _ location: SourceLocation, _ text: String, _ frame: Frame) {
+        if domain.literal(violated) == false { return }
+        trace.obligations.append(Obligation(kind: kind, location: location, text: text, violated: violated))
+        if failureLocals == nil, domain.literal(violated) == true {
+            failureLocals = zip(frame.function.slotNames, frame.slots).map { ($0, $1) }
+        }
+    }
+
+    // MARK: - Statements
+
+    func exec(_ s: Stmt, _ f: inout Frame) {
+        if case .label(let l) = s {
+            f.guardValue = domain.or(f.guardValue, f.labels[l])
+            f.labels[l] = domain.truth(false)
+            coverage?(l)
+            return
+        }
+        // Dead code is skipped unless a pending goto may still land in it.
+        if isDead(f.guardValue) && !f.labels.contains(where: { !isDead($0) }) { return }
+        switch s {
+        case .expr(let e):
+            _ = eval(e, &f)
+        case .declare(let slot, let initial):
+            let v = initial.map { eval($0, &f) } ?? zero(f.function.slotTypes[slot])
+            store(.local(slot), v, &f)
+        case .block(let items):
+            for x in items { exec(x, &f) }
+        case .ifElse(let c, let a, let b):
+            let g0 = f.guardValue
+            let cond = truth(eval(c, &f))
+            f.guardValue = domain.and(g0, cond)
+            exec(a, &f)
+            let afterThen = f.guardValue
+            f.guardValue = domain.and(g0, domain.not(cond))
+            if let b { exec(b, &f) }
+            f.guardValue = domain.or(afterThen, f.guardValue)
+        case .loop(let l):
+            loop(l, &f)
+        case .returnValue(let e, _):
+            if let e, let old = f.returnValue {
+                f.returnValue = merge(f.guardValue, eval(e, &f), old, f.function.returnType)
+            }
+            f.guardValue = domain.truth(false)
+        case .goto(let l):
+            f.labels[l] = domain.or(f.labels[l], f.guardValue)
+            f.guardValue = domain.truth(false)
+        case .label:
+            break  // handled above
+        case .breakLoop:
+            f.breaks[f.breaks.count - 1] = domain.or(f.breaks[f.breaks.count - 1], f.guardValue)
+            f.guardValue = domain.truth(false)
+        case .continueLoop:
+            f.continues[f.continues.count - 1] = domain.or(f.continues[f.continues.count - 1], f.guardValue)
+            f.guardValue = domain.truth(false)
+        case .assume(let c):
+            let cond = truth(eval(c, &f))
+            trace.assumptions.append(domain.or(domain.not(f.guardValue), cond))
+        case .assert(let c, let text, let loc):
+            let cond = truth(eval(c, &f))
+            oblige(.assertion, domain.and(f.guardValue, domain.not(cond)), loc, text, f)
+        }
+    }
+
+    func loop(_ l: Loop, _ f: inout Frame) {
+        var exits = domain.truth(false)
+        f.breaks.append(domain.truth(false))
+        var iterations = 0
+        var first = true
+        while !isDead(f.guardValue) {
+            if !(first && !l.testFirst), let c = l.condition {
+                let cond = truth(eval(c, &f))
+                exits = domain.or(exits, domain.and(f.guardValue, domain.not(cond)))
+                f.guardValue = domain.and(f.guardValue, cond)
+                if isDead(f.guardValue) { break }
+            }
+            first = false
+            if iterations == unwind {
+                oblige(.unwinding, f.guardValue, l.location, "loop needs more than \(unwind) iterations (raise 'unwind')", f)
+                f.guardValue = domain.truth(false)
+                break
+            }
+            iterations += 1
+            f.continues.append(domain.truth(false))
+            exec(l.body, &f)
+            f.guardValue = domain.or(f.guardValue, f.continues.removeLast())
+            if let step = l.step, !isDead(f.guardValue) { _ = eval(step, &f) }
+        }
+        f.guardValue = domain.or(exits, f.breaks.removeLast())
+    }
+
+    /// Called when a function body has run: falling off the end of a non-void function is reported.
+    func finish(_ f: inout Frame) {
+        if f.function.returnType != .void {
+            oblige(.missingReturn, f.guardValue, f.function.location, "control reaches the end of non-void function '\(f.function.name)'", f)
+        }
+    }
+
+    // MARK: - Storage
+
+    /// The width of a scalar type's words (pointers are `long`-sized).
+    @inline(__always) public func width(_ t: CType) -> Int {
+        switch t {
+        case .pointer: return program.dataModel.longBits
+        case .int(let b, _): return b
+        default: return 1
+        }
+    }
+
+    /// `ite(g, new, old)` for values of type `t`.
+    func merge(_ g: D.Truth, _ new: Value<D>, _ old: Value<D>, _ t: CType) -> Value<D> {
+        if let l = domain.literal(g) { return l ? new : old }
+        switch (new, old) {
+        case (.word(let a), .word(let b)): return .word(domain.ite(g, a, b, bits: width(t)))
+        case (.truth(let a), .truth(let b)): return .truth(domain.ite(g, a, b))
+        case (.record(let a), .record(let b)):
+            return .record(zip(a, b).map { domain.ite(g, $0, $1, bits: program.dataModel.longBits) })
+        default: return new
+        }
+    }
+
+    func read(_ lv: LValue, _ f: Frame) -> Value<D> {
+        switch lv {
+        case .local(let s): return f.slots[s]
+        case .field(let base, let i):
+            guard case .record(let fields) = read(base, f) else { return .word(domain.constant(0, bits: program.dataModel.longBits)) }
+            return .word(fields[i])
+        }
+    }
+
+    func store(_ lv: LValue, _ v: Value<D>, _ f: inout Frame) {
+        switch lv {
+        case .local(let s):
+            f.slots[s] = merge(f.guardValue, v, f.slots[s], f.function.slotTypes[s])
+        case .field(let base, let i):
+            guard case .record(var fields) = read(base, f), case .word(let w) = v else { return }
+            fields[i] = domain.ite(f.guardValue, w, fields[i], bits: program.dataModel.longBits)
+            store(base, .record(fields), &f)
+        }
+    }
+
+    // MARK: - Expressions
+
+    func word(_ v: Value<D>) -> D.Word {
+        if case .word(let w) = v { return w }
+        return domain.constant(0, bits: 1)
+    }
+
+    func truth(_ v: Value<D>) -> D.Truth {
+        if case .truth(let t) = v { return t }
+        return domain.truth(false)
+    }
+
+    func eval(_ e: Expr, _ f: inout Frame) -> Value<D> {
+        switch e.kind {
+        case .constant(let v):
+            if case .bool = e.type { return .truth(domain.truth(v != 0)) }
+            return .word(domain.constant(v, bits: width(e.type)))
+        case .config(let i):
+            return configValues[i]
+        case .load(let lv):
+            return read(lv, f)
+        case .unary(let op, let x):
+            let a = word(eval(x, &f))
+            let bits = width(e.type)
+            return .word(op == .neg ? domain.neg(a, bits: bits) : domain.bitNot(a, bits: bits))
+        case .binary(let op, let x, let y):
+            return .word(binary(op, e, x, y, &f))
+        case .compare(let op, let x, let y):
+            let a = word(eval(x, &f)), b = word(eval(y, &f))
+            let bits = width(x.type), signed = x.type.isSigned
+            let lt = { (p: D.Word, q: D.Word) in signed ? self.domain.slt(p, q, bits: bits) : self.domain.ult(p, q, bits: bits) }
+            let le = { (p: D.Word, q: D.Word) in signed ? self.domain.sle(p, q, bits: bits) : self.domain.ule(p, q, bits: bits) }
+            switch op {
+            case .eq: return .truth(domain.eq(a, b, bits: bits))
+            case .ne: return .truth(domain.not(domain.eq(a, b, bits: bits)))
+            case .lt: return .truth(lt(a, b))
+            case .le: return .truth(le(a, b))
+            case .gt: return .truth(lt(b, a))
+            case .ge: return .truth(le(b, a))
+            }
+        case .not(let x):
+            return .truth(domain.not(truth(eval(x, &f))))
+        case .and(let x, let y):
+            let a = truth(eval(x, &f))
+            let b = underGuard(domain.and(f.guardValue, a), y, &f)
+            guard let b else { return .truth(a) }
+            return .truth(domain.and(a, truth(b)))
+        case .or(let x, let y):
+            let a = truth(eval(x, &f))
+            let b = underGuard(domain.and(f.guardValue, domain.not(a)), y, &f)
+            guard let b else { return .truth(a) }
+            return .truth(domain.or(a, truth(b)))
+        case .conditional(let c, let x, let y):
+            let cond = truth(eval(c, &f))
+            let a = underGuard(domain.and(f.guardValue, cond), x, &f)
+            let b = underGuard(domain.and(f.guardValue, domain.not(cond)), y, &f)
+            switch (a, b) {
+            case (let a?, let b?): return merge(cond, a, b, e.type)
+            case (let a?, nil): return a
+            case (nil, let b?): return b
+            default: return zero(e.type)
+            }
+        case .convert(let x):
+            return convert(eval(x, &f), from: x.type, to: e.type)
+        case .assign(let lv, let x):
+            let v = eval(x, &f)
+            store(lv, v, &f)
+            return v
+        case .postUpdate(let lv, let updated):
+            let old = read(lv, f)
+            store(lv, eval(updated, &f), &f)
+            return old
+        case .sequence(let x, let y):
+            _ = eval(x, &f)
+            return eval(y, &f)
+        case .call(let index, let args):
+            return call(index, args, e, &f)
+        }
+    }
+
+    /// Evaluates `e` with the guard narrowed to `g`; nil when `g` is definitely false.
+    func underGuard(_ g: D.Truth, _ e: Expr, _ f: inout Frame) -> Value<D>? {
+        if isDead(g) { return nil }
+        let saved = f.guardValue
+        f.guardValue = g
+        let v = eval(e, &f)
+        f.guardValue = saved
+        return v
+    }
+
+    func binary(_ op: BinaryOp, _ e: Expr, _ x: Expr, _ y: Expr, _ f: inout Frame) -> D.Word {
+        let a = word(eval(x, &f))
+        var b = word(eval(y, &f))
+        let bits = width(e.type), signed = e.type.isSigned
+        switch op {
+        case .add: return domain.add(a, b, bits: bits)
+        case .sub: return domain.sub(a, b, bits: bits)
+        case .mul: return domain.mul(a, b, bits: bits)
+        case .and: return domain.and(a, b, bits: bits)
+        case .or: return domain.or(a, b, bits: bits)
+        case .xor: return domain.xor(a, b, bits: bits)
+        case .div, .rem:
+            let isZero = domain.eq(b, domain.constant(0, bits: bits), bits: bits)
+            oblige(.divisionByZero, domain.and(f.guardValue, isZero), e.location, "division by zero", f)
+            if op == .div { return signed ? domain.sdiv(a, b, bits: bits) : domain.udiv(a, b, bits: bits) }
+            return signed ? domain.srem(a, b, bits: bits) : domain.urem(a, b, bits: bits)
+        case .shl, .shr:
+            // C: a count that is negative or ≥ the width is undefined. The count is compared as
+            // unsigned in its own width (a negative count is huge), then brought to the value's width.
+            let cb = width(y.type)
+            let limit = domain.constant(UInt64(bits), bits: cb)
+            let outOfRange = cb >= 64 || UInt64(bits) < (UInt64(1) << UInt64(cb))
+                ? domain.not(domain.ult(b, limit, bits: cb)) : domain.truth(false)
+            oblige(.shiftRange, domain.and(f.guardValue, outOfRange), e.location, "shift count out of range for a \(bits)-bit value", f)
+            if cb < bits {
+                b = domain.zeroExtend(b, from: cb, to: bits)
+            } else if cb > bits {
+                b = domain.ite(outOfRange, domain.constant(UInt64(bits), bits: bits), domain.truncate(b, from: cb, to: bits), bits: bits)
+            }
+            if op == .shl { return domain.shl(a, b, bits: bits) }
+            return x.type.isSigned ? domain.ashr(a, b, bits: bits) : domain.lshr(a, b, bits: bits)
+        }
+    }
+
+    func convert(_ v: Value<D>, from: CType, to: CType) -> Value<D> {
+        let toBits = width(to)
+        switch (v, from) {
+        case (.truth(let t), _):
+            if case .bool = to { return v }
+            return .word(domain.ite(t, domain.constant(1, bits: toBits), domain.constant(0, bits: toBits), bits: toBits))
+        case (.word(let w), _):
+            let fromBits = width(from), targetBits = toBits
+            if targetBits == fromBits { return v }
+            if targetBits < fromBits { return .word(domain.truncate(w, from: fromBits, to: targetBits)) }
+            return .word(from.isSigned ? domain.signExtend(w, from: fromBits, to: targetBits) : domain.zeroExtend(w, from: fromBits, to: targetBits))
+        default:
+            return v
+        }
+    }
+
+    func call(_ index: Int, _ args: [Argument], _ e: Expr, _ f: inout Frame) -> Value<D> {
+        let callee = program.functions[index]
+        var values: [Value<D>] = []
+        for a in args {
+            switch a {
+            case .value(let x): values.append(eval(x, &f))
+            case .reference(let lv): values.append(read(lv, f))
+            }
+        }
+        var frame = makeFrame(callee, arguments: values, guardValue: f.guardValue)
+        exec(callee.body, &frame)
+        finish(&frame)
+        // Copy struct arguments back (pass by reference).
+        for (i, a) in args.enumerated() {
+            if case .reference(let lv) = a { store(lv, frame.slots[i], &f) }
+        }
+        return frame.returnValue ?? zero(e.type)
+    }
+}

@@ -1,0 +1,32 @@
+import KernelC
+
+/// A value of the evaluated program: an integer/pointer word, a truth value (`bool`), or a struct.
+public enum Value<D: Domain> {
+    case word(D.Word)
+    case truth(D.Truth)
+    case record([D.Word])
+}
+
+/// Something that must hold: a user assertion or a check the evaluator adds (division by zero,
+/// shift range, loop unwinding, falling off a non-void function).
+public struct Obligation<D: Domain> {
+    public enum Kind: String, Sendable, Codable {
+        case assertion
+        case divisionByZero = "division by zero"
+        case shiftRange = "shift count out of range"
+        case unwinding = "unwinding assertion"
+        case missingReturn = "missing return"
+    }
+    public var kind: Kind
+    public var location: SourceLocation
+    public var text: String
+    /// True exactly on the inputs for which the obligation fails.
+    public var violated: D.Truth
+}
+
+/// What one evaluation of a property produced.
+public struct Trace<D: Domain> {
+    /// Each is "the path reached this assume ⇒ its condition holds".
+    public var assumptions: [D.Truth] = []
+    public var obligations: [Obligation<D>] = []
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Dispatch
+import Engines
+import Foundation
+import KernelC
+import Placement
+import Reports
+
+struct Prove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Prove every property in the given spec files or folders, or find counterexamples.",
+        discussion: """
+        Each .spec file is one translation unit (with its #includes). For each property the negated \
+        assertion is handed to Z3: UNSAT means proved within the stated bounds; a SAT model is \
+        minimised and replayed by the concrete evaluator before it is reported as a counterexample.
+        """)
+
+    @ArgumentParser.Argument(help: "Spec files or folders (searched for *.spec).")
+    var paths: [String]
+
+    @Option(name: .long, help: "Only prove the property with this name.")
+    var property: String?
+
+    @Option(name: .long, help: "Configuration (\(Config.names.joined(separator: ", "))).")
+    var config: String = "x86_64"
+
+    @Option(name: .long, help: "Solver timeout per property, in seconds.")
+    var timeout: Double = 30
+
+    @Option(name: .long, help: "Z3 resource limit per check (deterministic), if set.")
+    var rlimit: UInt32?
+
+    @Option(name: .long, help: "Loop unwinding bound for properties without an 'unwind' clause.")
+    var unwind: Int = 8
+
+    @Flag(name: .long, help: "Print results as JSON (schema in docs/json-report.md).")
+    var json = false
+
+    @Option(name: .customLong("smt2-out"), help: "Write each property's SMT-LIB2 query into this folder.")
+    var smt2Out: String?
+
+    @Flag(name: .customLong("check-expectations"), help: "Exit 0 when every verdict matches its '// expect:' comment, 10 otherwise.")
+    var checkExpectations = false
+
+    @Flag(name: .long, help: "Print solver statistics (checks, time) per property.")
+    var stats = false
+
+    func validate() throws {
+        guard Config.named(config) != nil else {
+            throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))")
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard (1...10_000).contains(unwind) else { throw ValidationError("--unwind must be in 1...10000") }
+    }
+
+    func run() throws {
+        let cfg = Config.named(config)!
+        let prover = Prover(options: ProverOptions(config: cfg, timeoutSeconds: timeout, rlimit: rlimit, defaultUnwind: unwind,
+                                                   keepQuery: smt2Out != nil))
+        let interrupted = Interruption { prover.interrupt() }
+        var results: [PropertyResult] = []
+        var diagnostics: [String] = []
+        var internalFailure = false
+
+        let files: [String]
+        do {
+            files = try SpecLoader.specFiles(in: paths)
+        } catch let d as Diagnostic {
+            FileHandleStream.standardError.write("hugealign: \(d.message)\n")
+            throw ExitCode(ExitStatus.inputError.rawValue)
+        }
+        if let dir = smt2Out {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        var found = false
+        fileLoop: for file in files {
+            let unit: SpecUnit
+            do {
+                unit = try SpecLoader.load(path: file, model: cfg.dataModel)
+            } catch let d as Diagnostic {
+                diagnostics.append(d.description)
+                FileHandleStream.standardError.write(d.description + "\n")
+                continue
+            }
+            let props = unit.program.properties.filter { property == nil || $0.name == property }
+            if props.isEmpty { continue }
+            found = true
+            if !json { print("\(file):") }
+            for p in props {
+                if interrupted.happened { break fileLoop }
+                let r: PropertyResult
+                do {
+                    r = try prover.prove(p, in: unit.program, file: file)
+                } catch {
+                    let msg = "\(file): property \(p.name): \(error)"
+                    diagnostics.append(msg)
+                    FileHandleStream.standardError.write(msg + "\n")
+                    continue
+                }
+                if case .internalError = r.verdict { internalFailure = true }
+                results.append(r)
+                if let dir = smt2Out, let q = r.smtlib2 {
+                    let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                    try AtomicFile.write(q, to: (dir as NSString).appendingPathComponent("\(stem).\(p.name).smt2"))
+                }
+                if !json {
+                    print("  " + TextReport.line(r))
+                    let d = TextReport.details(r)
+                    if !d.isEmpty { print(d.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
+                    if stats { print("      stats: \(r.solverChecks) solver checks, \(String(format: "%.4f", r.seconds)) s") }
+                }
+            }
+        }
+        if let name = property, !found && diagnostics.isEmpty {
+            FileHandleStream.standardError.write("hugealign: no property named '\(name)' in \(paths.joined(separator: " "))\n")
+            throw ExitCode(ExitStatus.usage.rawValue)
+        }
+        if json {
+            print(try JSONReport(results: results, diagnostics: diagnostics).encoded())
+        } else {
+            print(TextReport.summary(results) + (interrupted.happened ? " (interrupted: results so far)" : ""))
+        }
+        let status: ExitStatus
+        if internalFailure { status = .internalError }
+        else if !diagnostics.isEmpty { status = .inputError }
+        else if checkExpectations {
+            let bad = results.filter { !$0.matchesExpectation }
+            status = bad.isEmpty ? .ok : (bad.contains { $0.verdict.name == "unknown" } ? .unknown : .counterexample)
+        }
+        else if results.contains(where: { $0.verdict.name == "counterexample" }) { status = .counterexample }
+        else if results.contains(where: { $0.verdict.name == "unknown" }) || interrupted.happened { status = .unknown }
+        else { status = .ok }
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// Ctrl-C: the first interrupts the running check and stops after it, so results so far are
+/// written; the second exits at once.
+final class Interruption: @unchecked Sendable {
+    private var source: DispatchSourceSignal?
+    private let lock = NSLock()
+    private var count = 0
+    var happened: Bool { lock.lock(); defer { lock.unlock() }; return count > 0 }
+
+    init(onInterrupt: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        s.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.lock.lock()
+            self.count += 1
+            let n = self.count
+            self.lock.unlock()
+            if n > 1 { Foundation.exit(130) }
+            FileHandleStream.standardError.write("\nhugealign: interrupted; finishing with the results so far (Ctrl-C again to quit)\n")
+            onInterrupt()
+        }
+        s.resume()
+        source = s
+    }
+}
+
+/// Writes a file through a temporary file and a rename, so a reader never sees half of it.
+enum AtomicFile {
+    static func write(_ text: String, to path: String) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        try text.write(toFile: tmp, atomically: false, encoding: .utf8)
+        if rename(tmp, path) != 0 { throw CocoaError(.fileWriteUnknown) }
+    }
+}
+
+/// stderr as a text stream.
+enum FileHandleStream {
+    static let standardError = StandardError()
+    struct StandardError {
+        func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+    }
+}
