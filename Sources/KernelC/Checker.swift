@@ -277,7 +277,9 @@ public struct Checker {
         if negated { c = Expr(.not(c), .bool, c.location) }
         if name == "assume" { return .assume(c) }
         let file = e.location.file
-        let text = file.map { f in f.line(e.location.line).trimmingCharacters(in: .whitespaces) } ?? name
+        var text = file.map { f in f.line(e.location.line) } ?? name
+        if let comment = text.range(of: "//") { text = String(text[..<comment.lowerBound]) }
+        text = text.trimmingCharacters(in: .whitespaces)
         return .assert(c, text: text, location: e.location)
     }
 }

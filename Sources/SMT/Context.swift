@@ -115,3 +115,30 @@ public final class Context: @unchecked Sendable {
         return SBool.and(parts, in: self)
     }
 }
+
+extension Context {
+    /// Replaces inputs by numerals and lets Z3's rewriter compute the value (ground evaluation).
+    public func evaluate(_ t: SBV, assigning pairs: [(SBV, UInt64)], booleans: [(SBool, Bool)] = []) -> UInt64? {
+        let r = substituteAndSimplify(t.term, pairs, booleans)
+        var v: UInt64 = 0
+        guard Z3_is_numeral_ast(raw, r.raw), Z3_get_numeral_uint64(raw, r.raw, &v) else { return nil }
+        return v
+    }
+
+    public func evaluate(_ t: SBool, assigning pairs: [(SBV, UInt64)], booleans: [(SBool, Bool)] = []) -> Bool? {
+        let r = substituteAndSimplify(t.term, pairs, booleans)
+        switch Z3_get_bool_value(raw, r.raw) {
+        case Z3_L_TRUE: return true
+        case Z3_L_FALSE: return false
+        default: return nil
+        }
+    }
+
+    func substituteAndSimplify(_ t: Term, _ pairs: [(SBV, UInt64)], _ booleans: [(SBool, Bool)]) -> Term {
+        var from: [Z3_ast?] = pairs.map { $0.0.term.raw } + booleans.map { $0.0.term.raw }
+        let toTerms = pairs.map { bv($0.1, width: $0.0.width).term } + booleans.map { bool($0.1).term }
+        var to: [Z3_ast?] = toTerms.map { $0.raw }
+        let substituted = Term(self, Z3_substitute(raw, t.raw, UInt32(from.count), &from, &to))
+        return withExtendedLifetime(toTerms) { Term(self, Z3_simplify(raw, substituted.raw)) }
+    }
+}

@@ -1,0 +1,75 @@
+import Engines
+import Foundation
+import KernelC
+import Placement
+import Reports
+import Testing
+
+/// Helpers for Swift Testing targets that check placement specs.
+///
+///     @Test func thpSpecs() throws {
+///         try expectVerdicts(inSpec: "specs/kernel/thp.spec")
+///     }
+///
+/// A failure is recorded with the verdict line, the counterexample values and the failed assertion.
+public enum HugeAlignTesting {
+    /// Proves every property of a spec file (or the one named), returning the results.
+    public static func prove(spec path: String, property: String? = nil, config: Config = .x86_64,
+                             timeoutSeconds: Double = 60) throws -> [PropertyResult] {
+        let unit = try SpecLoader.load(path: path, model: config.dataModel)
+        let prover = Prover(options: ProverOptions(config: config, timeoutSeconds: timeoutSeconds))
+        return try unit.program.properties.filter { property == nil || $0.name == property }.map {
+            try prover.prove($0, in: unit.program, file: path)
+        }
+    }
+
+    /// The verdict line and counterexample as the CLI prints them.
+    public static func describe(_ r: PropertyResult) -> String {
+        let d = TextReport.details(r)
+        return "\(r.file): " + TextReport.line(r) + (d.isEmpty ? "" : "\n" + d)
+    }
+}
+
+/// Records an issue for every property whose verdict differs from its `// expect:` comment, and for
+/// any property without one (a suite must say what it expects).
+@discardableResult
+public func expectVerdicts(inSpec path: String, config: Config = .x86_64, requireAnnotations: Bool = true,
+                           sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> [PropertyResult] {
+    let results = try HugeAlignTesting.prove(spec: path, config: config)
+    for r in results {
+        if r.expected == nil && requireAnnotations {
+            Issue.record("property \(r.property) in \(path) has no '// expect:' annotation", sourceLocation: sourceLocation)
+        } else if !r.matchesExpectation {
+            Issue.record("verdict differs from '// expect: \(r.expected!.rawValue)':\n\(HugeAlignTesting.describe(r))", sourceLocation: sourceLocation)
+        }
+    }
+    return results
+}
+
+/// Expects one property to be proved; a counterexample is shown in the failure.
+@discardableResult
+public func expectProved(inSpec path: String, property: String, config: Config = .x86_64,
+                         sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> PropertyResult? {
+    let results = try HugeAlignTesting.prove(spec: path, property: property, config: config)
+    guard let r = results.first else {
+        Issue.record("no property named \(property) in \(path)", sourceLocation: sourceLocation)
+        return nil
+    }
+    if case .proved(false) = r.verdict { return r }
+    Issue.record("expected \(property) to be proved:\n\(HugeAlignTesting.describe(r))", sourceLocation: sourceLocation)
+    return r
+}
+
+/// Expects a property to be refuted, and returns the replayed counterexample.
+@discardableResult
+public func expectCounterexample(inSpec path: String, property: String, config: Config = .x86_64,
+                                 sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Counterexample? {
+    let results = try HugeAlignTesting.prove(spec: path, property: property, config: config)
+    guard let r = results.first else {
+        Issue.record("no property named \(property) in \(path)", sourceLocation: sourceLocation)
+        return nil
+    }
+    if case .counterexample(let c) = r.verdict { return c }
+    Issue.record("expected a counterexample for \(property):\n\(HugeAlignTesting.describe(r))", sourceLocation: sourceLocation)
+    return nil
+}

@@ -1,0 +1,116 @@
+import Foundation
+import SMT
+import Testing
+
+@Suite struct SMTTests {
+    @Test func satUnsatAndModelValues() throws {
+        let c = Context()
+        let s = try Solver(c)
+        let x = c.bvConst("x", width: 16)
+        s.assert(x.add(c.bv(3, width: 16)).eq(c.bv(1, width: 16)))  // x + 3 == 1 (mod 2^16)
+        #expect(try s.check() == .sat)
+        #expect(try s.model().value(x) == 0xfffe)
+        s.push()
+        s.assert(x.ult(c.bv(100, width: 16)))
+        #expect(try s.check() == .unsat)
+        s.pop()
+        #expect(try s.check() == .sat)
+    }
+
+    @Test func signedOperationsFollowC() throws {
+        let c = Context()
+        let s = try Solver(c)
+        let a = c.bvConst("a", width: 8), q = c.bvConst("q", width: 8), r = c.bvConst("r", width: 8)
+        s.assert(a.eq(c.bv(0xf9, width: 8)))                       // -7
+        s.assert(q.eq(a.sdiv(c.bv(2, width: 8))))
+        s.assert(r.eq(a.srem(c.bv(2, width: 8))))
+        #expect(try s.check() == .sat)
+        let m = try s.model()
+        #expect(try m.value(q) == 0xfd)   // -3: truncation toward zero
+        #expect(try m.value(r) == 0xff)   // -1: sign of the dividend
+        #expect(try m.value(a.ashr(c.bv(1, width: 8))) == 0xfc)
+        #expect(try m.value(a.signExtend(to: 16)) == 0xfff9)
+        #expect(try m.value(a.zeroExtend(to: 16)) == 0x00f9)
+        #expect(try m.value(a.extract(high: 3, low: 0)) == 0x9)
+    }
+
+    @Test func timeoutOrResourceLimitGivesUnknownWithReason() throws {
+        let c = Context()
+        let s = try Solver(c, limits: SolverLimits(rlimit: 1))
+        // A hard multiplication inverse problem cannot finish within rlimit 1.
+        let x = c.bvConst("x", width: 64), y = c.bvConst("y", width: 64)
+        s.assert(x.mul(y).eq(c.bv(0x1234_5678_9abc_def1, width: 64)))
+        s.assert(x.ugtOne(c) && y.ugtOne(c))
+        let r = try s.check()
+        guard case .unknown(let reason) = r else {
+            Issue.record("expected unknown, got \(r)")
+            return
+        }
+        #expect(!reason.isEmpty)
+    }
+
+    @Test func exportedSMTLIB2ParsesBackAndRunsInZ3() throws {
+        let c = Context()
+        let s = try Solver(c)
+        let x = c.bvConst("x", width: 64)
+        s.assert(x.and(c.bv(0xfff, width: 64)).eq(c.bv(0x123, width: 64)))
+        let text = s.smtlib2(comment: "test query")
+        #expect(text.contains("(declare-fun x () (_ BitVec 64))"))
+        #expect(text.hasSuffix("(check-sat)\n(get-model)\n"))
+        // Parses back through the C API.
+        let c2 = Context()
+        let parsed = try c2.parseSMTLIB2(text.replacingOccurrences(of: "(check-sat)\n(get-model)\n", with: ""))
+        let s2 = try Solver(c2)
+        s2.assert(parsed)
+        #expect(try s2.check() == .sat)
+        // And runs in the z3 binary when it is installed (CI installs it).
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/z3") {
+            let path = NSTemporaryDirectory() + "hugealign-test-\(getpid()).smt2"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/z3")
+            p.arguments = ["-smt2", path]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            #expect(String(decoding: data, as: UTF8.self).hasPrefix("sat"))
+        }
+    }
+
+    /// Z3 errors reach Swift as `SMTError`; the process survives (the default handler would exit).
+    @Test func z3ErrorsBecomeSwiftErrors() throws {
+        let c = Context()
+        let s = try Solver(c)
+        let a = c.bvConst("a", width: 8), b = c.bvConst("b", width: 16)
+        s.assert(a.unsafeRawAdd(b).eq(a))   // Z3 itself rejects the sort mismatch
+        #expect(throws: SMTError.self) { try s.check() }
+        // A parse error from Z3's SMT-LIB2 parser.
+        #expect(throws: SMTError.self) { try Context().parseSMTLIB2("(assert (bvadd x))") }
+        // An unknown solver parameter.
+        #expect(throws: SMTError.self) { try s.setParameters(bools: ["no_such_parameter_here": true]) }
+        // The context is still usable afterwards.
+        c.clearError()
+        let s2 = try Solver(c)
+        s2.assert(a.eq(c.bv(1, width: 8)))
+        #expect(try s2.check() == .sat)
+    }
+
+    @Test func widthMismatchIsReportedNotTrapped() throws {
+        let c = Context()
+        let s = try Solver(c)
+        s.assert(c.bvConst("p", width: 8).add(c.bvConst("q", width: 32)).eq(c.bv(0, width: 8)))
+        do {
+            _ = try s.check()
+            Issue.record("expected an error")
+        } catch let e as SMTError {
+            #expect(e.code == "Z3_SORT_ERROR")
+            #expect(e.message.contains("widths 8 and 32"))
+        }
+    }
+}
+
+extension SBV {
+    func ugtOne(_ c: Context) -> SBool { c.bv(1, width: width).ult(self) }
+}

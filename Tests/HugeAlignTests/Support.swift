@@ -1,0 +1,52 @@
+import Foundation
+
+/// Paths the tests need: the repository root, its specs, and the built `hugealign` binary.
+enum Paths {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static func repo(_ rel: String) -> String { (root as NSString).appendingPathComponent(rel) }
+
+    static let malformedDirectory = repo("Tests/HugeAlignTests/Malformed")
+
+    /// The `hugealign` executable built next to the test bundle.
+    static var binary: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = (exe as NSString).deletingLastPathComponent
+        // On Linux the test runner is .build/<triple>/debug/hugealignPackageTests.xctest.
+        if dir.hasSuffix(".xctest") { dir = (dir as NSString).deletingLastPathComponent }
+        return (dir as NSString).appendingPathComponent("hugealign")
+    }
+}
+
+/// Runs the CLI as a real process; returns exit status, stdout and stderr.
+func runCLI(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: Paths.binary)
+    p.arguments = args
+    p.currentDirectoryURL = URL(fileURLWithPath: Paths.root)
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// A small deterministic PRNG (SplitMix64) so failures reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
