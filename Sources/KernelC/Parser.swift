@@ -311,6 +311,9 @@ public struct Parser {
     mutating func expressionStatement() throws -> StmtSyntax {
         let loc = current.location
         let e = try parseExpression()
+        if case .identifier(let name) = e.kind, case .identifier = current.kind {
+            throw Diagnostic(loc, "unknown type name '\(name)'")
+        }
         try expect(";", "after expression")
         return StmtSyntax(kind: .expression(e), location: loc)
     }
@@ -322,6 +325,9 @@ public struct Parser {
         repeat {
             let stars = countStars()
             let (name, nloc) = try identifier("a variable name")
+            if case .identifier(let next) = current.kind, !Parser.keywords.contains(next) {
+                throw Diagnostic(nloc, "unknown type name '\(name)'")
+            }
             if current.isPunct("[") { throw Diagnostic(current.location, "arrays are not supported") }
             var initializer: InitializerSyntax?
             if accept("=") { initializer = try parseInitializer() }
