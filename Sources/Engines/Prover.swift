@@ -80,8 +80,11 @@ final class Session {
     let options: ProverOptions
     let unwind: Int
     let solver: Solver
-    /// Per input: its term (a bit-vector or a Boolean) and width.
-    var inputs: [(name: String, type: CType, bv: SBV?, bool: SBool?, width: Int)] = []
+    /// Per input: its term (a bit-vector or a Boolean) and width. Property parameters come first,
+    /// then the symbolic layout's slots (`isLayout`).
+    var inputs: [(name: String, type: CType, bv: SBV?, bool: SBool?, width: Int, isLayout: Bool)] = []
+    var parameterCount = 0
+    let vmaSlots: Int
     var assumptions: [SBool] = []
     var violation: SBool
     var checks = 0
@@ -99,20 +102,58 @@ final class Session {
         for p in property.function.parameters {
             if case .bool = p.type {
                 let b = context.boolConst(p.name)
-                inputs.append((p.name, p.type, nil, b, 1))
+                inputs.append((p.name, p.type, nil, b, 1, false))
                 values.append(.truth(.term(b)))
             } else {
                 let w = evaluator.width(p.type)
                 let t = context.bvConst(p.name, width: w)
-                inputs.append((p.name, p.type, t, nil, w))
+                inputs.append((p.name, p.type, t, nil, w, false))
                 values.append(.word(.term(t)))
             }
         }
+        parameterCount = inputs.count
+        vmaSlots = property.layoutVMAs ?? 0
+        let (space, wellFormed) = Session.symbolicLayout(slots: vmaSlots, context: context, domain: domain,
+                                                        bits: program.dataModel.longBits, config: options.config, inputs: &inputs)
+        evaluator.space = space
         let trace = evaluator.run(property, inputs: values)
         let d = domain, c = context
-        assumptions = trace.assumptions.map { d.term($0) }
+        assumptions = wellFormed + trace.assumptions.map { d.term($0) }
         violation = SBool.or(trace.obligations.map { d.term($0.violated) }, in: c)
         try context.throwIfError()
+    }
+
+    /// N VMA slots with symbolic bounds and flags: present slots first, each page-aligned,
+    /// non-empty, below TASK_SIZE_MAX, sorted and disjoint.
+    static func symbolicLayout(slots n: Int, context c: Context, domain: SymbolicDomain, bits: Int, config: Config,
+                               inputs: inout [(name: String, type: CType, bv: SBV?, bool: SBool?, width: Int, isLayout: Bool)])
+        -> (SlotAddressSpace<SymbolicDomain>, [SBool]) {
+        var slots: [VMASlot<SymbolicDomain>] = []
+        var facts: [SBool] = []
+        let pageMask = c.bv((config.value("PAGE_SIZE") ?? 4096) - 1, width: bits)
+        let limit = c.bv(config.value("TASK_SIZE_MAX") ?? config.value("TASK_SIZE") ?? .max, width: bits)
+        var presents: [SBool] = []
+        for i in 0..<n {
+            let p = c.boolConst("vma\(i).present")
+            presents.append(p)
+        }
+        // Minimisation tries `false` first: the highest slots go first, dropping VMAs.
+        for i in (0..<n).reversed() { inputs.append(("vma\(i).present", .bool, nil, presents[i], 1, true)) }
+        for i in 0..<n {
+            let start = c.bvConst("vma\(i).start", width: bits), end = c.bvConst("vma\(i).end", width: bits)
+            let flags = c.bvConst("vma\(i).flags", width: bits), pgoff = c.bvConst("vma\(i).pgoff", width: bits)
+            let zero = c.bv(0, width: bits)
+            facts.append(presents[i].implies(start.ult(end) && end.ule(limit) && start.and(pageMask).eq(zero) && end.and(pageMask).eq(zero)))
+            if i > 0 {
+                facts.append(presents[i].implies(presents[i - 1]))
+                facts.append(presents[i].implies(slots[i - 1].end.term(bits, domain).ule(start)))
+            }
+            slots.append(VMASlot(present: .term(presents[i]), start: .term(start), end: .term(end), flags: .term(flags), pgoff: .term(pgoff)))
+            for (name, t) in [("start", start), ("end", end), ("flags", flags), ("pgoff", pgoff)] {
+                inputs.append(("vma\(i).\(name)", CType.int(bits: bits, signed: false), t, nil, bits, true))
+            }
+        }
+        return (SlotAddressSpace(domain: domain, bits: bits, slots: slots), facts)
     }
 
     func query(comment: String) -> String {
@@ -235,7 +276,7 @@ final class Session {
     /// An input is irrelevant when, the others fixed, no value of it avoids the failure.
     func relevance(_ values: [UInt64]) throws -> [Bool] {
         var out: [Bool] = []
-        for i in inputs.indices {
+        for i in 0..<parameterCount {
             let others = values.indices.filter { $0 != i }.map { equals($0, values[$0]) }
             let r = try check(others + [!violation])
             out.append(r != .unsat)
@@ -246,11 +287,14 @@ final class Session {
     /// Runs the concrete domain on the values; only a replayed failure is a counterexample.
     func replay(_ values: [UInt64], relevant: [Bool]) throws -> Verdict {
         let evaluator = try Evaluator(program: program, config: options.config, domain: ConcreteDomain(), unwind: unwind)
-        let concrete: [Value<ConcreteDomain>] = zip(inputs, values).map { i, v in
+        let concrete: [Value<ConcreteDomain>] = zip(inputs.prefix(parameterCount), values).map { i, v in
             i.bool != nil ? .truth(v != 0) : .word(v)
         }
+        let layout = concreteLayout(values)
+        evaluator.space = SlotAddressSpace(domain: ConcreteDomain(), bits: program.dataModel.longBits,
+                                           slots: layout.vmas.map { VMASlot(present: true, start: $0.start, end: $0.end, flags: $0.flags, pgoff: $0.pgoff) })
         let trace = evaluator.run(property, inputs: concrete)
-        let rendered = zip(inputs, values).map { "\($0.name)=0x\(String($1, radix: 16))" }.joined(separator: " ")
+        let rendered = zip(inputs.prefix(parameterCount), values).map { "\($0.name)=0x\(String($1, radix: 16))" }.joined(separator: " ")
         guard trace.assumptions.allSatisfy({ $0 }) else {
             return .internalError("the solver's model (\(rendered)) violates an assumption when replayed concretely")
         }
@@ -268,12 +312,25 @@ final class Session {
             }
         }
         let cex = Counterexample(
-            inputs: inputs.indices.map { i in
+            inputs: (0..<parameterCount).map { i in
                 InputValue(name: inputs[i].name, type: inputs[i].type.description, bits: values[i],
                            signed: inputs[i].type.isSigned, width: inputs[i].width, relevant: relevant[i])
             },
             failures: failed.map { Failure(kind: $0.kind.rawValue, location: $0.location.description, text: $0.text) },
-            locals: locals)
+            locals: locals,
+            layout: vmaSlots > 0 ? layout.vmas : nil)
         return .counterexample(cex)
+    }
+
+    /// The present VMAs of the model's layout.
+    func concreteLayout(_ values: [UInt64]) -> Layout {
+        var byName: [String: UInt64] = [:]
+        for (i, input) in inputs.enumerated() where input.isLayout { byName[input.name] = values[i] }
+        var vmas: [VMA] = []
+        for i in 0..<vmaSlots where byName["vma\(i).present"] == 1 {
+            vmas.append(VMA(start: byName["vma\(i).start"] ?? 0, end: byName["vma\(i).end"] ?? 0,
+                            flags: byName["vma\(i).flags"] ?? 0, pgoff: byName["vma\(i).pgoff"] ?? 0))
+        }
+        return Layout(vmas: vmas)
     }
 }

@@ -1,4 +1,5 @@
 import KernelC
+import Placement
 import Semantics
 
 /// The bounds under which a verdict holds; always printed with it.
@@ -48,6 +49,8 @@ public struct Counterexample: Sendable, Codable, Equatable {
     public var failures: [Failure]
     /// Locals where the first failure was met: name → value (as shown).
     public var locals: [String: String]
+    /// The address space (for properties with a layout bound).
+    public var layout: [VMA]?
 }
 
 public enum Verdict: Sendable, Equatable {

@@ -13,7 +13,9 @@ public enum Catalog {
                   "MAP_GROWSDOWN",
                   "EPERM", "ENOENT", "EINTR", "EIO", "E2BIG", "EBADF", "EAGAIN", "ENOMEM", "EACCES", "EFAULT",
                   "EBUSY", "EEXIST", "ENODEV", "EINVAL", "ENOSPC", "ERANGE", "EOVERFLOW", "ENOTSUPP", "EOPNOTSUPP",
-                  "INT_MAX", "INT_MIN"] {
+                  "INT_MAX", "INT_MIN", "SHMEM_HUGE_NEVER", "SHMEM_HUGE_ALWAYS", "SHMEM_HUGE_WITHIN_SIZE",
+                  "SHMEM_HUGE_ADVISE", "SHMEM_HUGE_DENY", "SHMEM_HUGE_FORCE", "shmem_huge", "shmem_mount_huge",
+                  "thp_enabled", "THP_NEVER", "THP_MADVISE", "THP_ALWAYS"] {
             c[n] = .int
         }
         for n in ["PAGE_SIZE", "PAGE_MASK", "PMD_SIZE", "PMD_MASK", "PUD_SIZE", "PUD_MASK", "HPAGE_PMD_SIZE",
@@ -23,7 +25,9 @@ public enum Catalog {
                   "VM_READ", "VM_WRITE", "VM_EXEC", "VM_SHARED", "VM_GROWSDOWN", "VM_GROWSUP", "VM_SHADOW_STACK",
                   "VM_HUGETLB", "VM_NOHUGEPAGE", "VM_HUGEPAGE", "VM_PFNMAP",
                   "ULONG_MAX", "LONG_MAX", "U64_MAX", "U32_MAX",
-                  "SZ_4K", "SZ_64K", "SZ_2M", "SZ_32M", "SZ_1G", "SZ_4G", "SHM_COLOUR"] {
+                  "SZ_4K", "SZ_64K", "SZ_2M", "SZ_32M", "SZ_1G", "SZ_4G", "SHM_COLOUR",
+                  "HUGETLB_PAGE_SIZE", "DAX_ALIGN", "FILE_PLAIN", "FILE_THP", "FILE_SHMEM", "FILE_HUGETLBFS", "FILE_DAX",
+                  "VM_STARTGAP_FLAGS"] {
             c[n] = .unsignedLong
         }
         return c

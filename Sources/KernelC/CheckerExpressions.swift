@@ -249,8 +249,13 @@ extension Checker {
                     throw Diagnostic(loc, "mm_struct field '\(field)' is not modelled (known: \(Catalog.mmFields.keys.sorted().joined(separator: ", ")); test flags with mm_flags_test or test_bit)")
                 }
                 return configValue(name, model.unsignedLong, loc)
+            case .vma:
+                guard let f = VMAField(rawValue: field) else {
+                    throw Diagnostic(loc, "vm_area_struct field '\(field)' is not modelled (known: vm_start, vm_end, vm_flags, vm_pgoff)")
+                }
+                return Expr(.layout(.field(f), [b], out: nil), model.unsignedLong, loc)
             case .file:
-                throw Diagnostic(loc, "struct file fields are not modelled")
+                throw Diagnostic(loc, "struct file fields are not modelled (the file's kind is its value: FILE_THP, FILE_SHMEM, ...)")
             default: break
             }
         }

@@ -148,12 +148,50 @@ extension Checker {
             let mm = try expr(args[1])
             guard case .pointer(.mm) = mm.type else { throw Diagnostic(args[1].location, "mm_flags_test needs an mm_struct pointer") }
             return Expr(.sequence(mm, try mmFlag(args[0], loc)), .bool, loc)
+        case "find_vma":
+            try arity(2)
+            _ = try mmArgument(args[0])
+            let addr = try cast(try expr(args[1]), ul)
+            return Expr(.layout(.findVMA, [addr], out: nil), .pointer(.vma), loc)
+        case "find_vma_prev":
+            try arity(3)
+            _ = try mmArgument(args[0])
+            let addr = try cast(try expr(args[1]), ul)
+            let out = try outArgument(args[2], name, expected: .pointer(.vma))
+            return Expr(.layout(.findVMAPrev, [addr], out: out), .pointer(.vma), loc)
+        case "vma_iter_area_lowest", "vma_iter_area_highest":
+            try arity(4)
+            let low = try cast(try expr(args[0]), ul), high = try cast(try expr(args[1]), ul), size = try cast(try expr(args[2]), ul)
+            let out = try outArgument(args[3], name, expected: ul)
+            return Expr(.layout(name.hasSuffix("lowest") ? .areaLowest : .areaHighest, [low, high, size], out: out), model.int, loc)
+        case "is_file_hugepages":
+            try arity(1)
+            let f = try expr(args[0])
+            guard case .pointer(.file) = f.type else { throw Diagnostic(args[0].location, "is_file_hugepages needs a struct file pointer") }
+            return try compare(.eq, f, configValue("FILE_HUGETLBFS", ul, loc), loc)
         case "in_compat_syscall", "in_32bit_syscall", "in_ia32_syscall", "in_x32_syscall":
             try arity(0)
             return configValue(name, .bool, loc)
         default:
             return nil
         }
+    }
+
+    /// The `mm` argument of the lookups: only `current->mm` (or an mm pointer) exists.
+    mutating func mmArgument(_ a: ExprSyntax) throws -> Expr {
+        let mm = try expr(a)
+        guard case .pointer(.mm) = mm.type else { throw Diagnostic(a.location, "expected an mm_struct pointer such as current->mm") }
+        return mm
+    }
+
+    /// `&variable` of the given type, for results returned through a pointer.
+    mutating func outArgument(_ a: ExprSyntax, _ name: String, expected: CType) throws -> LValue {
+        guard case .unary("&", let target) = a.kind else {
+            throw Diagnostic(a.location, "the result of \(name) must be passed as &variable")
+        }
+        let (lv, t) = try lvalue(target)
+        guard t == expected else { throw Diagnostic(a.location, "\(name) stores a '\(expected)' but this variable is '\(t)'") }
+        return lv
     }
 
     func isConstant(_ e: Expr) -> Bool {

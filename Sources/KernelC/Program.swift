@@ -17,6 +17,28 @@ public indirect enum LValue: Sendable {
     case field(LValue, Int)
 }
 
+/// The layout primitives a placement model can use. They model the maple-tree searches
+/// (`vma_iter_area_lowest`/`_highest`, i.e. `mas_empty_area[_rev]`) and lookups (`find_vma`,
+/// `find_vma_prev`) over the current address space.
+public enum LayoutQuery: Sendable, Equatable {
+    /// `find_vma(mm, addr)`: the first VMA with `vm_end > addr`, or NULL.
+    case findVMA
+    /// `find_vma_prev(mm, addr, &prev)`: as `find_vma`, and `prev` = the last VMA with `vm_end <= addr`.
+    case findVMAPrev
+    /// `vma_iter_area_lowest(low, high, size, &start)`: 0 and the lowest start of `size` free bytes
+    /// in `[low, high)`, or -ENOMEM.
+    case areaLowest
+    /// `vma_iter_area_highest(low, high, size, &end)`: 0 and the end of the highest free window of
+    /// `size` bytes in `[low, high)`, or -ENOMEM.
+    case areaHighest
+    /// `vma->vm_start` / `vm_end` / `vm_flags` / `vm_pgoff` (0 for NULL).
+    case field(VMAField)
+}
+
+public enum VMAField: String, Sendable, CaseIterable {
+    case start = "vm_start", end = "vm_end", flags = "vm_flags", pgoff = "vm_pgoff"
+}
+
 public enum Argument: Sendable {
     case value(Expr)
     /// `&local` passed to a `struct X *` parameter: copied in, and copied back after the call.
@@ -48,6 +70,8 @@ public final class Expr: @unchecked Sendable {
         /// Evaluates the first, then yields the second (the comma of macro expansions).
         case sequence(Expr, Expr)
         case call(Int, [Argument])
+        /// A question to the address-space layout (see `LayoutQuery`); some store a second result.
+        case layout(LayoutQuery, [Expr], out: LValue?)
     }
 
     public let kind: Kind

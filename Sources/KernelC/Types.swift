@@ -33,6 +33,8 @@ public enum Pointee: Hashable, Sendable {
     case mm
     /// `struct task_struct *` (`current`).
     case task
+    /// `struct vm_area_struct *`: the index (1-based) of a VMA of the layout, 0 for NULL.
+    case vma
     /// A pointer to a struct local (`&info`), passed by reference.
     case record(String)
     case void
@@ -82,6 +84,7 @@ public enum CType: Hashable, Sendable, CustomStringConvertible {
             case .file: return "struct file *"
             case .mm: return "struct mm_struct *"
             case .task: return "struct task_struct *"
+            case .vma: return "struct vm_area_struct *"
             case .record(let n): return "struct \(n) *"
             case .void: return "void *"
             }
@@ -118,9 +121,10 @@ public enum CTypeNames {
             case "file": base = .pointer(.file)
             case "mm_struct": base = .pointer(.mm)
             case "task_struct": base = .pointer(.task)
+            case "vm_area_struct": base = .pointer(.vma)
             default:
                 guard structFields[tag] != nil else {
-                    return .failure(Diagnostic(t.location, "unknown struct '\(tag)' (known: file, mm_struct, vm_unmapped_area_info)"))
+                    return .failure(Diagnostic(t.location, "unknown struct '\(tag)' (known: file, mm_struct, vm_area_struct, vm_unmapped_area_info)"))
                 }
                 if t.pointers == 1 { return .success(.pointer(.record(tag))) }
                 if t.pointers == 0 { return .success(.record(tag)) }

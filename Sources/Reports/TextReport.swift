@@ -31,6 +31,11 @@ public enum TextReport {
             for f in c.failures {
                 lines.append("failed:  \(f.kind) at \(f.location): \(f.text)")
             }
+            if let layout = c.layout {
+                lines.append("layout:  " + (layout.isEmpty ? "(no VMAs)" : layout.map { v in
+                    "[0x\(String(v.start, radix: 16)), 0x\(String(v.end, radix: 16)))" + (v.flags == 0 ? "" : " flags 0x\(String(v.flags, radix: 16))")
+                }.joined(separator: "  ")))
+            }
             if !c.locals.isEmpty {
                 lines.append("locals:  " + c.locals.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))
             }

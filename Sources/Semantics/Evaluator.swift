@@ -25,6 +25,8 @@ public final class Evaluator<D: Domain> {
     public private(set) var failureLocals: [(String, Value<D>)]?
     /// Called with each executed branch/label site id (concrete coverage); nil costs nothing.
     public var coverage: ((Int) -> Void)?
+    /// The layout the layout primitives query (empty when nil).
+    public var space: (any AddressSpace<D>)?
 
     struct Frame {
         var function: Function
@@ -311,6 +313,30 @@ public final class Evaluator<D: Domain> {
             return eval(y, &f)
         case .call(let index, let args):
             return call(index, args, e, &f)
+        case .layout(let q, let args, let out):
+            return layout(q, args, out, &f)
+        }
+    }
+
+    func layout(_ q: LayoutQuery, _ args: [Expr], _ out: LValue?, _ f: inout Frame) -> Value<D> {
+        let values = args.map { word(eval($0, &f)) }
+        let bits = program.dataModel.longBits
+        let space: any AddressSpace<D> = self.space ?? SlotAddressSpace(domain: domain, bits: bits, slots: [])
+        switch q {
+        case .findVMA:
+            return .word(space.findVMA(values[0]))
+        case .findVMAPrev:
+            if let out { store(out, .word(space.vmaBefore(values[0])), &f) }
+            return .word(space.findVMA(values[0]))
+        case .field(let field):
+            return .word(space.field(values[0], field))
+        case .areaLowest, .areaHighest:
+            let r: (ok: D.Truth, value: D.Word) = q == .areaLowest ? { let x = space.areaLowest(low: values[0], high: values[1], size: values[2]); return (x.ok, x.start) }()
+                : { let x = space.areaHighest(low: values[0], high: values[1], size: values[2]); return (x.ok, x.end) }()
+            if let out { store(out, .word(r.value), &f) }
+            let ok = r.ok
+            let enomem = domain.constant(UInt64(bitPattern: -12), bits: program.dataModel.intBits)
+            return .word(domain.ite(ok, domain.constant(0, bits: program.dataModel.intBits), enomem, bits: program.dataModel.intBits))
         }
     }
 

@@ -138,3 +138,8 @@ public struct SymbolicDomain: Domain {
         return .term(term(a, bits: from).extract(high: to - 1, low: 0))
     }
 }
+
+extension SymWord {
+    /// The term of this word at the given width.
+    public func term(_ bits: Int, _ domain: SymbolicDomain) -> SBV { domain.term(self, bits: bits) }
+}

@@ -1,0 +1,127 @@
+/// The concrete window search: the maple tree's `mas_empty_area` / `mas_empty_area_rev` and
+/// `find_vma` in O(log n), so a layout of vm.max_map_count (65 530) VMAs costs microseconds a call.
+///
+/// Gaps are numbered 0...n: gap j lies between VMA j-1 and VMA j (gap 0 below the first VMA, gap n
+/// above the last, up to 2^64 - 1). A segment tree keeps the largest gap of each subtree, so the
+/// first (or last) gap of at least `size` bytes inside a range of gaps is found by one descent; the
+/// two gaps at the ends of the range are clipped to `[min, max]` and tested directly.
+///
+/// The reference semantics is `SlotAddressSpace` (Semantics), defined over any value domain; tests
+/// check that this index answers every query exactly as that does.
+public struct VMAIndex: Sendable {
+    public let starts: [UInt64]
+    public let ends: [UInt64]
+    public let flags: [UInt64]
+    public let pgoffs: [UInt64]
+    /// Per gap: its size (`hi - lo + 1`), saturated at 2^64 - 1; 0 for an empty gap.
+    let gapSizes: [UInt64]
+    let leaves: Int
+    let tree: [UInt64]
+
+    public init(_ layout: Layout) {
+        starts = layout.vmas.map(\.start)
+        ends = layout.vmas.map(\.end)
+        flags = layout.vmas.map(\.flags)
+        pgoffs = layout.vmas.map(\.pgoff)
+        let n = starts.count
+        var sizes: [UInt64] = []
+        sizes.reserveCapacity(n + 1)
+        for j in 0...n {
+            let lo: UInt64 = j == 0 ? 0 : ends[j - 1]
+            if j == n {
+                let span = UInt64.max - lo
+                sizes.append(span == .max ? .max : span + 1)
+            } else {
+                sizes.append(starts[j] > lo ? starts[j] - lo : 0)
+            }
+        }
+        gapSizes = sizes
+        var p = 1
+        while p < sizes.count { p <<= 1 }
+        leaves = p
+        var t = [UInt64](repeating: 0, count: 2 * p)
+        for (j, s) in sizes.enumerated() { t[p + j] = s }
+        if p > 1 { for i in stride(from: p - 1, through: 1, by: -1) { t[i] = max(t[2 * i], t[2 * i + 1]) } }
+        tree = t
+    }
+
+    public var count: Int { starts.count }
+
+    @inline(__always) func gapLow(_ j: Int) -> UInt64 { j == 0 ? 0 : ends[j - 1] }
+    @inline(__always) func gapHighInclusive(_ j: Int) -> UInt64 { j == starts.count ? .max : starts[j] &- 1 }
+
+    /// Number of elements of a sorted array that are ≤ x.
+    @inline(__always) static func countAtMost(_ a: [UInt64], _ x: UInt64) -> Int {
+        var lo = 0, hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if a[mid] <= x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// `find_vma`: index of the first VMA with `end > addr`, or nil.
+    public func findVMA(_ addr: UInt64) -> Int? {
+        let i = VMAIndex.countAtMost(ends, addr)
+        return i < ends.count ? i : nil
+    }
+
+    /// The last VMA with `end <= addr`, or nil (`find_vma_prev`'s prev).
+    public func vmaBefore(_ addr: UInt64) -> Int? {
+        let i = VMAIndex.countAtMost(ends, addr)
+        return i > 0 ? i - 1 : nil
+    }
+
+    /// Gap j clipped to `[min, max]`, if it holds `size` bytes: its clipped bounds.
+    @inline(__always) func clippedFit(_ j: Int, _ min: UInt64, _ max: UInt64, _ size: UInt64) -> (UInt64, UInt64)? {
+        if gapSizes[j] == 0 { return nil }
+        let a = Swift.max(gapLow(j), min)
+        let b = Swift.min(gapHighInclusive(j), max)
+        guard a <= b, b - a >= size - 1 else { return nil }
+        return (a, b)
+    }
+
+    /// The range of gaps that intersect `[min, max]`.
+    @inline(__always) func gapRange(_ min: UInt64, _ max: UInt64) -> (Int, Int) {
+        // First gap whose high end reaches min: the number of VMAs starting at or below min.
+        let first = VMAIndex.countAtMost(starts, min)
+        // Last gap whose low end is at most max: the number of VMAs ending at or below max.
+        let last = VMAIndex.countAtMost(ends, max)
+        return (first, last)
+    }
+
+    /// `mas_empty_area(min, max, size)`: the lowest start of `size` free bytes in `[min, max]`.
+    public func lowest(min: UInt64, max: UInt64, size: UInt64) -> UInt64? {
+        guard min <= max, size != 0, max - min >= size - 1 else { return nil }
+        let (first, last) = gapRange(min, max)
+        if first > last { return nil }
+        if let (a, _) = clippedFit(first, min, max, size) { return a }
+        if last > first + 1, let j = firstAtLeast(size, from: first + 1, to: last - 1) { return gapLow(j) }
+        if last > first, let (a, _) = clippedFit(last, min, max, size) { return a }
+        return nil
+    }
+
+    /// `mas_empty_area_rev(min, max, size)`: the highest last byte of `size` free bytes in `[min, max]`.
+    public func highestLast(min: UInt64, max: UInt64, size: UInt64) -> UInt64? {
+        guard min <= max, size != 0, max - min >= size - 1 else { return nil }
+        let (first, last) = gapRange(min, max)
+        if first > last { return nil }
+        if let (_, b) = clippedFit(last, min, max, size) { return b }
+        if last > first + 1, let j = lastAtLeast(size, from: first + 1, to: last - 1) { return gapHighInclusive(j) }
+        if last > first, let (_, b) = clippedFit(first, min, max, size) { return b }
+        return nil
+    }
+
+    func firstAtLeast(_ size: UInt64, from l: Int, to r: Int) -> Int? { descend(1, 0, leaves - 1, l, r, size, leftFirst: true) }
+    func lastAtLeast(_ size: UInt64, from l: Int, to r: Int) -> Int? { descend(1, 0, leaves - 1, l, r, size, leftFirst: false) }
+
+    func descend(_ node: Int, _ nl: Int, _ nr: Int, _ l: Int, _ r: Int, _ size: UInt64, leftFirst: Bool) -> Int? {
+        if nr < l || nl > r || tree[node] < size { return nil }
+        if nl == nr { return nl }
+        let mid = (nl + nr) >> 1
+        if leftFirst {
+            return descend(2 * node, nl, mid, l, r, size, leftFirst: true) ?? descend(2 * node + 1, mid + 1, nr, l, r, size, leftFirst: true)
+        }
+        return descend(2 * node + 1, mid + 1, nr, l, r, size, leftFirst: false) ?? descend(2 * node, nl, mid, l, r, size, leftFirst: false)
+    }
+}
