@@ -44,8 +44,19 @@ public final class Prover: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Proves one planned property under its own configuration.
+    public func prove(_ item: SpecPlan.Item, file: String) throws -> PropertyResult {
+        var options = self.options
+        options.config = item.config
+        return try run(item.property, in: item.program, file: file, options: options)
+    }
+
     /// Throws `EvaluationError` when the spec needs a value the config lacks.
     public func prove(_ property: Property, in program: Program, file: String) throws -> PropertyResult {
+        try run(property, in: program, file: file, options: options)
+    }
+
+    func run(_ property: Property, in program: Program, file: String, options: ProverOptions) throws -> PropertyResult {
         let clock = ContinuousClock()
         let start = clock.now
         let unwind = property.unwind ?? options.defaultUnwind
@@ -63,6 +74,7 @@ public final class Prover: @unchecked Sendable {
             }
             result.verdict = try session.decide()
             result.solverChecks = session.checks
+            result.firstCheckSeconds = session.firstCheckSeconds
         } catch let e as SMTError {
             result.verdict = .internalError(e.description)
         }
@@ -79,7 +91,6 @@ final class Session {
     let program: Program
     let options: ProverOptions
     let unwind: Int
-    let solver: Solver
     /// Per input: its term (a bit-vector or a Boolean) and width. Property parameters come first,
     /// then the symbolic layout's slots (`isLayout`).
     var inputs: [(name: String, type: CType, bv: SBV?, bool: SBool?, width: Int, isLayout: Bool)] = []
@@ -95,8 +106,6 @@ final class Session {
         self.options = options
         self.unwind = unwind
         domain = SymbolicDomain(context: context)
-        let limits = SolverLimits(timeoutMilliseconds: UInt32(min(options.timeoutSeconds * 1000, Double(UInt32.max))), rlimit: options.rlimit)
-        solver = try Solver(context, limits: limits)
         let evaluator = try Evaluator(program: program, config: options.config, domain: domain, unwind: unwind)
         var values: [Value<SymbolicDomain>] = []
         for p in property.function.parameters {
@@ -157,31 +166,37 @@ final class Session {
     }
 
     func query(comment: String) -> String {
-        solver.push()
-        for a in assumptions { solver.assert(a) }
-        solver.assert(violation)
-        let text = solver.smtlib2(comment: comment)
-        solver.pop()
-        return text
+        guard let s = try? Solver(context) else { return "" }
+        for a in assumptions { s.assert(a) }
+        s.assert(violation)
+        return s.smtlib2(comment: comment)
     }
 
     /// The model of the last satisfiable `check` (read before its scope is popped).
     var lastModel: [UInt64] = []
 
-    /// One check of `assumptions ∧ extra` in a fresh scope.
-    func check(_ extra: [SBool]) throws -> CheckResult {
+    /// One check of `assumptions ∧ extra`. Each check gets a fresh solver: without push/pop Z3
+    /// keeps its non-incremental QF_BV path (simplify, bit-blast, SAT), which is far faster here.
+    func check(_ extra: [SBool], timeoutMilliseconds: UInt32? = nil) throws -> CheckResult {
         checks += 1
-        solver.push()
-        defer { solver.pop() }
-        for a in assumptions { solver.assert(a) }
-        for e in extra { solver.assert(e) }
-        let r = try solver.check()
-        if r == .sat { lastModel = try modelValues() }
+        let limit = timeoutMilliseconds ?? UInt32(min(options.timeoutSeconds * 1000, Double(UInt32.max)))
+        let s = try Solver(context, limits: SolverLimits(timeoutMilliseconds: limit, rlimit: options.rlimit))
+        current = s
+        for a in assumptions { s.assert(a) }
+        for e in extra { s.assert(e) }
+        let r = try s.check()
+        if r == .sat { lastModel = try modelValues(s) }
         return r
     }
 
-    func modelValues() throws -> [UInt64] {
-        let m = try solver.model()
+    /// The solver of the check in progress (models are read from it).
+    var current: Solver?
+
+    /// The per-check time limit while minimising and judging relevance.
+    var quick: UInt32 { UInt32(min(2000, options.timeoutSeconds * 1000)) }
+
+    func modelValues(_ s: Solver) throws -> [UInt64] {
+        let m = try s.model()
         return try inputs.map { i in
             if let b = i.bool { return try m.value(b) ? 1 : 0 }
             return try m.value(i.bv!)
@@ -194,25 +209,24 @@ final class Session {
         return input.bv!.eq(context.bv(v, width: input.width))
     }
 
+    var firstCheckSeconds = 0.0
+
     func decide() throws -> Verdict {
         var values: [UInt64]
-        checks += 1
-        solver.push()
-        for a in assumptions { solver.assert(a) }
-        solver.assert(violation)
-        let first = try solver.check()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let first = try check([violation])
+        let d = clock.now - start
+        firstCheckSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         switch first {
         case .unsat:
-            solver.pop()
             // Vacuity: unsatisfiable assumptions prove anything; say so.
             let alone = try check([])
             return .proved(vacuous: alone == .unsat)
         case .unknown(let reason):
-            solver.pop()
             return .unknown(reason: reason)
         case .sat:
-            values = try modelValues()
-            solver.pop()
+            values = lastModel
         }
         values = try minimize(values)
         let relevant = try relevance(values)
@@ -225,13 +239,11 @@ final class Session {
         var values = start
         var budget = options.minimizationBudget
         guard budget > 0 else { return values }
-        try solver.set(SolverLimits(timeoutMilliseconds: UInt32(min(2000, options.timeoutSeconds * 1000)), rlimit: options.rlimit))
-        defer { try? solver.set(SolverLimits(timeoutMilliseconds: UInt32(min(options.timeoutSeconds * 1000, Double(UInt32.max))), rlimit: options.rlimit)) }
         for i in inputs.indices {
             let fixedOthers = { (vals: [UInt64]) in vals.indices.filter { $0 < i }.map { self.equals($0, vals[$0]) } }
             if values[i] == 0 || budget <= 0 { continue }
             budget -= 1
-            if try check([violation] + fixedOthers(values) + [equals(i, 0)]) == .sat {
+            if try check([violation] + fixedOthers(values) + [equals(i, 0)], timeoutMilliseconds: quick) == .sat {
                 values = lastModel
                 continue
             }
@@ -249,7 +261,7 @@ final class Session {
             while highBits - lowBits > 1 && budget > 0 && perInput > 0 {
                 budget -= 1; perInput -= 1
                 let midBits = (lowBits + highBits) / 2
-                let r = try check([violation] + fixedOthers(values) + [within((UInt64(1) << UInt64(midBits)) - 1)])
+                let r = try check([violation] + fixedOthers(values) + [within((UInt64(1) << UInt64(midBits)) - 1)], timeoutMilliseconds: quick)
                 if r == .sat { values = lastModel; highBits = min(midBits, 64 - magnitude(values[i]).leadingZeroBitCount) }
                 else if r == .unsat { lowBits = midBits }
                 else { perInput = 0 }
@@ -259,14 +271,14 @@ final class Session {
             while hi > lo + 1 && budget > 0 && perInput > 0 {
                 budget -= 1; perInput -= 1
                 let mid = lo + (hi - lo) / 2
-                switch try check([violation] + fixedOthers(values) + [within(mid)]) {
+                switch try check([violation] + fixedOthers(values) + [within(mid)], timeoutMilliseconds: quick) {
                 case .sat: values = lastModel; hi = min(mid, magnitude(values[i]))
                 case .unsat: lo = mid
                 case .unknown: perInput = 0
                 }
             }
             // Make sure the final assignment is a model with this input at its smallest value found.
-            if try check([violation] + fixedOthers(values) + [equals(i, values[i])]) == .sat {
+            if try check([violation] + fixedOthers(values) + [equals(i, values[i])], timeoutMilliseconds: quick) == .sat {
                 values = lastModel
             }
         }
@@ -278,7 +290,7 @@ final class Session {
         var out: [Bool] = []
         for i in 0..<parameterCount {
             let others = values.indices.filter { $0 != i }.map { equals($0, values[$0]) }
-            let r = try check(others + [!violation])
+            let r = try check(others + [!violation], timeoutMilliseconds: quick)
             out.append(r != .unsat)
         }
         return out

@@ -81,6 +81,8 @@ public struct PropertyResult: Sendable {
     /// The SMT-LIB2 query of the negated property.
     public var smtlib2: String?
     public var solverChecks: Int
+    /// Time of the first (deciding) solver check; the rest is building, minimising and replaying.
+    public var firstCheckSeconds: Double = 0
 
     /// Whether the verdict is the one the spec's `// expect:` asked for (true when none was given).
     public var matchesExpectation: Bool {

@@ -16,11 +16,9 @@ public enum HugeAlignTesting {
     /// Proves every property of a spec file (or the one named), returning the results.
     public static func prove(spec path: String, property: String? = nil, config: Config = .x86_64,
                              timeoutSeconds: Double = 60) throws -> [PropertyResult] {
-        let unit = try SpecLoader.load(path: path, model: config.dataModel)
+        let plan = try SpecPlan(file: path, defaultConfig: config, only: property)
         let prover = Prover(options: ProverOptions(config: config, timeoutSeconds: timeoutSeconds))
-        return try unit.program.properties.filter { property == nil || $0.name == property }.map {
-            try prover.prove($0, in: unit.program, file: path)
-        }
+        return try plan.items.map { try prover.prove($0, file: path) }
     }
 
     /// The verdict line and counterexample as the CLI prints them.

@@ -15,7 +15,8 @@ public enum Catalog {
                   "EBUSY", "EEXIST", "ENODEV", "EINVAL", "ENOSPC", "ERANGE", "EOVERFLOW", "ENOTSUPP", "EOPNOTSUPP",
                   "INT_MAX", "INT_MIN", "SHMEM_HUGE_NEVER", "SHMEM_HUGE_ALWAYS", "SHMEM_HUGE_WITHIN_SIZE",
                   "SHMEM_HUGE_ADVISE", "SHMEM_HUGE_DENY", "SHMEM_HUGE_FORCE", "shmem_huge", "shmem_mount_huge",
-                  "thp_enabled", "THP_NEVER", "THP_MADVISE", "THP_ALWAYS"] {
+                  "thp_enabled", "THP_NEVER", "THP_MADVISE", "THP_ALWAYS", "va_align_flags", "task_randomize",
+                  "cap_sys_rawio", "shmem_file_huge", "shmem_anon_order", "ALIGN_VA_32", "ALIGN_VA_64"] {
             c[n] = .int
         }
         for n in ["PAGE_SIZE", "PAGE_MASK", "PMD_SIZE", "PMD_MASK", "PUD_SIZE", "PUD_MASK", "HPAGE_PMD_SIZE",
@@ -27,7 +28,7 @@ public enum Catalog {
                   "ULONG_MAX", "LONG_MAX", "U64_MAX", "U32_MAX",
                   "SZ_4K", "SZ_64K", "SZ_2M", "SZ_32M", "SZ_1G", "SZ_4G", "SHM_COLOUR",
                   "HUGETLB_PAGE_SIZE", "DAX_ALIGN", "FILE_PLAIN", "FILE_THP", "FILE_SHMEM", "FILE_HUGETLBFS", "FILE_DAX",
-                  "VM_STARTGAP_FLAGS"] {
+                  "VM_STARTGAP_FLAGS", "IA32_PAGE_OFFSET", "va_align_mask", "va_align_bits", "map32_random_offset"] {
             c[n] = .unsignedLong
         }
         return c

@@ -55,7 +55,7 @@ public struct Checker {
             currentFunction = -1
             let params = try p.parameters.map { try parameter($0, forProperty: true) }
             let fn = try function(name: p.name, params: params, returnType: .void, body: p.body, location: p.location)
-            properties.append(Property(name: p.name, function: fn, unwind: p.unwind, layoutVMAs: p.layoutVMAs,
+            properties.append(Property(name: p.name, function: fn, unwind: p.unwind, layoutVMAs: p.layoutVMAs, config: p.config,
                                        expected: p.expect.flatMap { ExpectedVerdict(rawValue: $0.verdict) }, location: p.location))
         }
         return Program(dataModel: model, functions: functions, properties: properties, configNames: configNames, configTypes: configTypes)

@@ -99,9 +99,16 @@ public struct Parser {
         let params = try parseParameters()
         var unwind: Int?
         var layout: Int?
+        var config: String?
         while !current.isPunct("{") {
-            let (clause, cloc) = try identifier("'unwind', 'layout' or '{'")
+            let (clause, cloc) = try identifier("'unwind', 'layout', 'config' or '{'")
             switch clause {
+            case "config":
+                guard case .identifier(let name) = current.kind else {
+                    throw Diagnostic(current.location, "expected a configuration name after 'config'")
+                }
+                _ = next()
+                config = name
             case "unwind":
                 unwind = try smallInteger("an unwinding bound", range: 1...10_000)
             case "layout":
@@ -110,7 +117,7 @@ public struct Parser {
                 try expect("<=", "in 'layout vmas <= N'")
                 layout = try smallInteger("a VMA bound", range: 0...64)
             default:
-                throw Diagnostic(cloc, "unknown property clause '\(clause)' (expected 'unwind N' or 'layout vmas <= N')")
+                throw Diagnostic(cloc, "unknown property clause '\(clause)' (expected 'unwind N', 'layout vmas <= N' or 'config NAME')")
             }
         }
         let body = try parseBlock()
@@ -123,7 +130,7 @@ public struct Parser {
                 throw Diagnostic(m.location, "unknown expected verdict '\(m.verdict)' (expected one of \(allowed.joined(separator: ", ")))")
             }
         }
-        return PropertySyntax(name: name, parameters: params, unwind: unwind, layoutVMAs: layout, body: body, expect: mine, location: loc)
+        return PropertySyntax(name: name, parameters: params, unwind: unwind, layoutVMAs: layout, config: config, body: body, expect: mine, location: loc)
     }
 
     mutating func smallInteger(_ what: String, range: ClosedRange<Int>) throws -> Int {

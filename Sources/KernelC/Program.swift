@@ -139,6 +139,8 @@ public struct Property: Sendable {
     public var function: Function
     public var unwind: Int?
     public var layoutVMAs: Int?
+    /// The configuration named by the property's `config` clause, if any.
+    public var config: String?
     public var expected: ExpectedVerdict?
     public var location: SourceLocation
     public var file: String { location.file?.path ?? "" }

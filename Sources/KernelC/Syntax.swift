@@ -81,6 +81,8 @@ public struct PropertySyntax: Sendable {
     public var parameters: [ParameterSyntax]
     public var unwind: Int?
     public var layoutVMAs: Int?
+    /// `config NAME`: the configuration this property is checked under.
+    public var config: String?
     public var body: StmtSyntax
     public var expect: ExpectAnnotation?
     public var location: SourceLocation

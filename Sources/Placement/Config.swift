@@ -29,7 +29,7 @@ public struct Config: Sendable {
 
     public static func named(_ name: String) -> Config? { all.first { $0.name == name } }
 
-    public static var all: [Config] { [x86_64, scaled16] }
+    public static var all: [Config] { [x86_64, scaled16, scaled8] }
     public static var names: [String] { all.map(\.name) }
 }
 
@@ -45,6 +45,17 @@ extension Config {
             "ULONG_MAX": ones, "U64_MAX": ones, "LONG_MAX": ones >> 1, "U32_MAX": 0xffff_ffff & ones,
             "in_compat_syscall": 0, "in_32bit_syscall": 0, "in_ia32_syscall": 0, "in_x32_syscall": 0,
             "mm.flags.MMF_TOPDOWN": 1,
+            "FILE_PLAIN": 1, "FILE_THP": 2, "FILE_SHMEM": 3, "FILE_HUGETLBFS": 4, "FILE_DAX": 5,
+            "SHMEM_HUGE_NEVER": 0, "SHMEM_HUGE_ALWAYS": 1, "SHMEM_HUGE_WITHIN_SIZE": 2, "SHMEM_HUGE_ADVISE": 3,
+            "SHMEM_HUGE_DENY": ones & 0xffff_ffff, "SHMEM_HUGE_FORCE": (ones - 1) & 0xffff_ffff,
+            "THP_NEVER": 0, "THP_MADVISE": 1, "THP_ALWAYS": 2,
+            "ALIGN_VA_32": 1, "ALIGN_VA_64": 2,
+            // Not an AMD family 15h: no va_align; no randomisation (hugealign live runs the child
+            // with ADDR_NO_RANDOMIZE); CAP_SYS_RAWIO held (root).
+            "va_align_flags": ones & 0xffff_ffff, "va_align_mask": 0, "va_align_bits": 0, "task_randomize": 0,
+            "map32_random_offset": 0, "cap_sys_rawio": 1,
+            // This machine: THP madvise, shmem_enabled never, tmpfs/memfd mounts huge=never, no anon-shmem mTHP.
+            "thp_enabled": 1, "shmem_huge": 0, "shmem_mount_huge": 0, "shmem_file_huge": 0, "shmem_anon_order": 0,
         ]
     }
 
@@ -77,7 +88,8 @@ extension Config {
             "MAP_FIXED_NOREPLACE": 0x100000,
             "VM_READ": 0x1, "VM_WRITE": 0x2, "VM_EXEC": 0x4, "VM_SHARED": 0x8, "VM_GROWSDOWN": 0x100,
             "VM_GROWSUP": 0, "VM_PFNMAP": 0x400, "VM_HUGETLB": 0x400000, "VM_HUGEPAGE": 0x2000_0000,
-            "VM_NOHUGEPAGE": 0x4000_0000, "VM_SHADOW_STACK": 1 << 37,
+            "VM_NOHUGEPAGE": 0x4000_0000, "VM_SHADOW_STACK": 1 << 37, "VM_STARTGAP_FLAGS": 0x100 | (1 << 37),
+            "IA32_PAGE_OFFSET": 0xffff_e000, "HUGETLB_PAGE_SIZE": 0x20_0000, "DAX_ALIGN": 0x20_0000,
             "INT_MAX": 0x7fff_ffff, "INT_MIN": 0x8000_0000,
             "SZ_4K": 0x1000, "SZ_64K": 0x10000, "SZ_2M": 0x20_0000, "SZ_32M": 0x200_0000, "SZ_1G": 0x4000_0000,
             "SZ_4G": 0x1_0000_0000, "SHM_COLOUR": 0x1000,
@@ -106,7 +118,8 @@ extension Config {
             "MAP_POPULATE": 0x2000,
             "VM_READ": 0x1, "VM_WRITE": 0x2, "VM_EXEC": 0x4, "VM_SHARED": 0x8, "VM_GROWSDOWN": 0x100,
             "VM_GROWSUP": 0, "VM_PFNMAP": 0x400, "VM_HUGETLB": 0x800, "VM_HUGEPAGE": 0x1000,
-            "VM_NOHUGEPAGE": 0x2000, "VM_SHADOW_STACK": 0x4000,
+            "VM_NOHUGEPAGE": 0x2000, "VM_SHADOW_STACK": 0x4000, "VM_STARTGAP_FLAGS": 0x4100,
+            "IA32_PAGE_OFFSET": 0x8000, "HUGETLB_PAGE_SIZE": 0x20, "DAX_ALIGN": 0x20,
             "INT_MAX": 0x7fff, "INT_MIN": 0x8000,
             "SZ_4K": 0x4, "SZ_64K": 0x40, "SZ_2M": 0x20, "SZ_32M": 0x200, "SZ_1G": 0x100, "SZ_4G": 0x400,
             "SHM_COLOUR": 0x4,
@@ -115,6 +128,32 @@ extension Config {
             "mm.mmap_base": 0xe000, "mm.mmap_legacy_base": 0x5000, "mm.task_size": taskSize,
         ]) { $1 }
         return Config(name: "scaled16", summary: "scaled: 16-bit words, 4-byte pages, 32-byte PMDs, 256-byte PUDs",
+                      dataModel: model, values: v)
+    }()
+
+    /// The smallest scaled space: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs.
+    /// Proofs over layouts of a few VMAs are fast here; MAP_/VM_ flags are renumbered to fit.
+    public static let scaled8: Config = {
+        let model = DataModel(intBits: 8, longBits: 8, longLongBits: 8)
+        var v = common(longBits: 8).merging(geometry(page: 2, pmd: 4, pud: 6, longBits: 8)) { $1 }
+        let taskSize: UInt64 = 0xc0
+        v.merge([
+            "MAX_ERRNO": 31, "FILE_PLAIN": 1, "FILE_THP": 2, "FILE_SHMEM": 3, "FILE_HUGETLBFS": 4, "FILE_DAX": 5,
+            "TASK_SIZE": taskSize, "TASK_SIZE_MAX": taskSize, "DEFAULT_MAP_WINDOW": taskSize, "STACK_TOP": taskSize,
+            "TASK_UNMAPPED_BASE": 0x40, "mmap_min_addr": 0x8, "dac_mmap_min_addr": 0x8, "stack_guard_gap": 0x8,
+            "CONT_PTE_SIZE": 0, "CONT_PMD_SIZE": 0,
+            "MAP_SHARED": 0x01, "MAP_PRIVATE": 0x02, "MAP_SHARED_VALIDATE": 0x03, "MAP_FIXED_NOREPLACE": 0x04,
+            "MAP_STACK": 0x08, "MAP_FIXED": 0x10, "MAP_ANONYMOUS": 0x20, "MAP_32BIT": 0x40, "MAP_ABOVE4G": 0x80,
+            "MAP_GROWSDOWN": 0, "MAP_HUGETLB": 0, "MAP_NORESERVE": 0, "MAP_POPULATE": 0,
+            "VM_GROWSDOWN": 0x01, "VM_SHADOW_STACK": 0x02, "VM_SHARED": 0x04, "VM_HUGETLB": 0x08, "VM_PFNMAP": 0x10,
+            "VM_HUGEPAGE": 0x20, "VM_NOHUGEPAGE": 0x40, "VM_READ": 0, "VM_WRITE": 0, "VM_EXEC": 0, "VM_GROWSUP": 0,
+            "VM_STARTGAP_FLAGS": 0x03, "IA32_PAGE_OFFSET": 0x80, "HUGETLB_PAGE_SIZE": 0x10, "DAX_ALIGN": 0x10,
+            "INT_MAX": 0x7f, "INT_MIN": 0x80,
+            "SZ_4K": 0x4, "SZ_64K": 0x10, "SZ_2M": 0x10, "SZ_32M": 0x40, "SZ_1G": 0x40, "SZ_4G": 0x80, "SHM_COLOUR": 0x4,
+            "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
+            "mm.mmap_base": 0xb0, "mm.mmap_legacy_base": 0x40, "mm.task_size": taskSize,
+        ]) { $1 }
+        return Config(name: "scaled8", summary: "scaled: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs",
                       dataModel: model, values: v)
     }()
 }

@@ -31,6 +31,9 @@ public final class Evaluator<D: Domain> {
     struct Frame {
         var function: Function
         var slots: [Value<D>]
+        /// The condition under which the function was entered. Statements run under a guard relative
+        /// to it (locals are invisible outside the call), so it only joins assumptions and obligations.
+        var entry: D.Truth
         var guardValue: D.Truth
         var returnValue: Value<D>?
         var labels: [D.Truth]
@@ -79,7 +82,7 @@ public final class Evaluator<D: Domain> {
         var slots = f.slotTypes.map { zero($0) }
         for (i, a) in arguments.enumerated() where i < slots.count { slots[i] = a }
         let ret: Value<D>? = f.returnType == .void ? nil : zero(f.returnType)
-        return Frame(function: f, slots: slots, guardValue: guardValue, returnValue: ret,
+        return Frame(function: f, slots: slots, entry: guardValue, guardValue: domain.truth(true), returnValue: ret,
                      labels: Array(repeating: domain.truth(false), count: f.labelNames.count))
     }
 
@@ -96,7 +99,8 @@ public final class Evaluator<D: Domain> {
 
     // MARK: - Obligations
 
-    func oblige(_ kind: Obligation<D>.Kind, _ violated: D.Truth, _ location: SourceLocation, _ text: String, _ frame: Frame) {
+    func oblige(_ kind: Obligation<D>.Kind, _ relativeViolation: D.Truth, _ location: SourceLocation, _ text: String, _ frame: Frame) {
+        let violated = domain.and(frame.entry, relativeViolation)
         if domain.literal(violated) == false { return }
         trace.obligations.append(Obligation(kind: kind, location: location, text: text, violated: violated))
         if failureLocals == nil, domain.literal(violated) == true {
@@ -152,7 +156,7 @@ public final class Evaluator<D: Domain> {
             f.guardValue = domain.truth(false)
         case .assume(let c):
             let cond = truth(eval(c, &f))
-            trace.assumptions.append(domain.or(domain.not(f.guardValue), cond))
+            trace.assumptions.append(domain.or(domain.not(domain.and(f.entry, f.guardValue)), cond))
         case .assert(let c, let text, let loc):
             let cond = truth(eval(c, &f))
             oblige(.assertion, domain.and(f.guardValue, domain.not(cond)), loc, text, f)
@@ -402,6 +406,7 @@ public final class Evaluator<D: Domain> {
 
     func call(_ index: Int, _ args: [Argument], _ e: Expr, _ f: inout Frame) -> Value<D> {
         let callee = program.functions[index]
+        if isDead(f.guardValue) { return zero(e.type) }
         var values: [Value<D>] = []
         for a in args {
             switch a {
@@ -409,7 +414,7 @@ public final class Evaluator<D: Domain> {
             case .reference(let lv): values.append(read(lv, f))
             }
         }
-        var frame = makeFrame(callee, arguments: values, guardValue: f.guardValue)
+        var frame = makeFrame(callee, arguments: values, guardValue: domain.and(f.entry, f.guardValue))
         exec(callee.body, &frame)
         finish(&frame)
         // Copy struct arguments back (pass by reference).

@@ -117,10 +117,12 @@ public struct SymbolicDomain: Domain {
     public func ite(_ c: SymTruth, _ a: SymWord, _ b: SymWord, bits: Int) -> SymWord {
         if case .known(let x) = c { return x ? a : b }
         if case .known(let x) = a, case .known(let y) = b, x == y { return a }
+        if case .term(let x) = a, case .term(let y) = b, x.term.raw == y.term.raw { return a }
         return .term(term(c).ite(term(a, bits: bits), term(b, bits: bits)))
     }
     public func ite(_ c: SymTruth, _ a: SymTruth, _ b: SymTruth) -> SymTruth {
         if case .known(let x) = c { return x ? a : b }
+        if case .term(let x) = a, case .term(let y) = b, x.term.raw == y.term.raw { return a }
         if case .known(let x) = a, case .known(let y) = b { return x == y ? a : (x ? c : not(c)) }
         return lift(term(c).ite(term(a), term(b)))
     }

@@ -45,6 +45,9 @@ struct Prove: ParsableCommand {
     @Flag(name: .long, help: "Print solver statistics (checks, time) per property.")
     var stats = false
 
+    @Option(name: .customLong("minimize-budget"), help: "Solver checks spent shrinking a counterexample (0: report the first model).")
+    var minimizeBudget: Int = 96
+
     func validate() throws {
         guard Config.named(config) != nil else {
             throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))")
@@ -56,7 +59,7 @@ struct Prove: ParsableCommand {
     func run() throws {
         let cfg = Config.named(config)!
         let prover = Prover(options: ProverOptions(config: cfg, timeoutSeconds: timeout, rlimit: rlimit, defaultUnwind: unwind,
-                                                   keepQuery: smt2Out != nil))
+                                                   minimizationBudget: max(0, minimizeBudget), keepQuery: smt2Out != nil))
         let interrupted = Interruption { prover.interrupt() }
         var results: [PropertyResult] = []
         var diagnostics: [String] = []
@@ -74,23 +77,23 @@ struct Prove: ParsableCommand {
         }
         var found = false
         fileLoop: for file in files {
-            let unit: SpecUnit
+            let plan: SpecPlan
             do {
-                unit = try SpecLoader.load(path: file, model: cfg.dataModel)
+                plan = try SpecPlan(file: file, defaultConfig: cfg, only: property)
             } catch let d as Diagnostic {
                 diagnostics.append(d.description)
                 FileHandleStream.standardError.write(d.description + "\n")
                 continue
             }
-            let props = unit.program.properties.filter { property == nil || $0.name == property }
-            if props.isEmpty { continue }
+            if plan.items.isEmpty { continue }
             found = true
             if !json { print("\(file):") }
-            for p in props {
+            for item in plan.items {
+                let p = item.property
                 if interrupted.happened { break fileLoop }
                 let r: PropertyResult
                 do {
-                    r = try prover.prove(p, in: unit.program, file: file)
+                    r = try prover.prove(item, file: file)
                 } catch {
                     let msg = "\(file): property \(p.name): \(error)"
                     diagnostics.append(msg)
@@ -107,7 +110,7 @@ struct Prove: ParsableCommand {
                     print("  " + TextReport.line(r))
                     let d = TextReport.details(r)
                     if !d.isEmpty { print(d.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
-                    if stats { print("      stats: \(r.solverChecks) solver checks, \(String(format: "%.4f", r.seconds)) s") }
+                    if stats { print("      stats: \(r.solverChecks) solver checks, first check \(String(format: "%.4f", r.firstCheckSeconds)) s, total \(String(format: "%.4f", r.seconds)) s") }
                 }
             }
         }

@@ -1,0 +1,35 @@
+import KernelC
+import Placement
+
+/// Which properties of a spec file to prove, each with the program checked under its configuration
+/// (a property's `config NAME` clause, else the default). A file is checked once per configuration.
+public struct SpecPlan: Sendable {
+    public struct Item: Sendable {
+        public var property: Property
+        public var program: Program
+        public var config: Config
+    }
+
+    public var file: String
+    public var items: [Item]
+
+    /// Throws a `Diagnostic` for spec errors and for unknown configuration names.
+    public init(file: String, defaultConfig: Config, only: String? = nil) throws {
+        self.file = file
+        let base = try SpecLoader.load(path: file, model: defaultConfig.dataModel)
+        var programs: [String: Program] = [defaultConfig.name: base.program]
+        var items: [Item] = []
+        for p in base.program.properties where only == nil || p.name == only {
+            let name = p.config ?? defaultConfig.name
+            guard let config = Config.named(name) else {
+                throw Diagnostic(p.location, "unknown config '\(name)' (known: \(Config.names.joined(separator: ", ")))")
+            }
+            if programs[name] == nil {
+                programs[name] = try SpecLoader.load(path: file, model: config.dataModel).program
+            }
+            let program = programs[name]!
+            items.append(Item(property: program.property(named: p.name)!, program: program, config: config))
+        }
+        self.items = items
+    }
+}
