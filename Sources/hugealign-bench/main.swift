@@ -58,17 +58,58 @@ func benchEval(runs: Int) throws {
     print(String(format: "eval  thp_alignment_lemma (concrete)  %.0f runs/s  (%d runs, %d failures)", Double(runs) / s, runs, failures))
 }
 
+/// The concrete window search on layouts of 100, 10 000 and 65 530 (vm.max_map_count) VMAs:
+/// random lowest/highest-window queries, as unmapped_area{,_topdown} make them.
+func benchGaps() {
+    for n in [100, 10_000, 65_530] {
+        var state: UInt64 = 0x1234_5678
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
+        // VMAs of 1-16 pages separated by gaps of 0-31 pages, from 4 GiB up.
+        var vmas: [VMA] = []
+        var addr: UInt64 = 1 << 32
+        for _ in 0..<n {
+            addr += (next() % 32) << 12
+            let len = (1 + next() % 16) << 12
+            vmas.append(VMA(start: addr, end: addr + len))
+            addr += len
+        }
+        let index = VMAIndex(Layout(vmas: vmas))
+        let top = addr + (1 << 30)
+        let queries = 400_000
+        var sink: UInt64 = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        for q in 0..<queries {
+            let size = (1 + next() % 64) << 12
+            let low = (1 << 32) + (next() % (addr - (1 << 32)))
+            if q & 1 == 0 {
+                sink &+= index.lowest(min: low & ~0xfff, max: top - 1, size: size) ?? 0
+            } else {
+                sink &+= index.highestLast(min: 1 << 32, max: low | 0xfff, size: size) ?? 0
+            }
+        }
+        let perCall = seconds(clock.now - start) / Double(queries) * 1e6
+        let lookups = 1_000_000
+        let start2 = clock.now
+        for _ in 0..<lookups { sink &+= UInt64(index.findVMA((1 << 32) + next() % (addr - (1 << 32))) ?? 0) }
+        let perLookup = seconds(clock.now - start2) / Double(lookups) * 1e6
+        print(String(format: "gaps  %6d VMAs: window search %.3f µs/call, find_vma %.3f µs/call  (checksum %llu)", n, perCall, perLookup, sink % 1000))
+    }
+}
+
 let args = CommandLine.arguments.dropFirst()
 let what = args.first ?? "all"
 do {
     switch what {
     case "lemma": try benchLemma(iterations: 15)
     case "eval": try benchEval(runs: 1_000_000)
+    case "gaps": benchGaps()
     case "all":
         try benchLemma(iterations: 15)
         try benchEval(runs: 1_000_000)
+        benchGaps()
     default:
-        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|all]\n".utf8))
+        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|all]\n".utf8))
         exit(1)
     }
 } catch {

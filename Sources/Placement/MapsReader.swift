@@ -1,0 +1,110 @@
+import Foundation
+
+/// An input file that could not be read: which file and line, and why.
+public struct InputError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int
+    public var message: String
+    public var text: String
+
+    public var description: String {
+        line > 0 ? "\(file):\(line): error: \(message)\n    \(text)" : "\(file): error: \(message)"
+    }
+}
+
+/// One line of /proc/PID/maps, every field.
+public struct MapsEntry: Sendable, Equatable {
+    public var start: UInt64
+    public var end: UInt64
+    public var read: Bool
+    public var write: Bool
+    public var exec: Bool
+    public var shared: Bool
+    public var offset: UInt64
+    public var device: String
+    public var inode: UInt64
+    public var path: String
+}
+
+/// Reads /proc/PID/maps. `[stack]` is GROWSDOWN; `[vsyscall]` is a gate area, not a VMA of the
+/// mm, and is left out of the layout.
+public enum MapsReader {
+    public static func entries(text: String, file: String = "maps") throws -> [MapsEntry] {
+        var out: [MapsEntry] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(raw)
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            out.append(try entry(line, file: file, number: i + 1))
+        }
+        return out
+    }
+
+    static func entry(_ line: String, file: String, number: Int) throws -> MapsEntry {
+        func fail(_ why: String) -> InputError { InputError(file: file, line: number, message: why, text: line) }
+        // Five fixed fields, then the path (which may contain spaces).
+        var rest = Substring(line)
+        func field() -> Substring? {
+            rest = rest.drop { $0 == " " }
+            guard !rest.isEmpty else { return nil }
+            let f = rest.prefix { $0 != " " }
+            rest = rest.dropFirst(f.count)
+            return f
+        }
+        guard let range = field(), let perms = field(), let offset = field(), let dev = field(), let inode = field() else {
+            throw fail("expected 'start-end perms offset dev inode [path]'")
+        }
+        let bounds = range.split(separator: "-", omittingEmptySubsequences: false)
+        guard bounds.count == 2, let start = UInt64(bounds[0], radix: 16), let end = UInt64(bounds[1], radix: 16) else {
+            throw fail("bad address range '\(range)'")
+        }
+        guard start < end else { throw fail("empty or inverted range '\(range)'") }
+        let p = Array(perms)
+        guard p.count == 4, "r-".contains(p[0]), "w-".contains(p[1]), "x-".contains(p[2]), "ps".contains(p[3]) else {
+            throw fail("bad permissions '\(perms)' (expected e.g. r-xp)")
+        }
+        guard let off = UInt64(offset, radix: 16) else { throw fail("bad offset '\(offset)'") }
+        let devParts = dev.split(separator: ":")
+        guard devParts.count == 2, devParts.allSatisfy({ UInt64($0, radix: 16) != nil }) else { throw fail("bad device '\(dev)'") }
+        guard let ino = UInt64(inode) else { throw fail("bad inode '\(inode)'") }
+        let path = rest.drop { $0 == " " }
+        return MapsEntry(start: start, end: end, read: p[0] == "r", write: p[1] == "w", exec: p[2] == "x", shared: p[3] == "s",
+                         offset: off, device: String(dev), inode: ino, path: String(path))
+    }
+
+    /// The layout the placement code sees: VM flags from the permissions, pgoff from the offset.
+    public static func layout(text: String, file: String = "maps", config: Config) throws -> Layout {
+        let entries = try entries(text: text, file: file)
+        let v = { (name: String) in config.value(name) ?? 0 }
+        let pageShift = v("PAGE_SHIFT")
+        var vmas: [VMA] = []
+        for e in entries where e.path != "[vsyscall]" {
+            var flags: UInt64 = 0
+            if e.read { flags |= v("VM_READ") }
+            if e.write { flags |= v("VM_WRITE") }
+            if e.exec { flags |= v("VM_EXEC") }
+            if e.shared { flags |= v("VM_SHARED") }
+            if e.path == "[stack]" { flags |= v("VM_GROWSDOWN") }
+            vmas.append(VMA(start: e.start, end: e.end, flags: flags, pgoff: e.offset >> pageShift, name: e.path))
+        }
+        let layout = Layout(vmas: vmas)
+        if let problem = layout.problem(pageSize: v("PAGE_SIZE")) {
+            throw InputError(file: file, line: 0, message: problem, text: "")
+        }
+        return layout
+    }
+
+    public static func layout(path: String, config: Config) throws -> Layout {
+        guard let text = readWholeFile(path) else {
+            throw InputError(file: path, line: 0, message: "cannot read the file", text: "")
+        }
+        return try layout(text: text, file: path, config: config)
+    }
+}
+
+/// Reads a file to its end. `FileManager.contents(atPath:)` stops after one read on /proc files
+/// (they report size 0), which cuts /proc/PID/maps short.
+public func readWholeFile(_ path: String) -> String? {
+    guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+    defer { try? h.close() }
+    return String(data: h.readDataToEndOfFile(), encoding: .utf8)
+}
