@@ -17,6 +17,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
         .target(name: "SMT", dependencies: ["CZ3"]),
+        .target(name: "CLinux"),
         .target(name: "KernelC"),
         .target(name: "Placement", dependencies: ["KernelC"]),
         .target(name: "Semantics", dependencies: ["KernelC", "Placement", "SMT"]),
@@ -24,7 +25,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Engines", "Semantics", "KernelC", "Placement"]),
         .target(name: "HugeAlignTesting", dependencies: ["Engines", "Reports", "KernelC", "Placement"]),
         .executableTarget(name: "hugealign", dependencies: [
-            "Engines", "Reports", "KernelC", "Placement",
+            "Engines", "Reports", "KernelC", "Placement", "Semantics", "CLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hugealign-bench", dependencies: ["Engines", "Semantics", "KernelC", "Placement", "SMT"]),

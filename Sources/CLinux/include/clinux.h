@@ -1,0 +1,10 @@
+// Linux calls Swift's Glibc module does not expose.
+#pragma once
+#include <stddef.h>
+
+/// personality(2); ADDR_NO_RANDOMIZE is 0x0040000.
+int hugealign_personality(unsigned long persona);
+/// memfd_create(2); -1 and errno on failure.
+int hugealign_memfd_create(const char *name);
+/// The current errno.
+int hugealign_errno(void);

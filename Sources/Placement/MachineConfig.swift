@@ -1,0 +1,71 @@
+import Foundation
+
+/// The x86-64 config with this machine's sysctls, THP/shmem sysfs modes and the mmap bases of a
+/// process that runs without address randomisation (`hugealign live` runs its child that way, so
+/// the bases follow from the stack rlimit instead of being random).
+public struct MachineState: Sendable {
+    public var config: Config
+    /// How each value was obtained, for the report.
+    public var notes: [String]
+}
+
+extension Config {
+    public static func thisMachine(stackRlimit: UInt64) -> MachineState {
+        var c = Config.x86_64
+        c.name = "x86_64-this-machine"
+        var notes: [String] = []
+        func read(_ path: String) -> String? {
+            readWholeFile(path)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        /// The word in [brackets] of a sysfs mode file.
+        func mode(_ path: String) -> String? {
+            guard let s = read(path), let a = s.firstIndex(of: "["), let b = s.firstIndex(of: "]") else { return nil }
+            return String(s[s.index(after: a)..<b])
+        }
+        if let v = read("/proc/sys/vm/mmap_min_addr").flatMap({ UInt64($0) }) {
+            c.values["mmap_min_addr"] = v
+            c.values["dac_mmap_min_addr"] = v
+            notes.append("mmap_min_addr \(v) (/proc/sys/vm/mmap_min_addr)")
+        }
+        let legacy = read("/proc/sys/vm/legacy_va_layout") == "1"
+        c.values["mm.flags.MMF_TOPDOWN"] = legacy ? 0 : 1
+        notes.append(legacy ? "legacy (bottom-up) layout" : "top-down layout (legacy_va_layout 0)")
+        // stack_guard_gap= on the command line is in pages.
+        var guardGap: UInt64 = 256 << 12
+        if let cmd = read("/proc/cmdline"), let r = cmd.range(of: "stack_guard_gap=") {
+            let digits = cmd[r.upperBound...].prefix { $0.isNumber }
+            if let pages = UInt64(digits) { guardGap = pages << 12 }
+        }
+        c.values["stack_guard_gap"] = guardGap
+        // arch/x86/mm/mmap.c mmap_base() without randomisation: gap = rlimit + guard gap, clamped.
+        let window: UInt64 = 0x7fff_ffff_f000
+        var gap = stackRlimit
+        if gap &+ guardGap >= gap { gap += guardGap }
+        gap = max(gap, 128 << 20)
+        gap = min(gap, window / 6 * 5)
+        let base = (window - gap + 0xfff) & ~0xfff
+        c.values["mm.mmap_base"] = base
+        c.values["mm.mmap_legacy_base"] = c.values["TASK_UNMAPPED_BASE"]
+        notes.append("mmap_base 0x\(String(base, radix: 16)) (no randomisation; stack rlimit \(stackRlimit), guard gap \(guardGap))")
+        let shmemModes: [String: UInt64] = ["never": 0, "always": 1, "within_size": 2, "advise": 3,
+                                            "deny": 0xffff_ffff, "force": 0xffff_fffe]
+        if let m = mode("/sys/kernel/mm/transparent_hugepage/shmem_enabled"), let v = shmemModes[m] {
+            c.values["shmem_huge"] = v
+            c.values["shmem_mount_huge"] = v       // the internal mount (shared anon, memfd) follows it
+            c.values["shmem_file_huge"] = v
+            notes.append("shmem_enabled \(m)")
+        }
+        // Anonymous-shmem mTHP sizes: the highest order enabled (inherit counts if the mount allows huge).
+        var order: UInt64 = 0
+        let dir = "/sys/kernel/mm/transparent_hugepage"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix("hugepages-") {
+            guard let kb = UInt64(entry.dropFirst("hugepages-".count).dropLast(2)), let m = mode("\(dir)/\(entry)/shmem_enabled") else { continue }
+            let enabled = ["always", "within_size", "advise"].contains(m) || (m == "inherit" && c.values["shmem_mount_huge"] != 0)
+            if enabled { order = max(order, UInt64((kb * 1024 / 4096).trailingZeroBitCount)) }
+        }
+        c.values["shmem_anon_order"] = order
+        if let m = mode("\(dir)/enabled") { notes.append("THP enabled \(m) (placement does not depend on it)") }
+        c.values["cap_sys_rawio"] = getuid() == 0 ? 1 : 0
+        return MachineState(config: c, notes: notes)
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import CLinux
+import Foundation
+import Placement
+
+struct Live: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare the x86-64 model with real mmap() calls on this machine (Linux only).",
+        discussion: """
+        Runs a child process without address randomisation (personality ADDR_NO_RANDOMIZE, so the \
+        mmap bases follow from the stack rlimit). Before each mmap the child reads /proc/self/maps, \
+        predicts the address with specs/kernel/v6.18/mmap.spec (do_mmap_placement) under a config \
+        read from this machine, makes the call, and compares. Requests: private and shared \
+        anonymous memory, a file on the local filesystem, a memfd; with and without hints; lengths \
+        around PMD and PUD multiples; offsets with interesting low bits; layouts built with \
+        MAP_FIXED_NOREPLACE (never MAP_FIXED over existing mappings).
+        """)
+
+    @Option(help: "Number of mmap requests.") var count: Int = 1000
+    @Option(help: "Random seed (requests are reproducible for a seed).") var seed: UInt64 = 1
+    @Flag(help: "Print the report as JSON.") var json = false
+    @Flag(help: "As root: touch THP-eligible mappings and check in /proc/self/pagemap that VA ≡ PA (mod 2 MiB) where a huge page was mapped.")
+    var pagemap = false
+    @Option(help: "The model spec (default: specs/kernel/v6.18/mmap.spec of this checkout).") var model: String?
+
+    func validate() throws {
+        guard count > 0 else { throw ValidationError("--count must be positive") }
+    }
+
+    func run() throws {
+        #if os(Linux)
+        let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        // Inherited by the exec'd child: its mmap bases are not randomised.
+        let current = hugealign_personality(0xffff_ffff)
+        _ = hugealign_personality(UInt(bitPattern: Int(current)) | 0x0040000)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        var args = ["live-child", "--count", String(count), "--seed", String(seed), "--model", modelPath()]
+        if json { args.append("--json") }
+        if pagemap { args.append("--pagemap") }
+        p.arguments = args
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { throw ExitCode(p.terminationStatus) }
+        #else
+        FileHandleStream.standardError.write("hugealign live: only on Linux (it calls the running kernel's mmap)\n")
+        throw ExitCode(ExitStatus.usage.rawValue)
+        #endif
+    }
+
+    func modelPath() -> String {
+        if let model { return model }
+        let local = "specs/kernel/v6.18/mmap.spec"
+        if FileManager.default.fileExists(atPath: local) { return local }
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent(local).path
+    }
+}

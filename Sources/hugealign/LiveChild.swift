@@ -1,0 +1,96 @@
+import ArgumentParser
+import CLinux
+import Engines
+import Foundation
+import KernelC
+import Placement
+import Semantics
+
+/// The child of `hugealign live`: makes the requests, predicts each with the model, compares.
+struct LiveChild: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "live-child", shouldDisplay: false)
+
+    @Option var count: Int = 1000
+    @Option var seed: UInt64 = 1
+    @Option var model: String
+    @Flag var json = false
+    @Flag var pagemap = false
+
+    func run() throws {
+        var rl = rlimit()
+        getrlimit(Int32(RLIMIT_STACK.rawValue), &rl)
+        let machine = Config.thisMachine(stackRlimit: UInt64(rl.rlim_cur))
+        let config = machine.config
+        let unit: SpecUnit
+        do {
+            unit = try SpecLoader.load(path: model, model: config.dataModel)
+        } catch let d as Diagnostic {
+            FileHandleStream.standardError.write(d.description + "\n")
+            throw ExitCode(ExitStatus.inputError.rawValue)
+        }
+        guard let fn = unit.program.functions.first(where: { $0.name == "do_mmap_placement" }) else {
+            FileHandleStream.standardError.write("hugealign live: \(model) has no do_mmap_placement\n")
+            throw ExitCode(ExitStatus.inputError.rawValue)
+        }
+        let evaluator = try Evaluator(program: unit.program, config: config, domain: ConcreteDomain(), unwind: 64)
+        var session = try LiveSession(config: config, seed: seed)
+        defer { session.close() }
+        let interrupted = Interruption { }
+        var outcomes: [LiveOutcome] = []
+        let v = { (n: String) in config.value(n) ?? 0 }
+        for _ in 0..<count {
+            if interrupted.happened { break }
+            session.maybeUnmap()
+            let req = session.nextRequest()
+            // Read the maps into a preallocated buffer and call mmap right after, with nothing in
+            // between that could map memory; only then parse that snapshot and predict. The model
+            // sees exactly the layout the kernel saw.
+            guard session.maps.readRaw() > 0 else { continue }
+            let actual = session.perform(req)
+            let layout = try MapsReader.layout(text: session.maps.text(), file: "/proc/self/maps", config: config)
+            evaluator.space = IndexedAddressSpace(layout)
+            let fileValue: UInt64 = req.kind == .file ? v("FILE_THP") : (req.kind == .memfd ? v("FILE_SHMEM") : 0)
+            let args: [Value<ConcreteDomain>] = [.word(fileValue), .word(req.hint), .word(req.length),
+                                                 .word(UInt64(req.flags)), .word(0), .word(req.pgoff)]
+            guard case .word(let predicted)? = evaluator.call(fn, arguments: args).0 else { continue }
+            let o = LiveOutcome(request: req, predicted: predicted, actual: actual, layout: layout)
+            if !IS_ERR(o.actual) { session.keep(o.actual, o.request.length) }
+            outcomes.append(o)
+        }
+        let huge = pagemap ? session.checkPagemap() : nil
+        let report = LiveReport(machine: machine, seed: seed, outcomes: outcomes, pagemap: huge)
+        print(json ? try report.json() : report.text())
+        if !report.disagreements.isEmpty { throw ExitCode(ExitStatus.counterexample.rawValue) }
+    }
+}
+
+func IS_ERR(_ v: UInt64) -> Bool { v >= UInt64.max - 4094 }
+
+/// /proc/self/maps read into a preallocated buffer, so that reading it allocates nothing that
+/// could itself change the layout.
+final class MapsSnapshot {
+    let fd: Int32
+    var buffer = [UInt8](repeating: 0, count: 4 << 20)
+    var length = 0
+
+    init() { fd = open("/proc/self/maps", O_RDONLY) }
+    deinit { close(fd) }
+
+    /// Reads the whole file into the buffer; returns its length.
+    @discardableResult
+    func readRaw() -> Int {
+        lseek(fd, 0, SEEK_SET)
+        var total = 0
+        buffer.withUnsafeMutableBytes { p in
+            while total < p.count {
+                let n = Glibc.read(fd, p.baseAddress! + total, p.count - total)
+                if n <= 0 { break }
+                total += n
+            }
+        }
+        length = total
+        return total
+    }
+
+    func text() -> String { String(decoding: buffer[0..<length], as: UTF8.self) }
+}

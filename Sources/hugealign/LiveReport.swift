@@ -1,0 +1,88 @@
+import Foundation
+import Placement
+
+struct LiveOutcome {
+    var request: LiveRequest
+    var predicted: UInt64
+    var actual: UInt64
+    var layout: Layout
+    var agrees: Bool { predicted == actual }
+}
+
+/// What `hugealign live` prints: the agreement rate and every disagreement as a counterexample.
+struct LiveReport {
+    var machine: MachineState
+    var seed: UInt64
+    var outcomes: [LiveOutcome]
+    var pagemap: PagemapResult?
+
+    var disagreements: [LiveOutcome] { outcomes.filter { !$0.agrees } }
+
+    static func render(_ v: UInt64) -> String {
+        IS_ERR(v) ? "-\(errnoName(Int32(truncatingIfNeeded: 0 &- Int64(bitPattern: v))))" : "0x" + String(v, radix: 16)
+    }
+
+    static func errnoName(_ e: Int32) -> String {
+        [1: "EPERM", 12: "ENOMEM", 22: "EINVAL", 17: "EEXIST", 75: "EOVERFLOW", 13: "EACCES", 19: "ENODEV"][e] ?? "E\(e)"
+    }
+
+    /// The VMAs around both addresses.
+    static func neighbourhood(_ o: LiveOutcome) -> [VMA] {
+        let keys = [o.predicted, o.actual, o.request.hint].filter { !IS_ERR($0) }
+        let index = VMAIndex(o.layout)
+        var picked = Set<Int>()
+        for k in keys {
+            let i = index.findVMA(k) ?? (o.layout.vmas.count - 1)
+            for j in max(0, i - 2)...min(o.layout.vmas.count - 1, i + 1) where j >= 0 { picked.insert(j) }
+        }
+        return picked.sorted().map { o.layout.vmas[$0] }
+    }
+
+    func text() -> String {
+        var lines: [String] = []
+        let n = outcomes.count, ok = n - disagreements.count
+        lines.append("hugealign live: \(n) mmap requests, seed \(seed), model specs/kernel/v6.18/mmap.spec (do_mmap_placement)")
+        lines.append("config: " + machine.notes.joined(separator: "; "))
+        lines.append(String(format: "agreement: %d / %d (%.2f %%)", ok, n, n == 0 ? 0 : Double(ok) * 100 / Double(n)))
+        var byKind: [String: (Int, Int)] = [:]
+        for o in outcomes {
+            var e = byKind[o.request.kind.rawValue] ?? (0, 0)
+            e.1 += 1
+            if o.agrees { e.0 += 1 }
+            byKind[o.request.kind.rawValue] = e
+        }
+        lines.append("by kind: " + byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.0)/\($0.value.1)" }.joined(separator: ", "))
+        if let p = pagemap {
+            if let note = p.note { lines.append("pagemap: \(note)") }
+            else { lines.append("pagemap: \(p.mappings) touched 4 MiB anonymous mappings, \(p.alignedVA) 2 MiB-aligned, \(p.hugeBlocks) blocks mapped by a huge page, \(p.congruent) of them with VA ≡ PA (mod 2 MiB)") }
+        }
+        for (i, o) in disagreements.prefix(50).enumerated() {
+            lines.append("disagreement #\(i + 1): \(o.request.description)")
+            lines.append("    kernel \(Self.render(o.actual)), model \(Self.render(o.predicted))")
+            for v in Self.neighbourhood(o) {
+                lines.append("    vma [0x\(String(v.start, radix: 16)), 0x\(String(v.end, radix: 16))) \(v.name)")
+            }
+        }
+        if disagreements.count > 50 { lines.append("(\(disagreements.count - 50) more disagreements)") }
+        return lines.joined(separator: "\n")
+    }
+
+    func json() throws -> String {
+        struct Entry: Codable { var request: LiveRequest; var kernel: String; var model: String; var layout: [VMA] }
+        struct Doc: Codable {
+            var version = 1
+            var seed: UInt64
+            var requests: Int
+            var agreements: Int
+            var config: [String]
+            var pagemap: PagemapResult?
+            var disagreements: [Entry]
+        }
+        let doc = Doc(seed: seed, requests: outcomes.count, agreements: outcomes.count - disagreements.count, config: machine.notes,
+                      pagemap: pagemap,
+                      disagreements: disagreements.map { Entry(request: $0.request, kernel: Self.render($0.actual), model: Self.render($0.predicted), layout: Self.neighbourhood($0)) })
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try enc.encode(doc), as: UTF8.self)
+    }
+}

@@ -1,0 +1,158 @@
+import CLinux
+import Foundation
+import Placement
+
+/// One mmap request of `hugealign live`.
+struct LiveRequest: Codable {
+    enum Kind: String, Codable { case anonPrivate = "anon-private", anonShared = "anon-shared", file, memfd }
+    var kind: Kind
+    var hint: UInt64
+    var length: UInt64
+    var flags: Int32
+    var pgoff: UInt64
+
+    var description: String {
+        "\(kind.rawValue) len 0x\(String(length, radix: 16)) hint 0x\(String(hint, radix: 16)) flags 0x\(String(flags, radix: 16)) pgoff 0x\(String(pgoff, radix: 16))"
+    }
+}
+
+/// The child's state: its mappings, a file on the local filesystem and a memfd.
+struct LiveSession {
+    var rng: DeterministicRandom
+    let maps = MapsSnapshot()
+    var live: [(start: UInt64, length: UInt64)] = []
+    let fileFD: Int32
+    let memFD: Int32
+    let filePath: String
+    let minAddr: UInt64
+
+    init(config: Config, seed: UInt64) throws {
+        rng = DeterministicRandom(seed: seed)
+        minAddr = config.value("mmap_min_addr") ?? 65536
+        // A file on the local disk filesystem (ext4 here); its mmaps go through thp_get_unmapped_area.
+        filePath = FileManager.default.currentDirectoryPath + "/.hugealign-live-\(getpid()).data"
+        fileFD = open(filePath, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        guard fileFD >= 0 else { throw CocoaError(.fileWriteNoPermission) }
+        _ = ftruncate(fileFD, 1 << 30)
+        memFD = hugealign_memfd_create("hugealign-live")
+        if memFD >= 0 { _ = ftruncate(memFD, 1 << 30) }
+    }
+
+    func close() {
+        Glibc.close(fileFD)
+        if memFD >= 0 { Glibc.close(memFD) }
+        unlink(filePath)
+    }
+
+    static let lengths: [UInt64] = [0x1000, 0x2000, 0x10000, 0x1ff000, 0x200000, 0x201000, 0x3ff000, 0x400000,
+                                    0x401000, 0x600000, 0x300000, 0x800000, 0xa00000, 0x5000]
+    static let bigLengths: [UInt64] = [0x3fff_f000, 0x4000_0000, 0x4020_0000, 0x4000_1000, 0x8000_0000]
+    static let pgoffs: [UInt64] = [0, 1, 2, 255, 256, 511, 512, 513, 1024, 0x3ffff]
+
+    mutating func nextRequest() -> LiveRequest {
+        let kinds: [LiveRequest.Kind] = [.anonPrivate, .anonPrivate, .anonPrivate, .anonShared, .file, .file, .memfd]
+        var kind = rng.pick(kinds)
+        if kind == .memfd && memFD < 0 { kind = .file }
+        var length = rng.chance(5) ? rng.pick(Self.bigLengths) : (rng.chance(15) ? (1 + rng.below(4096)) << 12 : rng.pick(Self.lengths))
+        if rng.chance(3) { length += 1 + rng.below(0xfff) }   // unaligned: do_mmap rounds it up
+        var flags: Int32
+        switch kind {
+        case .anonPrivate: flags = MAP_PRIVATE | MAP_ANONYMOUS
+        case .anonShared: flags = MAP_SHARED | MAP_ANONYMOUS
+        case .file: flags = rng.chance(50) ? MAP_SHARED : MAP_PRIVATE
+        case .memfd: flags = MAP_SHARED
+        }
+        let pgoff: UInt64 = kind == .file || kind == .memfd ? rng.pick(Self.pgoffs) : (rng.chance(10) ? rng.pick(Self.pgoffs) : 0)
+        var hint: UInt64 = 0
+        switch rng.below(100) {
+        case 0..<55: hint = 0
+        case 55..<70: hint = (0x1000_0000 + rng.below(0x7f00_0000_0000 - 0x1000_0000)) & ~0xfff
+        case 70..<82:
+            if let m = live.isEmpty ? nil : rng.pick(live) {
+                hint = rng.chance(50) ? m.start + m.length : m.start &- ((length + 0xfff) & ~0xfff)
+            }
+        case 82..<87: hint = (0x1000_0000 + rng.below(0x7f00_0000_0000)) | (1 + rng.below(0xffe))
+        case 87..<91: hint = 0x8000_0000_0000 + (rng.below(1 << 20) << 12)
+        case 91..<94: hint = rng.below(minAddr)                          // raised to mmap_min_addr
+        default:
+            // Build layouts with MAP_FIXED_NOREPLACE (never MAP_FIXED over existing mappings).
+            flags |= 0x100000
+            if let m = live.isEmpty ? nil : rng.pick(live), rng.chance(70) {
+                hint = rng.chance(50) ? m.start + m.length + (rng.below(4) << 12) : m.start + (rng.below(max(1, m.length >> 12)) << 12)
+            } else {
+                hint = (0x1000_0000 + rng.below(0x7f00_0000_0000 - 0x1000_0000)) & ~0xfff
+            }
+        }
+        if rng.chance(3) && kind == .anonPrivate { flags |= 0x20000 }   // MAP_STACK
+        return LiveRequest(kind: kind, hint: hint, length: length, flags: flags, pgoff: pgoff)
+    }
+
+    /// The real call; an address, or -errno as an unsigned long.
+    func perform(_ r: LiveRequest) -> UInt64 {
+        let fd: Int32 = r.kind == .file ? fileFD : (r.kind == .memfd ? memFD : -1)
+        let p = mmap(UnsafeMutableRawPointer(bitPattern: UInt(r.hint)), Int(r.length), PROT_READ, r.flags, fd, off_t(r.pgoff << 12))
+        if p == MAP_FAILED { return UInt64(bitPattern: Int64(-hugealign_errno())) }
+        return UInt64(UInt(bitPattern: p))
+    }
+
+    mutating func keep(_ addr: UInt64, _ length: UInt64) {
+        live.append((addr, (length + 0xfff) & ~0xfff))
+    }
+
+    /// Unmap now and then (sometimes a page in the middle), so layouts keep changing.
+    mutating func maybeUnmap() {
+        guard !live.isEmpty, live.count > 48 || rng.chance(20) else { return }
+        let i = Int(rng.below(UInt64(live.count)))
+        let m = live.remove(at: i)
+        if rng.chance(15) && m.length > 0x2000 {
+            let page = m.start + ((1 + rng.below((m.length >> 12) - 1)) << 12)
+            munmap(UnsafeMutableRawPointer(bitPattern: UInt(page)), 0x1000)
+            live.append((m.start, page - m.start))
+            live.append((page + 0x1000, m.start + m.length - page - 0x1000))
+        } else {
+            munmap(UnsafeMutableRawPointer(bitPattern: UInt(m.start)), Int(m.length))
+        }
+    }
+
+    /// With --pagemap (root): fault in PMD-aligned private anonymous memory with MADV_HUGEPAGE and
+    /// read /proc/self/pagemap: a huge page shows as 512 consecutive PFNs; check VA ≡ PA (mod 2 MiB).
+    func checkPagemap() -> PagemapResult {
+        var result = PagemapResult()
+        guard getuid() == 0 else { result.note = "not root: /proc/self/pagemap shows no PFNs"; return result }
+        let fd = open("/proc/self/pagemap", O_RDONLY)
+        guard fd >= 0 else { result.note = "cannot open /proc/self/pagemap"; return result }
+        defer { Glibc.close(fd) }
+        for _ in 0..<16 {
+            let len = 0x400000
+            guard let p = mmap(nil, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else { continue }
+            defer { munmap(p, len) }
+            let va = UInt64(UInt(bitPattern: p))
+            madvise(p, len, 14)  // MADV_HUGEPAGE
+            memset(p, 1, len)
+            result.mappings += 1
+            if va & 0x1f_ffff == 0 { result.alignedVA += 1 }
+            // First 2 MiB-aligned block inside the mapping.
+            let block = (va + 0x1f_ffff) & ~0x1f_ffff
+            guard block + 0x20_0000 <= va + UInt64(len) else { continue }
+            var entries = [UInt64](repeating: 0, count: 512)
+            let n = entries.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 512 * 8, off_t((block >> 12) * 8)) }
+            guard n == 512 * 8 else { continue }
+            let pfns = entries.map { $0 & ((1 << 55) - 1) }
+            let present = entries.allSatisfy { $0 & (1 << 63) != 0 }
+            let contiguous = present && pfns.enumerated().allSatisfy { $0.element == pfns[0] + UInt64($0.offset) }
+            if contiguous {
+                result.hugeBlocks += 1
+                if (pfns[0] << 12) & 0x1f_ffff == block & 0x1f_ffff { result.congruent += 1 }
+            }
+        }
+        return result
+    }
+}
+
+struct PagemapResult: Codable {
+    var mappings = 0
+    var alignedVA = 0
+    var hugeBlocks = 0
+    var congruent = 0
+    var note: String?
+}
