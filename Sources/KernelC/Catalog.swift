@@ -28,7 +28,7 @@ public enum Catalog {
                   "ULONG_MAX", "LONG_MAX", "U64_MAX", "U32_MAX",
                   "SZ_4K", "SZ_64K", "SZ_2M", "SZ_32M", "SZ_1G", "SZ_4G", "SHM_COLOUR",
                   "HUGETLB_PAGE_SIZE", "DAX_ALIGN", "FILE_PLAIN", "FILE_THP", "FILE_SHMEM", "FILE_HUGETLBFS", "FILE_DAX",
-                  "VM_STARTGAP_FLAGS", "IA32_PAGE_OFFSET", "va_align_mask", "va_align_bits", "map32_random_offset"] {
+                  "VM_STARTGAP_FLAGS", "IA32_PAGE_OFFSET", "MAP32_BASE", "MAP32_END", "va_align_mask", "va_align_bits", "map32_random_offset"] {
             c[n] = .unsignedLong
         }
         return c
