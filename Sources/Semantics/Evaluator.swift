@@ -99,10 +99,13 @@ public final class Evaluator<D: Domain> {
 
     // MARK: - Obligations
 
-    func oblige(_ kind: Obligation<D>.Kind, _ relativeViolation: D.Truth, _ location: SourceLocation, _ text: String, _ frame: Frame) {
+    /// `text` is only built when the obligation can fail (it is on the concrete hot path).
+    func oblige(_ kind: Obligation<D>.Kind, _ relativeViolation: D.Truth, _ location: SourceLocation,
+                _ text: @autoclosure () -> String, _ frame: Frame) {
+        if domain.literal(relativeViolation) == false { return }
         let violated = domain.and(frame.entry, relativeViolation)
         if domain.literal(violated) == false { return }
-        trace.obligations.append(Obligation(kind: kind, location: location, text: text, violated: violated))
+        trace.obligations.append(Obligation(kind: kind, location: location, text: text(), violated: violated))
         if failureLocals == nil, domain.literal(violated) == true {
             failureLocals = zip(frame.function.slotNames, frame.slots).map { ($0, $1) }
         }
