@@ -44,15 +44,20 @@ public func expectVerdicts(inSpec path: String, config: Config = .x86_64, requir
     return results
 }
 
+/// The one named property's result, or an issue when the spec has no such property.
+func single(_ path: String, _ property: String, _ config: Config, _ sourceLocation: Testing.SourceLocation) throws -> PropertyResult? {
+    guard let r = try HugeAlignTesting.prove(spec: path, property: property, config: config).first else {
+        Issue.record("no property named \(property) in \(path)", sourceLocation: sourceLocation)
+        return nil
+    }
+    return r
+}
+
 /// Expects one property to be proved; a counterexample is shown in the failure.
 @discardableResult
 public func expectProved(inSpec path: String, property: String, config: Config = .x86_64,
                          sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> PropertyResult? {
-    let results = try HugeAlignTesting.prove(spec: path, property: property, config: config)
-    guard let r = results.first else {
-        Issue.record("no property named \(property) in \(path)", sourceLocation: sourceLocation)
-        return nil
-    }
+    guard let r = try single(path, property, config, sourceLocation) else { return nil }
     if case .proved(false) = r.verdict { return r }
     Issue.record("expected \(property) to be proved:\n\(HugeAlignTesting.describe(r))", sourceLocation: sourceLocation)
     return r
@@ -62,11 +67,7 @@ public func expectProved(inSpec path: String, property: String, config: Config =
 @discardableResult
 public func expectCounterexample(inSpec path: String, property: String, config: Config = .x86_64,
                                  sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Counterexample? {
-    let results = try HugeAlignTesting.prove(spec: path, property: property, config: config)
-    guard let r = results.first else {
-        Issue.record("no property named \(property) in \(path)", sourceLocation: sourceLocation)
-        return nil
-    }
+    guard let r = try single(path, property, config, sourceLocation) else { return nil }
     if case .counterexample(let c) = r.verdict { return c }
     Issue.record("expected a counterexample for \(property):\n\(HugeAlignTesting.describe(r))", sourceLocation: sourceLocation)
     return nil

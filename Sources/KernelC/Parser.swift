@@ -104,11 +104,11 @@ public struct Parser {
             let (clause, cloc) = try identifier("'unwind', 'layout', 'config' or '{'")
             switch clause {
             case "config":
-                guard case .identifier(let name) = current.kind else {
-                    throw Diagnostic(current.location, "expected a configuration name after 'config'")
+                switch current.kind {
+                case .identifier(let name), .string(let name): config = name
+                default: throw Diagnostic(current.location, "expected a configuration name after 'config' (quote names with dashes: config \"arm64-4k\")")
                 }
                 _ = next()
-                config = name
             case "unwind":
                 unwind = try smallInteger("an unwinding bound", range: 1...10_000)
             case "layout":

@@ -29,7 +29,7 @@ public struct Config: Sendable {
 
     public static func named(_ name: String) -> Config? { all.first { $0.name == name } }
 
-    public static var all: [Config] { [x86_64, scaled16, scaled8] }
+    public static var all: [Config] { [x86_64, x86_64_la57, x86_64_shmemHuge, arm64_4k, arm64_16k, arm64_64k, scaled16, scaled8] }
     public static var names: [String] { all.map(\.name) }
 }
 
@@ -156,4 +156,65 @@ extension Config {
         return Config(name: "scaled8", summary: "scaled: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs",
                       dataModel: model, values: v)
     }()
+
+    /// x86-64 with 5-level paging: 56-bit user space above the 47-bit default window.
+    public static let x86_64_la57: Config = {
+        var c = x86_64
+        c.name = "x86_64-la57"
+        c.summary = "x86-64, 5-level paging (LA57): TASK_SIZE_MAX 2^56 - 4K, default window 47-bit"
+        c.values["TASK_SIZE_MAX"] = 0xff_ffff_ffff_f000
+        c.values["TASK_SIZE"] = 0xff_ffff_ffff_f000
+        c.values["mm.task_size"] = 0xff_ffff_ffff_f000
+        return c
+    }()
+
+    /// x86-64 with shmem huge pages on (shmem_enabled=always, tmpfs huge=always).
+    public static let x86_64_shmemHuge: Config = {
+        var c = x86_64
+        c.name = "x86_64-shmem-huge"
+        c.summary = "x86-64 with shmem_enabled=always and huge=always mounts"
+        c.values["shmem_huge"] = 1
+        c.values["shmem_mount_huge"] = 1
+        c.values["shmem_file_huge"] = 1
+        return c
+    }()
+
+    /// arm64 with 48-bit VA and the given granule: generic placement, PMD/PUD and contiguous sizes.
+    static func arm64(granuleShift: Int, pmdShift: Int, pudShift: Int, contPTE: UInt64, contPMD: UInt64, name: String) -> Config {
+        var v = common(longBits: 64).merging(geometry(page: granuleShift, pmd: pmdShift, pud: pudShift, longBits: 64)) { $1 }
+        let taskSize: UInt64 = 1 << 48
+        let page = UInt64(1) << UInt64(granuleShift)
+        v.merge([
+            "TASK_SIZE": taskSize, "TASK_SIZE_MAX": taskSize, "DEFAULT_MAP_WINDOW": taskSize, "STACK_TOP": taskSize,
+            "TASK_UNMAPPED_BASE": (taskSize / 4 + page - 1) & ~(page - 1), "mmap_min_addr": 32768, "dac_mmap_min_addr": 32768,
+            "stack_guard_gap": 256 * page, "CONT_PTE_SIZE": contPTE, "CONT_PMD_SIZE": contPMD,
+            "MAP_SHARED": 0x01, "MAP_PRIVATE": 0x02, "MAP_SHARED_VALIDATE": 0x03, "MAP_FIXED": 0x10,
+            "MAP_ANONYMOUS": 0x20, "MAP_32BIT": 0, "MAP_ABOVE4G": 0, "MAP_GROWSDOWN": 0x100,
+            "MAP_NORESERVE": 0x4000, "MAP_POPULATE": 0x8000, "MAP_STACK": 0x20000, "MAP_HUGETLB": 0x40000,
+            "MAP_FIXED_NOREPLACE": 0x100000,
+            "VM_READ": 0x1, "VM_WRITE": 0x2, "VM_EXEC": 0x4, "VM_SHARED": 0x8, "VM_GROWSDOWN": 0x100,
+            "VM_GROWSUP": 0, "VM_PFNMAP": 0x400, "VM_HUGETLB": 0x400000, "VM_HUGEPAGE": 0x2000_0000,
+            "VM_NOHUGEPAGE": 0x4000_0000, "VM_SHADOW_STACK": 1 << 38, "VM_STARTGAP_FLAGS": 0x100 | (1 << 38),
+            "IA32_PAGE_OFFSET": 0, "MAP32_BASE": 0, "MAP32_END": 0, "HUGETLB_PAGE_SIZE": UInt64(1) << UInt64(pmdShift),
+            "DAX_ALIGN": UInt64(1) << UInt64(pmdShift), "INT_MAX": 0x7fff_ffff, "INT_MIN": 0x8000_0000,
+            "SZ_4K": 0x1000, "SZ_64K": 0x10000, "SZ_2M": 0x20_0000, "SZ_32M": 0x200_0000, "SZ_1G": 0x4000_0000,
+            "SZ_4G": 0x1_0000_0000, "SHM_COLOUR": page,
+            "CONFIG_64BIT": 1, "CONFIG_ARM64": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
+            "CONFIG_ARM64_CONT_PTE": 1,
+            "mm.mmap_base": taskSize - (128 << 20), "mm.mmap_legacy_base": taskSize / 4, "mm.task_size": taskSize,
+        ]) { $1 }
+        return Config(name: name, summary: "arm64, \(page >> 10) KiB granule, 48-bit VA: PMD \(sizeName(1 << UInt64(pmdShift))), PUD \(sizeName(1 << UInt64(pudShift))), cont-PTE \(sizeName(contPTE)), cont-PMD \(sizeName(contPMD))",
+                      dataModel: .lp64, values: v)
+    }
+
+    static func sizeName(_ v: UInt64) -> String {
+        for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] where v >= UInt64(1) << UInt64(shift) && v % (UInt64(1) << UInt64(shift)) == 0 {
+            return "\(v >> UInt64(shift)) \(unit)"
+        }
+        return "\(v) B"
+    }
+
+    public static let arm64_4k = arm64(granuleShift: 12, pmdShift: 21, pudShift: 30, contPTE: 16 << 12, contPMD: 16 << 21, name: "arm64-4k")
+    public static let arm64_16k = arm64(granuleShift: 14, pmdShift: 25, pudShift: 36, contPTE: 128 << 14, contPMD: 32 << 25, name: "arm64-16k")
+    public static let arm64_64k = arm64(granuleShift: 16, pmdShift: 29, pudShift: 42, contPTE: 32 << 16, contPMD: 32 << 29, name: "arm64-64k")
 }

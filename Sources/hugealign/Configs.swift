@@ -5,8 +5,9 @@ struct Configs: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the configurations a spec can be checked under.")
 
     func run() throws {
+        let width = Config.all.map(\.name.count).max() ?? 10
         for c in Config.all {
-            print("\(c.name.padding(toLength: 10, withPad: " ", startingAt: 0))  \(c.summary)")
+            print("\(c.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(c.summary)")
         }
     }
 }
