@@ -14,6 +14,8 @@ public struct ProverOptions: Sendable {
     /// Solver checks spent making counterexample values small (0 disables minimisation).
     public var minimizationBudget: Int
     public var keepQuery: Bool
+    /// Symbolic VMAs for properties that query the layout without a `layout vmas <= N` clause.
+    public var defaultLayoutVMAs = 4
 
     public init(config: Config = .x86_64, timeoutSeconds: Double = 30, rlimit: UInt32? = nil, defaultUnwind: Int = 8,
                 minimizationBudget: Int = 96, keepQuery: Bool = false) {
@@ -60,13 +62,14 @@ public final class Prover: @unchecked Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let unwind = property.unwind ?? options.defaultUnwind
+        let vmas = property.layoutVMAs ?? (program.usesLayout ? options.defaultLayoutVMAs : nil)
         let bounds = Bounds(config: options.config.name, intBits: program.dataModel.intBits,
-                            longBits: program.dataModel.longBits, unwind: unwind, layoutVMAs: property.layoutVMAs)
+                            longBits: program.dataModel.longBits, unwind: unwind, layoutVMAs: vmas)
         var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
         defer { }
         do {
-            let session = try Session(property: property, program: program, options: options, unwind: unwind)
+            let session = try Session(property: property, program: program, options: options, unwind: unwind, vmas: vmas ?? 0)
             lock.lock(); running = session.context; lock.unlock()
             defer { lock.lock(); running = nil; lock.unlock() }
             if options.keepQuery {
@@ -100,7 +103,7 @@ final class Session {
     var violation: SBool
     var checks = 0
 
-    init(property: Property, program: Program, options: ProverOptions, unwind: Int) throws {
+    init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int) throws {
         self.property = property
         self.program = program
         self.options = options
@@ -121,7 +124,7 @@ final class Session {
             }
         }
         parameterCount = inputs.count
-        vmaSlots = property.layoutVMAs ?? 0
+        vmaSlots = vmas
         let (space, wellFormed) = Session.symbolicLayout(slots: vmaSlots, context: context, domain: domain,
                                                         bits: program.dataModel.longBits, config: options.config, inputs: &inputs)
         evaluator.space = space

@@ -11,6 +11,8 @@ public struct Checker {
     var configNames: [String] = []
     var configTypes: [CType] = []
     var callGraph: [Set<Int>] = []
+    /// Set when a layout query is checked.
+    var usesLayout = false
 
     // Per-function state.
     var slotTypes: [CType] = []
@@ -58,7 +60,9 @@ public struct Checker {
             properties.append(Property(name: p.name, function: fn, unwind: p.unwind, layoutVMAs: p.layoutVMAs, config: p.config,
                                        expected: p.expect.flatMap { ExpectedVerdict(rawValue: $0.verdict) }, location: p.location))
         }
-        return Program(dataModel: model, functions: functions, properties: properties, configNames: configNames, configTypes: configTypes)
+        var program = Program(dataModel: model, functions: functions, properties: properties, configNames: configNames, configTypes: configTypes)
+        program.usesLayout = usesLayout
+        return program
     }
 
     func resolve(_ t: TypeSyntax) throws -> CType {

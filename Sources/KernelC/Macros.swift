@@ -148,22 +148,9 @@ extension Checker {
             let mm = try expr(args[1])
             guard case .pointer(.mm) = mm.type else { throw Diagnostic(args[1].location, "mm_flags_test needs an mm_struct pointer") }
             return Expr(.sequence(mm, try mmFlag(args[0], loc)), .bool, loc)
-        case "find_vma":
-            try arity(2)
-            _ = try mmArgument(args[0])
-            let addr = try cast(try expr(args[1]), ul)
-            return Expr(.layout(.findVMA, [addr], out: nil), .pointer(.vma), loc)
-        case "find_vma_prev":
-            try arity(3)
-            _ = try mmArgument(args[0])
-            let addr = try cast(try expr(args[1]), ul)
-            let out = try outArgument(args[2], name, expected: .pointer(.vma))
-            return Expr(.layout(.findVMAPrev, [addr], out: out), .pointer(.vma), loc)
-        case "vma_iter_area_lowest", "vma_iter_area_highest":
-            try arity(4)
-            let low = try cast(try expr(args[0]), ul), high = try cast(try expr(args[1]), ul), size = try cast(try expr(args[2]), ul)
-            let out = try outArgument(args[3], name, expected: ul)
-            return Expr(.layout(name.hasSuffix("lowest") ? .areaLowest : .areaHighest, [low, high, size], out: out), model.int, loc)
+        case "find_vma", "find_vma_prev", "vma_iter_area_lowest", "vma_iter_area_highest":
+            usesLayout = true
+            return try layoutQuery(name, args, loc)
         case "is_file_hugepages":
             try arity(1)
             let f = try expr(args[0])
@@ -174,6 +161,31 @@ extension Checker {
             return configValue(name, .bool, loc)
         default:
             return nil
+        }
+    }
+
+    /// find_vma, find_vma_prev and the window searches (see `LayoutQuery`).
+    mutating func layoutQuery(_ name: String, _ args: [ExprSyntax], _ loc: SourceLocation) throws -> Expr {
+        let ul = model.unsignedLong
+        func arity(_ n: Int) throws {
+            guard args.count == n else { throw Diagnostic(loc, "'\(name)' takes \(n) arguments but \(args.count) were given") }
+        }
+        switch name {
+        case "find_vma":
+            try arity(2)
+            _ = try mmArgument(args[0])
+            return Expr(.layout(.findVMA, [try cast(try expr(args[1]), ul)], out: nil), .pointer(.vma), loc)
+        case "find_vma_prev":
+            try arity(3)
+            _ = try mmArgument(args[0])
+            let addr = try cast(try expr(args[1]), ul)
+            let out = try outArgument(args[2], name, expected: .pointer(.vma))
+            return Expr(.layout(.findVMAPrev, [addr], out: out), .pointer(.vma), loc)
+        default:
+            try arity(4)
+            let low = try cast(try expr(args[0]), ul), high = try cast(try expr(args[1]), ul), size = try cast(try expr(args[2]), ul)
+            let out = try outArgument(args[3], name, expected: ul)
+            return Expr(.layout(name.hasSuffix("lowest") ? .areaLowest : .areaHighest, [low, high, size], out: out), model.int, loc)
         }
     }
 

@@ -153,6 +153,8 @@ public struct Program: Sendable {
     /// Names of the config values `Expr.Kind.config` refers to, by index.
     public var configNames: [String]
     public var configTypes: [CType]
+    /// Whether any function or property queries the address space (find_vma, window searches, ...).
+    public var usesLayout: Bool = false
 
     public func property(named n: String) -> Property? { properties.first { $0.name == n } }
 }

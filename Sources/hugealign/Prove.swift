@@ -33,6 +33,9 @@ struct Prove: ParsableCommand {
     @Option(name: .long, help: "Loop unwinding bound for properties without an 'unwind' clause.")
     var unwind: Int = 8
 
+    @Option(name: .long, help: "Symbolic VMAs for properties that use the layout but have no 'layout vmas <= N' clause.")
+    var vmas: Int = 4
+
     @Flag(name: .long, help: "Print results as JSON (schema in docs/json-report.md).")
     var json = false
 
@@ -54,12 +57,15 @@ struct Prove: ParsableCommand {
         }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard (1...10_000).contains(unwind) else { throw ValidationError("--unwind must be in 1...10000") }
+        guard (0...64).contains(vmas) else { throw ValidationError("--vmas must be in 0...64") }
     }
 
     func run() throws {
         let cfg = Config.named(config)!
-        let prover = Prover(options: ProverOptions(config: cfg, timeoutSeconds: timeout, rlimit: rlimit, defaultUnwind: unwind,
-                                                   minimizationBudget: max(0, minimizeBudget), keepQuery: smt2Out != nil))
+        var options = ProverOptions(config: cfg, timeoutSeconds: timeout, rlimit: rlimit, defaultUnwind: unwind,
+                                    minimizationBudget: max(0, minimizeBudget), keepQuery: smt2Out != nil)
+        options.defaultLayoutVMAs = vmas
+        let prover = Prover(options: options)
         let interrupted = Interruption { prover.interrupt() }
         var results: [PropertyResult] = []
         var diagnostics: [String] = []

@@ -125,3 +125,19 @@ import Testing
         #expect(q.contains("(check-sat)"))
     }
 }
+
+@Suite struct LayoutDefaultTests {
+    @Test func layoutPropertiesDefaultToFourSymbolicVMAs() throws {
+        let text = "property empty_space(unsigned long addr)\n{\n    assert(find_vma(current->mm, addr) == NULL);\n}\n"
+        let unit = try SpecLoader.load(text: text, path: "test.spec")
+        let r = try Prover(options: ProverOptions()).prove(unit.program.properties[0], in: unit.program, file: "test.spec")
+        #expect(r.bounds.layoutVMAs == 4)
+        guard case .counterexample(let c) = r.verdict else {
+            Issue.record("expected a counterexample, got \(r.verdict)")
+            return
+        }
+        // Minimised to a single VMA above the address.
+        #expect(c.layout?.count == 1)
+        #expect((c.layout?.first?.end ?? 0) > c.inputs[0].bits)
+    }
+}
