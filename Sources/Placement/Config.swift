@@ -59,6 +59,19 @@ extension Config {
         ]
     }
 
+    /// The uapi MAP_* and VM_* numbers x86-64 and arm64 share (include/uapi/asm-generic/mman*.h,
+    /// include/linux/mm.h). Arch-only ones (MAP_32BIT, VM_SHADOW_STACK, ...) are set per config.
+    static let linuxFlags: [String: UInt64] = [
+        "MAP_SHARED": 0x01, "MAP_PRIVATE": 0x02, "MAP_SHARED_VALIDATE": 0x03, "MAP_FIXED": 0x10,
+        "MAP_ANONYMOUS": 0x20, "MAP_GROWSDOWN": 0x100, "MAP_NORESERVE": 0x4000, "MAP_POPULATE": 0x8000,
+        "MAP_STACK": 0x20000, "MAP_HUGETLB": 0x40000, "MAP_FIXED_NOREPLACE": 0x100000,
+        "VM_READ": 0x1, "VM_WRITE": 0x2, "VM_EXEC": 0x4, "VM_SHARED": 0x8, "VM_GROWSDOWN": 0x100,
+        "VM_GROWSUP": 0, "VM_PFNMAP": 0x400, "VM_HUGETLB": 0x400000, "VM_HUGEPAGE": 0x2000_0000,
+        "VM_NOHUGEPAGE": 0x4000_0000, "INT_MAX": 0x7fff_ffff, "INT_MIN": 0x8000_0000,
+        "SZ_4K": 0x1000, "SZ_64K": 0x10000, "SZ_2M": 0x20_0000, "SZ_32M": 0x200_0000, "SZ_1G": 0x4000_0000,
+        "SZ_4G": 0x1_0000_0000,
+    ]
+
     /// Page-table geometry: sizes and masks from shifts.
     static func geometry(page: Int, pmd: Int, pud: Int, longBits: Int) -> [String: UInt64] {
         let ones: UInt64 = longBits == 64 ? .max : (1 << UInt64(longBits)) - 1
@@ -76,23 +89,16 @@ extension Config {
 
     /// x86-64, 4-level paging (47-bit user space), 4 KiB pages, THP enabled, top-down layout.
     public static let x86_64: Config = {
-        var v = common(longBits: 64).merging(geometry(page: 12, pmd: 21, pud: 30, longBits: 64)) { $1 }
+        var v = common(longBits: 64).merging(geometry(page: 12, pmd: 21, pud: 30, longBits: 64)) { $1 }.merging(linuxFlags) { $1 }
         let taskSize: UInt64 = 0x7fff_ffff_f000
         v.merge([
             "TASK_SIZE": taskSize, "TASK_SIZE_MAX": taskSize, "DEFAULT_MAP_WINDOW": taskSize, "STACK_TOP": taskSize,
             "TASK_UNMAPPED_BASE": 0x2aaa_aaaa_b000, "mmap_min_addr": 65536, "dac_mmap_min_addr": 65536,
             "stack_guard_gap": 256 << 12, "CONT_PTE_SIZE": 0, "CONT_PMD_SIZE": 0,
-            "MAP_SHARED": 0x01, "MAP_PRIVATE": 0x02, "MAP_SHARED_VALIDATE": 0x03, "MAP_FIXED": 0x10,
-            "MAP_ANONYMOUS": 0x20, "MAP_32BIT": 0x40, "MAP_ABOVE4G": 0x80, "MAP_GROWSDOWN": 0x100,
-            "MAP_NORESERVE": 0x4000, "MAP_POPULATE": 0x8000, "MAP_STACK": 0x20000, "MAP_HUGETLB": 0x40000,
-            "MAP_FIXED_NOREPLACE": 0x100000,
-            "VM_READ": 0x1, "VM_WRITE": 0x2, "VM_EXEC": 0x4, "VM_SHARED": 0x8, "VM_GROWSDOWN": 0x100,
-            "VM_GROWSUP": 0, "VM_PFNMAP": 0x400, "VM_HUGETLB": 0x400000, "VM_HUGEPAGE": 0x2000_0000,
-            "VM_NOHUGEPAGE": 0x4000_0000, "VM_SHADOW_STACK": 1 << 37, "VM_STARTGAP_FLAGS": 0x100 | (1 << 37),
+            "MAP_32BIT": 0x40, "MAP_ABOVE4G": 0x80,
+            "VM_SHADOW_STACK": 1 << 37, "VM_STARTGAP_FLAGS": 0x100 | (1 << 37),
             "IA32_PAGE_OFFSET": 0xffff_e000, "MAP32_BASE": 0x4000_0000, "MAP32_END": 0x8000_0000, "HUGETLB_PAGE_SIZE": 0x20_0000, "DAX_ALIGN": 0x20_0000,
-            "INT_MAX": 0x7fff_ffff, "INT_MIN": 0x8000_0000,
-            "SZ_4K": 0x1000, "SZ_64K": 0x10000, "SZ_2M": 0x20_0000, "SZ_32M": 0x200_0000, "SZ_1G": 0x4000_0000,
-            "SZ_4G": 0x1_0000_0000, "SHM_COLOUR": 0x1000,
+            "SHM_COLOUR": 0x1000,
             "CONFIG_64BIT": 1, "CONFIG_X86_64": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1,
             "CONFIG_HUGETLB_PAGE": 1, "CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD": 1, "CONFIG_X86_USER_SHADOW_STACK": 1,
             "mm.mmap_base": 0x7fff_f7ff_f000, "mm.mmap_legacy_base": 0x2aaa_aaaa_b000, "mm.task_size": taskSize,
@@ -182,23 +188,16 @@ extension Config {
     /// arm64 with 48-bit VA and the given granule: generic placement, PMD/PUD and contiguous sizes.
     static func arm64(granuleShift: Int, pmdShift: Int, pudShift: Int, contPTE: UInt64, contPMD: UInt64, name: String) -> Config {
         var v = common(longBits: 64).merging(geometry(page: granuleShift, pmd: pmdShift, pud: pudShift, longBits: 64)) { $1 }
+            .merging(linuxFlags) { $1 }
         let taskSize: UInt64 = 1 << 48
         let page = UInt64(1) << UInt64(granuleShift)
         v.merge([
             "TASK_SIZE": taskSize, "TASK_SIZE_MAX": taskSize, "DEFAULT_MAP_WINDOW": taskSize, "STACK_TOP": taskSize,
             "TASK_UNMAPPED_BASE": (taskSize / 4 + page - 1) & ~(page - 1), "mmap_min_addr": 32768, "dac_mmap_min_addr": 32768,
             "stack_guard_gap": 256 * page, "CONT_PTE_SIZE": contPTE, "CONT_PMD_SIZE": contPMD,
-            "MAP_SHARED": 0x01, "MAP_PRIVATE": 0x02, "MAP_SHARED_VALIDATE": 0x03, "MAP_FIXED": 0x10,
-            "MAP_ANONYMOUS": 0x20, "MAP_32BIT": 0, "MAP_ABOVE4G": 0, "MAP_GROWSDOWN": 0x100,
-            "MAP_NORESERVE": 0x4000, "MAP_POPULATE": 0x8000, "MAP_STACK": 0x20000, "MAP_HUGETLB": 0x40000,
-            "MAP_FIXED_NOREPLACE": 0x100000,
-            "VM_READ": 0x1, "VM_WRITE": 0x2, "VM_EXEC": 0x4, "VM_SHARED": 0x8, "VM_GROWSDOWN": 0x100,
-            "VM_GROWSUP": 0, "VM_PFNMAP": 0x400, "VM_HUGETLB": 0x400000, "VM_HUGEPAGE": 0x2000_0000,
-            "VM_NOHUGEPAGE": 0x4000_0000, "VM_SHADOW_STACK": 1 << 38, "VM_STARTGAP_FLAGS": 0x100 | (1 << 38),
+            "MAP_32BIT": 0, "MAP_ABOVE4G": 0, "VM_SHADOW_STACK": 1 << 38, "VM_STARTGAP_FLAGS": 0x100 | (1 << 38),
             "IA32_PAGE_OFFSET": 0, "MAP32_BASE": 0, "MAP32_END": 0, "HUGETLB_PAGE_SIZE": UInt64(1) << UInt64(pmdShift),
-            "DAX_ALIGN": UInt64(1) << UInt64(pmdShift), "INT_MAX": 0x7fff_ffff, "INT_MIN": 0x8000_0000,
-            "SZ_4K": 0x1000, "SZ_64K": 0x10000, "SZ_2M": 0x20_0000, "SZ_32M": 0x200_0000, "SZ_1G": 0x4000_0000,
-            "SZ_4G": 0x1_0000_0000, "SHM_COLOUR": page,
+            "DAX_ALIGN": UInt64(1) << UInt64(pmdShift), "SHM_COLOUR": page,
             "CONFIG_64BIT": 1, "CONFIG_ARM64": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "CONFIG_ARM64_CONT_PTE": 1,
             "mm.mmap_base": taskSize - (128 << 20), "mm.mmap_legacy_base": taskSize / 4, "mm.task_size": taskSize,
