@@ -60,7 +60,12 @@ public final class Evaluator<D: Domain> {
     }
 
     /// Runs a property with the given inputs (one per parameter) and returns its trace.
-    public func run(_ property: Property, inputs: [Value<D>]) -> Trace<D> {
+    public func run(_ property: Property, inputs: [Value<D>]) -> Trace<D> { runProperty(property, inputs) }
+
+    /// Calls a spec function directly (tests, cross-validation, `live`).
+    public func call(_ function: Function, arguments: [Value<D>]) -> (Value<D>?, Trace<D>) { callFunction(function, arguments) }
+
+    func runProperty(_ property: Property, _ inputs: [Value<D>]) -> Trace<D> {
         trace = Trace()
         failureLocals = nil
         var frame = makeFrame(property.function, arguments: inputs, guardValue: domain.truth(true))
@@ -68,8 +73,7 @@ public final class Evaluator<D: Domain> {
         return trace
     }
 
-    /// Calls a spec function directly (tests, cross-validation).
-    public func call(_ function: Function, arguments: [Value<D>]) -> (Value<D>?, Trace<D>) {
+    func callFunction(_ function: Function, _ arguments: [Value<D>]) -> (Value<D>?, Trace<D>) {
         trace = Trace()
         failureLocals = nil
         var frame = makeFrame(function, arguments: arguments, guardValue: domain.truth(true))
@@ -425,5 +429,18 @@ public final class Evaluator<D: Domain> {
             if case .reference(let lv) = a { store(lv, frame.slots[i], &f) }
         }
         return frame.returnValue ?? zero(e.type)
+    }
+}
+
+/// Entry points for the concrete domain. Callers in other modules would otherwise run the generic
+/// interpreter unspecialised (half the time went to generic metadata lookups); here the whole call
+/// tree is compiled for `ConcreteDomain`. Swift prefers these to the generic ones.
+extension Evaluator where D == ConcreteDomain {
+    public func run(_ property: Property, inputs: [Value<ConcreteDomain>]) -> Trace<ConcreteDomain> {
+        runProperty(property, inputs)
+    }
+
+    public func call(_ function: Function, arguments: [Value<ConcreteDomain>]) -> (Value<ConcreteDomain>?, Trace<ConcreteDomain>) {
+        callFunction(function, arguments)
     }
 }

@@ -133,7 +133,7 @@ do {
     case "lemma": try benchLemma(iterations: 15)
     case "eval": try benchEval(runs: 1_000_000)
     case "gaps": benchGaps()
-    case "place": try benchPlacement(runs: 20_000)
+    case "place": try benchPlacement(runs: Int(args.dropFirst().first ?? "") ?? 20_000)
     case "all":
         try benchLemma(iterations: 15)
         try benchEval(runs: 1_000_000)
