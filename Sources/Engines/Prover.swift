@@ -67,7 +67,6 @@ public final class Prover: @unchecked Sendable {
                             longBits: program.dataModel.longBits, unwind: unwind, layoutVMAs: vmas)
         var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
-        defer { }
         do {
             let session = try Session(property: property, program: program, options: options, unwind: unwind, vmas: vmas ?? 0)
             lock.lock(); running = session.context; lock.unlock()

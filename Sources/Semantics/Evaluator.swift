@@ -23,8 +23,6 @@ public final class Evaluator<D: Domain> {
     public private(set) var trace = Trace<D>()
     /// Locals of the frame where the first definitely-failing obligation was met (concrete runs).
     public private(set) var failureLocals: [(String, Value<D>)]?
-    /// Called with each executed branch/label site id (concrete coverage); nil costs nothing.
-    public var coverage: ((Int) -> Void)?
     /// The layout the layout primitives query (empty when nil).
     public var space: (any AddressSpace<D>)?
 
@@ -121,7 +119,6 @@ public final class Evaluator<D: Domain> {
         if case .label(let l) = s {
             f.guardValue = domain.or(f.guardValue, f.labels[l])
             f.labels[l] = domain.truth(false)
-            coverage?(l)
             return
         }
         // Dead code is skipped unless a pending goto may still land in it.
