@@ -163,27 +163,20 @@ extension Config {
                       dataModel: model, values: v)
     }()
 
+    /// A copy of a config with some values changed: variants differ in data only.
+    func variant(_ name: String, _ summary: String, _ changes: [String: UInt64]) -> Config {
+        Config(name: name, summary: summary, dataModel: dataModel, values: values.merging(changes) { $1 })
+    }
+
     /// x86-64 with 5-level paging: 56-bit user space above the 47-bit default window.
-    public static let x86_64_la57: Config = {
-        var c = x86_64
-        c.name = "x86_64-la57"
-        c.summary = "x86-64, 5-level paging (LA57): TASK_SIZE_MAX 2^56 - 4K, default window 47-bit"
-        c.values["TASK_SIZE_MAX"] = 0xff_ffff_ffff_f000
-        c.values["TASK_SIZE"] = 0xff_ffff_ffff_f000
-        c.values["mm.task_size"] = 0xff_ffff_ffff_f000
-        return c
-    }()
+    public static let x86_64_la57 = x86_64.variant(
+        "x86_64-la57", "x86-64, 5-level paging (LA57): TASK_SIZE_MAX 2^56 - 4K, default window 47-bit",
+        ["TASK_SIZE_MAX": 0xff_ffff_ffff_f000, "TASK_SIZE": 0xff_ffff_ffff_f000, "mm.task_size": 0xff_ffff_ffff_f000])
 
     /// x86-64 with shmem huge pages on (shmem_enabled=always, tmpfs huge=always).
-    public static let x86_64_shmemHuge: Config = {
-        var c = x86_64
-        c.name = "x86_64-shmem-huge"
-        c.summary = "x86-64 with shmem_enabled=always and huge=always mounts"
-        c.values["shmem_huge"] = 1
-        c.values["shmem_mount_huge"] = 1
-        c.values["shmem_file_huge"] = 1
-        return c
-    }()
+    public static let x86_64_shmemHuge = x86_64.variant(
+        "x86_64-shmem-huge", "x86-64 with shmem_enabled=always and huge=always mounts",
+        ["shmem_huge": 1, "shmem_mount_huge": 1, "shmem_file_huge": 1])
 
     /// arm64 with 48-bit VA and the given granule: generic placement, PMD/PUD and contiguous sizes.
     static func arm64(granuleShift: Int, pmdShift: Int, pudShift: Int, contPTE: UInt64, contPMD: UInt64, name: String) -> Config {
