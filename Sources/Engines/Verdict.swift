@@ -10,6 +10,14 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
     public var unwind: Int
     public var layoutVMAs: Int?
 
+    public init(config: String, intBits: Int, longBits: Int, unwind: Int, layoutVMAs: Int?) {
+        self.config = config
+        self.intBits = intBits
+        self.longBits = longBits
+        self.unwind = unwind
+        self.layoutVMAs = layoutVMAs
+    }
+
     public var description: String {
         var s = "config \(config), long \(longBits)-bit, int \(intBits)-bit, loops unwound \(unwind)×"
         s += layoutVMAs.map { ", layouts ≤ \($0) VMAs" } ?? ", no layout"
@@ -51,6 +59,32 @@ public struct Counterexample: Sendable, Codable, Equatable {
     public var locals: [String: String]
     /// The address space (for properties with a layout bound).
     public var layout: [VMA]?
+    /// The calls the property made directly (its placement requests) with their results.
+    public var calls: [CallRecord]?
+
+    public init(inputs: [InputValue], failures: [Failure], locals: [String: String], layout: [VMA]?, calls: [CallRecord]? = nil) {
+        self.inputs = inputs
+        self.failures = failures
+        self.locals = locals
+        self.layout = layout
+        self.calls = calls
+    }
+}
+
+/// A call the property made (e.g. `do_mmap_placement(...)`): the request and what it returned.
+public struct CallRecord: Sendable, Codable, Equatable {
+    public struct Argument: Sendable, Codable, Equatable {
+        public var name: String
+        public var value: String
+    }
+    public var function: String
+    public var arguments: [Argument]
+    public var result: String?
+
+    public func argument(_ name: String) -> UInt64? {
+        arguments.first { $0.name == name }.flatMap { UInt64($0.value.dropFirst(2), radix: 16) }
+    }
+    public var resultValue: UInt64? { result.flatMap { UInt64($0.dropFirst(2), radix: 16) } }
 }
 
 public enum Verdict: Sendable, Equatable {

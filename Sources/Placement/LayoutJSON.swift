@@ -69,13 +69,13 @@ public enum LayoutJSON {
         return UInt64(s.dropFirst(2), radix: 16)
     }
 
-    static func describe(_ error: Error) -> String {
+    public static func describe(_ error: Error) -> String {
         let ns = error as NSError
         return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
     }
 
     /// Foundation reports the failing character offset; turn it into a line number.
-    static func lineOfError(_ error: Error, in text: String) -> Int {
+    public static func lineOfError(_ error: Error, in text: String) -> Int {
         let d = describe(error)
         guard let r = d.range(of: "character ") else { return 0 }
         let digits = d[r.upperBound...].prefix { $0.isNumber }
@@ -98,7 +98,7 @@ public enum LayoutJSON {
         return 0
     }
 
-    static func lineText(_ n: Int, _ text: String) -> String {
+    public static func lineText(_ n: Int, _ text: String) -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         return n >= 1 && n <= lines.count ? String(lines[n - 1]).trimmingCharacters(in: .whitespaces) : ""
     }

@@ -7,6 +7,13 @@ public struct InputError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var text: String
 
+    public init(file: String, line: Int, message: String, text: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+        self.text = text
+    }
+
     public var description: String {
         line > 0 ? "\(file):\(line): error: \(message)\n    \(text)" : "\(file): error: \(message)"
     }

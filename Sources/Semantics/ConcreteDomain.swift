@@ -6,7 +6,7 @@ public struct ConcreteDomain: Domain, Sendable {
 
     public init() {}
 
-    @inline(__always) static func mask(_ bits: Int) -> UInt64 { bits >= 64 ? .max : (1 << UInt64(bits)) - 1 }
+    @inline(__always) public static func mask(_ bits: Int) -> UInt64 { bits >= 64 ? .max : (1 << UInt64(bits)) - 1 }
     @inline(__always) static func signBit(_ bits: Int) -> UInt64 { 1 << UInt64(bits - 1) }
     @inline(__always) static func isNegative(_ a: UInt64, _ bits: Int) -> Bool { a & signBit(bits) != 0 }
     /// The signed value of a `bits`-wide word.

@@ -6,6 +6,10 @@ public struct EvaluationError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var location: SourceLocation
     public var description: String { "\(location): \(message)" }
+    public init(message: String, location: SourceLocation) {
+        self.message = message
+        self.location = location
+    }
 }
 
 /// The one interpreter of the kernel-C subset, generic over the value domain.
@@ -25,6 +29,12 @@ public final class Evaluator<D: Domain> {
     public private(set) var failureLocals: [(String, Value<D>)]?
     /// The layout the layout primitives query (empty when nil).
     public var space: (any AddressSpace<D>)?
+    /// Branch coverage of concrete runs (the fuzzer's feedback); nil costs nothing.
+    public var coverage: CoverageMap?
+    /// When set, the calls the property makes directly (its placement requests) are recorded.
+    public var recordCalls = false
+    /// The property's direct calls in the last run: callee, argument values, result.
+    public private(set) var calls: [(function: String, arguments: [Value<D>], result: Value<D>?)] = []
 
     struct Frame {
         var function: Function
@@ -37,6 +47,8 @@ public final class Evaluator<D: Domain> {
         var labels: [D.Truth]
         var breaks: [D.Truth] = []
         var continues: [D.Truth] = []
+        /// The property's own frame (its direct calls are the ones `recordCalls` keeps).
+        var isProperty = false
     }
 
     public init(program: Program, config: Config, domain: D, unwind: Int) throws {
@@ -66,7 +78,9 @@ public final class Evaluator<D: Domain> {
     func runProperty(_ property: Property, _ inputs: [Value<D>]) -> Trace<D> {
         trace = Trace()
         failureLocals = nil
+        if recordCalls { calls.removeAll(keepingCapacity: true) }
         var frame = makeFrame(property.function, arguments: inputs, guardValue: domain.truth(true))
+        frame.isProperty = true
         exec(property.function.body, &frame)
         return trace
     }
@@ -134,6 +148,7 @@ public final class Evaluator<D: Domain> {
         case .ifElse(let c, let a, let b):
             let g0 = f.guardValue
             let cond = truth(eval(c, &f))
+            if let coverage, let taken = domain.literal(cond) { coverage.hit(c.location, taken ? 1 : 0) }
             f.guardValue = domain.and(g0, cond)
             exec(a, &f)
             let afterThen = f.guardValue
@@ -148,6 +163,7 @@ public final class Evaluator<D: Domain> {
             }
             f.guardValue = domain.truth(false)
         case .goto(let l):
+            if let coverage, domain.literal(f.guardValue) == true { coverage.hit(f.function.location, 1000 + l) }
             f.labels[l] = domain.or(f.labels[l], f.guardValue)
             f.guardValue = domain.truth(false)
         case .label:
@@ -186,6 +202,7 @@ public final class Evaluator<D: Domain> {
                 break
             }
             iterations += 1
+            if let coverage, let c = l.condition, iterations & (iterations - 1) == 0 { coverage.hit(c.location, 2 + iterations) }
             f.continues.append(domain.truth(false))
             exec(l.body, &f)
             f.guardValue = domain.or(f.guardValue, f.continues.removeLast())
@@ -288,16 +305,19 @@ public final class Evaluator<D: Domain> {
             return .truth(domain.not(truth(eval(x, &f))))
         case .and(let x, let y):
             let a = truth(eval(x, &f))
+            if let coverage, let taken = domain.literal(a) { coverage.hit(x.location, taken ? 1 : 0) }
             let b = underGuard(domain.and(f.guardValue, a), y, &f)
             guard let b else { return .truth(a) }
             return .truth(domain.and(a, truth(b)))
         case .or(let x, let y):
             let a = truth(eval(x, &f))
+            if let coverage, let taken = domain.literal(a) { coverage.hit(x.location, taken ? 1 : 0) }
             let b = underGuard(domain.and(f.guardValue, domain.not(a)), y, &f)
             guard let b else { return .truth(a) }
             return .truth(domain.or(a, truth(b)))
         case .conditional(let c, let x, let y):
             let cond = truth(eval(c, &f))
+            if let coverage, let taken = domain.literal(cond) { coverage.hit(c.location, taken ? 1 : 0) }
             let a = underGuard(domain.and(f.guardValue, cond), x, &f)
             let b = underGuard(domain.and(f.guardValue, domain.not(cond)), y, &f)
             switch (a, b) {
@@ -425,6 +445,7 @@ public final class Evaluator<D: Domain> {
         for (i, a) in args.enumerated() {
             if case .reference(let lv) = a { store(lv, frame.slots[i], &f) }
         }
+        if recordCalls && f.isProperty { calls.append((callee.name, values, frame.returnValue)) }
         return frame.returnValue ?? zero(e.type)
     }
 }
@@ -433,6 +454,13 @@ public final class Evaluator<D: Domain> {
 /// interpreter unspecialised (half the time went to generic metadata lookups); here the whole call
 /// tree is compiled for `ConcreteDomain`. Swift prefers these to the generic ones.
 extension Evaluator where D == ConcreteDomain {
+    /// Evaluates one expression of `function` with the given slot values (the model checker's
+    /// pruning of inputs by the property's leading assumptions).
+    public func evaluate(_ e: Expr, in function: Function, arguments: [Value<ConcreteDomain>]) -> Value<ConcreteDomain> {
+        var frame = makeFrame(function, arguments: arguments, guardValue: domain.truth(true))
+        return eval(e, &frame)
+    }
+
     public func run(_ property: Property, inputs: [Value<ConcreteDomain>]) -> Trace<ConcreteDomain> {
         runProperty(property, inputs)
     }

@@ -169,13 +169,12 @@ final class Interruption: @unchecked Sendable {
     }
 }
 
-/// Writes a file through a temporary file and a rename, so a reader never sees half of it.
-enum AtomicFile {
-    static func write(_ text: String, to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        try text.write(toFile: tmp, atomically: false, encoding: .utf8)
-        if rename(tmp, path) != 0 { throw CocoaError(.fileWriteUnknown) }
-    }
+/// The run that Ctrl-C should stop, for commands that run one search after another.
+final class StopTarget: @unchecked Sendable {
+    private let lock = NSLock()
+    private var action: (@Sendable () -> Void)?
+    func set(_ a: @escaping @Sendable () -> Void) { lock.lock(); action = a; lock.unlock() }
+    func fire() { lock.lock(); let a = action; lock.unlock(); a?() }
 }
 
 /// stderr as a text stream.

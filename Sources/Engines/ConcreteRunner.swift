@@ -1,0 +1,149 @@
+import KernelC
+import Placement
+import Semantics
+
+/// One concrete test of a property: a value per parameter (bit patterns in the parameter's width;
+/// bools 0/1) and the address space it runs against.
+public struct TestCase: Sendable, Equatable {
+    public var values: [UInt64]
+    public var layout: Layout
+
+    public init(values: [UInt64], layout: Layout) {
+        self.values = values
+        self.layout = layout
+    }
+}
+
+/// What one concrete run of a property showed.
+public enum Outcome: Equatable, Sendable {
+    /// An `assume` did not hold: the run says nothing.
+    case vacuous
+    case passed
+    /// Failed obligations, in the order met; the first one's location identifies the bug.
+    case failed(first: String)
+}
+
+/// Runs a property concretely: the fuzzer's and model checker's inner loop, and every replay. It
+/// is the same `Evaluator` the prover runs symbolically, here over `ConcreteDomain`.
+public final class ConcreteRunner: @unchecked Sendable {
+    public let program: Program
+    public let property: Property
+    public let config: Config
+    public let unwind: Int
+    let evaluator: Evaluator<ConcreteDomain>
+    /// Per parameter: type and word width.
+    public let parameters: [(name: String, type: CType, width: Int)]
+
+    public init(program: Program, property: Property, config: Config, unwind: Int? = nil) throws {
+        self.program = program
+        self.property = property
+        self.config = config
+        self.unwind = unwind ?? property.unwind ?? 8
+        evaluator = try Evaluator(program: program, config: config, domain: ConcreteDomain(), unwind: self.unwind)
+        let e = evaluator
+        parameters = property.function.parameters.map { ($0.name, $0.type, $0.type == .bool ? 1 : e.width($0.type)) }
+    }
+
+    /// Branch coverage of the runs (nil: none recorded).
+    public var coverage: CoverageMap? {
+        get { evaluator.coverage }
+        set { evaluator.coverage = newValue }
+    }
+
+    @inline(__always) func arguments(_ values: [UInt64]) -> [Value<ConcreteDomain>] {
+        var out: [Value<ConcreteDomain>] = []
+        out.reserveCapacity(values.count)
+        for (i, v) in values.enumerated() {
+            let p = parameters[i]
+            out.append(p.type == .bool ? .truth(v != 0) : .word(v & ConcreteDomain.mask(p.width)))
+        }
+        return out
+    }
+
+    /// The fast path: the outcome only.
+    public func run(_ values: [UInt64], in space: IndexedAddressSpace) -> Outcome {
+        evaluator.space = space
+        let trace = evaluator.run(property, inputs: arguments(values))
+        for a in trace.assumptions where !a { return .vacuous }
+        for o in trace.obligations where o.violated { return .failed(first: o.location.description) }
+        return .passed
+    }
+
+    public func run(_ c: TestCase) -> Outcome { run(c.values, in: IndexedAddressSpace(c.layout)) }
+
+    /// Calls a function of the program directly (the model checker's mmap steps).
+    public func call(_ name: String, _ arguments: [UInt64], in space: IndexedAddressSpace) -> UInt64? {
+        guard let f = program.functions.first(where: { $0.name == name }) else { return nil }
+        evaluator.space = space
+        let args = zip(f.parameters, arguments).map { p, v -> Value<ConcreteDomain> in
+            p.type == .bool ? .truth(v != 0) : .word(v & ConcreteDomain.mask(evaluator.width(p.type)))
+        }
+        guard case .word(let r)? = evaluator.call(f, arguments: args).0 else { return nil }
+        return r
+    }
+
+    /// Runs the case again and describes the failure for people: the failed obligations, the
+    /// locals where the first one was met, and the requests the property made. Nil when it does not
+    /// fail (or an assumption does not hold).
+    public func counterexample(_ c: TestCase, relevant: [Bool]) -> Counterexample? {
+        evaluator.space = IndexedAddressSpace(c.layout)
+        evaluator.recordCalls = true
+        defer { evaluator.recordCalls = false }
+        let trace = evaluator.run(property, inputs: arguments(c.values))
+        guard trace.assumptions.allSatisfy({ $0 }) else { return nil }
+        let failed = trace.obligations.filter { $0.violated }
+        guard !failed.isEmpty else { return nil }
+        var locals: [String: String] = [:]
+        let names = Set(parameters.map(\.name))
+        for (name, v) in evaluator.failureLocals ?? [] where !names.contains(name) { locals[name] = Self.render(v) }
+        let calls = evaluator.calls.map { call -> CallRecord in
+            let f = program.functions.first { $0.name == call.function }
+            let args = call.arguments.enumerated().map { i, v in
+                CallRecord.Argument(name: f.map { i < $0.parameters.count ? $0.parameters[i].name : "arg\(i)" } ?? "arg\(i)", value: Self.render(v))
+            }
+            return CallRecord(function: call.function, arguments: args, result: call.result.map(Self.render))
+        }
+        return Counterexample(
+            inputs: parameters.indices.map { i in
+                let p = parameters[i]
+                return InputValue(name: p.name, type: p.type.description, bits: c.values[i] & ConcreteDomain.mask(p.width),
+                                  signed: p.type.isSigned, width: p.width, relevant: i < relevant.count ? relevant[i] : true)
+            },
+            failures: failed.map { Failure(kind: $0.kind.rawValue, location: $0.location.description, text: $0.text) },
+            locals: locals,
+            layout: c.layout.vmas,
+            calls: calls.isEmpty ? nil : calls)
+    }
+
+    static func render(_ v: Value<ConcreteDomain>) -> String {
+        switch v {
+        case .word(let w): return "0x" + String(w, radix: 16)
+        case .truth(let t): return t ? "true" : "false"
+        case .record(let fs): return "{" + fs.map { "0x" + String($0, radix: 16) }.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// Per parameter: whether some other value (the rest fixed) makes the property hold. Values are
+    /// tried exhaustively for domains of at most 4096 values, else a fixed sample of 48, so for wide
+    /// inputs "irrelevant" means "no tried value avoided the failure".
+    public func relevance(_ c: TestCase) -> [Bool] {
+        let space = IndexedAddressSpace(c.layout)
+        return parameters.indices.map { i in
+            let p = parameters[i]
+            var tries: [UInt64]
+            if p.width <= 12 {
+                tries = Array(0..<(UInt64(1) << UInt64(p.width)))
+            } else {
+                var rng = DeterministicRandom(seed: 0x5EED + UInt64(i))
+                tries = [0, 1, ConcreteDomain.mask(p.width)] + (0..<45).map { _ in rng.next() & ConcreteDomain.mask(p.width) }
+                for b in stride(from: 0, to: p.width, by: 3) { tries.append(c.values[i] ^ (1 << UInt64(b))) }
+            }
+            var values = c.values
+            for t in tries where t != c.values[i] {
+                values[i] = t
+                if run(values, in: space) == .passed { return true }
+            }
+            return false
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import KernelC
+import Placement
+
+/// Re-runs a stored counterexample on the model: loads its spec and configuration, rebuilds the
+/// layout (re-running the syscall sequence of a model-checker finding and checking each result),
+/// runs the property with the stored inputs and compares the failures with the stored ones.
+public enum Replay {
+    public enum Outcome: Equatable, Sendable {
+        /// The same obligations fail at the same places.
+        case reproduced(Counterexample)
+        /// The property holds on these inputs now (the model or the property changed).
+        case passes
+        /// It fails differently, or the sequence no longer leads to the stored layout.
+        case differs(String)
+    }
+
+    public static func replay(_ f: Finding) throws -> Outcome {
+        guard let config = Config.named(f.config) else {
+            throw InputError(file: f.spec, line: 0, message: "unknown config '\(f.config)' in the counterexample", text: "")
+        }
+        let plan = try SpecPlan(file: f.spec, defaultConfig: config, only: f.property)
+        guard let item = plan.items.first else {
+            throw InputError(file: f.spec, line: 0, message: "no property '\(f.property)' in \(f.spec)", text: "")
+        }
+        let runner = try ConcreteRunner(program: item.program, property: item.property, config: config, unwind: f.bounds.unwind)
+        guard runner.parameters.count == f.counterexample.inputs.count else {
+            return .differs("the property now has \(runner.parameters.count) parameters, the counterexample \(f.counterexample.inputs.count)")
+        }
+        var layout = f.layout
+        if let seq = f.sequence {
+            let v = Vocabulary(config: config)
+            var l = Layout.empty
+            for (n, step) in seq.enumerated() {
+                var request = step
+                request.result = nil
+                guard let (next, done) = ModelChecker.apply(request, to: l, runner: runner, vocabulary: v, maxErrno: config.value("MAX_ERRNO") ?? 4095),
+                      done.result == step.result else {
+                    return .differs("syscall \(n + 1) (\(step.description)) no longer gives the stored result")
+                }
+                l = next
+            }
+            guard l == layout else { return .differs("the syscall sequence no longer leads to the stored layout") }
+            layout = l
+        }
+        let c = TestCase(values: f.values, layout: layout)
+        guard let cex = runner.counterexample(c, relevant: f.counterexample.inputs.map(\.relevant)) else {
+            return runner.run(c) == .vacuous ? .differs("an assumption of the property no longer holds for these inputs") : .passes
+        }
+        let key = { (fs: [Failure]) in fs.map { "\($0.kind)@\($0.location)" } }
+        guard key(cex.failures) == key(f.counterexample.failures) else {
+            return .differs("it now fails with: " + cex.failures.map { "\($0.kind) at \($0.location)" }.joined(separator: "; "))
+        }
+        return .reproduced(cex)
+    }
+}

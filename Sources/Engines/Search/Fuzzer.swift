@@ -1,0 +1,194 @@
+import Foundation
+import KernelC
+import Placement
+import Semantics
+
+public struct FuzzOptions: Sendable {
+    public var seed: UInt64 = 1
+    /// Runs per job (nil: until the time limit).
+    public var runs: Int? = 100_000
+    public var seconds: Double?
+    public var jobs = 1
+    /// Layouts from /proc/PID/maps files.
+    public var seeds: [Layout] = []
+    /// Test cases from an earlier campaign's corpus.
+    public var corpus: [TestCase] = []
+    public var shrinkBudget = 20_000
+    public init() {}
+}
+
+/// What a campaign did, for the progress line and the summary.
+public struct FuzzStats: Sendable {
+    public var runs = 0
+    public var vacuous = 0
+    public var coverage = 0
+    public var corpus = 0
+    public var seconds = 0.0
+    public var runsPerSecond: Double { seconds > 0 ? Double(runs) / seconds : 0 }
+}
+
+public struct FuzzResult: Sendable {
+    /// The shrunk failing case, with the job and run that found it.
+    public var failing: TestCase?
+    public var unshrunk: TestCase?
+    public var foundBy: (job: Int, run: Int)?
+    public var secondsToFirst: Double?
+    public var stats: FuzzStats
+    /// Cases that reached new behaviour (to save as a corpus).
+    public var corpus: [TestCase]
+    public var interrupted: Bool
+}
+
+/// Generation + coverage-guided mutation + shrinking over concrete runs of a property. Each job has
+/// its own evaluator, random stream (seed, job), coverage map and corpus, so a campaign with a given
+/// seed, run count and job count always makes the same runs; the reported case is the first
+/// failure of the lowest-numbered job that found one.
+public final class Fuzzer: @unchecked Sendable {
+    public let program: Program
+    public let property: Property
+    public let config: Config
+    public let options: FuzzOptions
+    public let vocabulary: Vocabulary
+    private let lock = NSLock()
+    private var live: [FuzzStats]
+    private var stopped = false
+
+    public init(program: Program, property: Property, config: Config, options: FuzzOptions) {
+        self.program = program
+        self.property = property
+        self.config = config
+        self.options = options
+        vocabulary = Vocabulary(config: config)
+        live = Array(repeating: FuzzStats(), count: max(1, options.jobs))
+    }
+
+    /// Asks every job to stop after its current run (Ctrl-C).
+    public func stop() { lock.lock(); stopped = true; lock.unlock() }
+    var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+
+    /// The sum over jobs so far (safe to call from another thread).
+    public var progress: FuzzStats {
+        lock.lock(); defer { lock.unlock() }
+        var s = FuzzStats()
+        for j in live { s.runs += j.runs; s.vacuous += j.vacuous; s.coverage = max(s.coverage, j.coverage); s.corpus += j.corpus; s.seconds = max(s.seconds, j.seconds) }
+        return s
+    }
+
+    struct JobResult {
+        var failing: TestCase?
+        var run = 0
+        var seconds = 0.0
+        var corpus: [TestCase] = []
+    }
+
+    public func run() throws -> FuzzResult {
+        let jobs = max(1, options.jobs)
+        final class Box: @unchecked Sendable { var results: [JobResult?] = []; var failure: Error? }
+        let box = Box()
+        box.results = Array(repeating: nil, count: jobs)
+        let clock = ContinuousClock()
+        let start = clock.now
+        DispatchQueue.concurrentPerform(iterations: jobs) { j in
+            do {
+                let r = try job(j, start: start)
+                lock.lock(); box.results[j] = r; lock.unlock()
+            } catch {
+                lock.lock(); box.failure = error; lock.unlock()
+            }
+        }
+        if let failure = box.failure { throw failure }
+        let done = box.results.compactMap { $0 }
+        let stats = progress
+        let first = done.enumerated().first { $0.element.failing != nil }
+        var result = FuzzResult(failing: nil, unshrunk: nil, foundBy: nil, secondsToFirst: nil, stats: stats,
+                                corpus: done.flatMap(\.corpus), interrupted: isStopped)
+        if let (j, r) = first, let c = r.failing {
+            let runner = try ConcreteRunner(program: program, property: property, config: config)
+            result.unshrunk = c
+            result.failing = Shrinker(runner: runner, vocabulary: vocabulary).shrink(c, budget: options.shrinkBudget)
+            result.foundBy = (j, r.run)
+            result.secondsToFirst = r.seconds
+        }
+        return result
+    }
+
+    func job(_ j: Int, start: ContinuousClock.Instant) throws -> JobResult {
+        let runner = try ConcreteRunner(program: program, property: property, config: config)
+        let coverage = CoverageMap()
+        runner.coverage = coverage
+        var rng = DeterministicRandom(seed: options.seed &* 0x100_0000_01B3 &+ UInt64(j) &+ 1)
+        let inputs = InputGenerator(parameters: runner.parameters, vocabulary: vocabulary)
+        let layouts = LayoutGenerator(vocabulary: vocabulary, seeds: options.seeds)
+        let usesLayout = program.usesLayout
+        // Layouts with their index built once; cases refer to them by position.
+        var pool: [(layout: Layout, space: IndexedAddressSpace, focus: UInt64)] = []
+        var corpus: [(values: [UInt64], layout: Int)] = []
+        func addLayout(_ l: Layout, _ focus: UInt64) -> Int {
+            if pool.count >= 512 { pool.removeFirst(128) ; corpus = corpus.filter { $0.layout >= 128 }.map { ($0.values, $0.layout - 128) } }
+            pool.append((l, IndexedAddressSpace(l), focus))
+            return pool.count - 1
+        }
+        for c in options.corpus where c.values.count == runner.parameters.count {
+            let li = addLayout(c.layout, vocabulary.pmd)
+            coverage.reset()
+            _ = runner.run(c.values, in: pool[li].space)
+            if coverage.commit() { corpus.append((c.values, li)) }
+        }
+        _ = addLayout(.empty, vocabulary.pmd)
+        let clock = ContinuousClock()
+        var stats = FuzzStats()
+        let limit = options.runs ?? .max
+        var n = 0
+        while n < limit {
+            if n & 1023 == 0 {
+                stats.seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
+                stats.coverage = coverage.seenCount
+                stats.corpus = corpus.count
+                lock.lock(); live[j] = stats; let stop = stopped; lock.unlock()
+                if stop { break }
+                if let s = options.seconds, stats.seconds >= s { break }
+            }
+            n += 1
+            var values: [UInt64]
+            var li: Int
+            let roll = rng.below(100)
+            if !corpus.isEmpty && roll < 60 {
+                let base = rng.pick(corpus)
+                values = base.values
+                li = base.layout
+                if usesLayout && rng.chance(15) {
+                    li = addLayout(layouts.mutate(pool[li].layout, &rng, focus: pool[li].focus), pool[li].focus)
+                } else {
+                    for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool[li].layout, focus: pool[li].focus) }
+                }
+            } else {
+                let focus = rng.pick(vocabulary.lengths.filter { $0 != 0 } + vocabulary.hugeSizes)
+                if usesLayout && (roll >= 90 || pool.count < 8) {
+                    li = addLayout(layouts.generate(&rng, focus: focus), focus)
+                } else {
+                    li = Int(rng.below(UInt64(pool.count)))
+                }
+                values = inputs.generate(&rng, layout: pool[li].layout, focus: rng.chance(50) ? pool[li].focus : focus)
+            }
+            coverage.reset()
+            let outcome = runner.run(values, in: pool[li].space)
+            stats.runs += 1
+            switch outcome {
+            case .failed:
+                stats.seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
+                lock.lock(); live[j] = stats; lock.unlock()
+                return JobResult(failing: TestCase(values: values, layout: pool[li].layout), run: n, seconds: stats.seconds,
+                                 corpus: corpus.map { TestCase(values: $0.values, layout: pool[$0.layout].layout) })
+            case .vacuous:
+                stats.vacuous += 1
+                if coverage.commit() { corpus.append((values, li)) }
+            case .passed:
+                if coverage.commit() { corpus.append((values, li)) }
+            }
+        }
+        stats.coverage = coverage.seenCount
+        stats.corpus = corpus.count
+        lock.lock(); live[j] = stats; lock.unlock()
+        return JobResult(failing: nil, run: n, seconds: stats.seconds, corpus: corpus.map { TestCase(values: $0.values, layout: pool[$0.layout].layout) })
+    }
+}

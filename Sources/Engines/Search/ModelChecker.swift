@@ -1,0 +1,280 @@
+import Foundation
+import KernelC
+import Placement
+import Semantics
+
+public struct CheckOptions: Sendable {
+    /// Mode 1: every layout of at most this many VMAs.
+    public var vmas = 1
+    /// Mode 2 when set: every sequence of at most this many syscalls from the empty layout.
+    public var depth: Int?
+    public var jobs = 1
+    /// This run does the items whose index is `shard.index` modulo `shard.count`.
+    public var shard = (index: 0, count: 1)
+    /// Runs of the property at most (nil: no limit); hitting it means "not exhausted".
+    public var maxRuns: Int?
+    public init() {}
+}
+
+public struct CheckStats: Sendable {
+    /// Property runs: (layout, input) pairs checked.
+    public var runs = 0
+    /// Layouts (mode 1) or reachable states (mode 2) whose inputs were all checked.
+    public var states = 0
+    public var seconds = 0.0
+    /// Whether every item of this shard was checked (false when stopped, limited or failed early).
+    public var exhausted = false
+    public var depthReached = 0
+    public var runsPerSecond: Double { seconds > 0 ? Double(runs) / seconds : 0 }
+}
+
+public struct ModelCheckResult: Sendable {
+    public var failing: TestCase?
+    /// Mode 2: the syscalls that lead to the failing layout.
+    public var sequence: [Finding.Syscall]?
+    public var stats: CheckStats
+    public var interrupted: Bool
+    public var secondsToFirst: Double?
+}
+
+/// Exhaustive search in a scaled address space. Mode 1 checks every layout of up to N VMAs
+/// (page-granular bounds below TASK_SIZE, each plain, a stack or a shadow stack) against every input
+/// the property's leading assumptions allow. Mode 2 explores, breadth first, the layouts reachable
+/// from the empty one by mmap (anonymous, shared, THP file, stacks, MAP_FIXED_NOREPLACE) and munmap,
+/// checking the property in each, so the first counterexample is a shortest syscall sequence.
+/// Both are deterministic: items are numbered in a fixed order, and with several jobs or shards the
+/// reported counterexample is still the lowest-numbered one.
+public final class ModelChecker: @unchecked Sendable {
+    public let program: Program
+    public let property: Property
+    public let config: Config
+    public let options: CheckOptions
+    public let vocabulary: Vocabulary
+    private let lock = NSLock()
+    private var stopped = false
+    private var live = CheckStats()
+    private var best = Int.max
+
+    public init(program: Program, property: Property, config: Config, options: CheckOptions) throws {
+        guard config.dataModel.longBits <= 16 else {
+            throw EvaluationError(message: "the model checker enumerates a scaled address space: use --config scaled8 or scaled16 (not \(config.name))",
+                                  location: property.location)
+        }
+        self.program = program
+        self.property = property
+        self.config = config
+        self.options = options
+        vocabulary = Vocabulary(config: config)
+    }
+
+    public func stop() { lock.lock(); stopped = true; lock.unlock() }
+    var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+    public var progress: CheckStats { lock.lock(); defer { lock.unlock() }; return live }
+
+    func add(runs: Int, states: Int) {
+        lock.lock(); live.runs += runs; live.states += states; lock.unlock()
+    }
+
+    func claim(_ index: Int) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if index < best { best = index; return true }
+        return false
+    }
+
+    var bestSoFar: Int { lock.lock(); defer { lock.unlock() }; return best }
+    var overBudget: Bool { lock.lock(); defer { lock.unlock() }; return options.maxRuns.map { live.runs >= $0 } ?? false }
+
+    public func run() throws -> ModelCheckResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let seconds: @Sendable () -> Double = { Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18 }
+        var result: ModelCheckResult
+        if let depth = options.depth {
+            result = try sequences(depth: depth, seconds: seconds)
+        } else {
+            result = try layouts(seconds: seconds)
+        }
+        lock.lock()
+        live.seconds = seconds()
+        result.stats = live
+        result.stats.exhausted = result.failing == nil && !stopped && !overBudgetLocked
+        lock.unlock()
+        result.interrupted = isStopped
+        return result
+    }
+
+    var overBudgetLocked: Bool { options.maxRuns.map { live.runs >= $0 } ?? false }
+
+    /// Checks every allowed input against one layout; the first failing values, if any.
+    func check(_ space: IndexedAddressSpace, _ runner: ConcreteRunner, _ inputs: InputSpace) -> [UInt64]? {
+        var found: [UInt64]?
+        var runs = 0
+        inputs.forEach { values in
+            runs += 1
+            if runner.run(values, in: space).isFailure { found = values; return false }
+            return true
+        }
+        add(runs: runs, states: 1)
+        return found
+    }
+
+    // MARK: Mode 1
+
+    func layouts(seconds: @escaping @Sendable () -> Double) throws -> ModelCheckResult {
+        let jobs = max(1, options.jobs)
+        final class Box: @unchecked Sendable { var found: [Int: (TestCase, Double)] = [:]; var error: Error? }
+        let box = Box()
+        DispatchQueue.concurrentPerform(iterations: jobs) { j in
+            do {
+                let runner = try ConcreteRunner(program: program, property: property, config: config)
+                let inputs = try InputSpace(runner: runner, vocabulary: vocabulary)
+                var index = -1
+                enumerateLayouts { layout in
+                    index += 1
+                    if index > self.bestSoFar || self.isStopped || self.overBudget { return false }
+                    guard index % self.options.shard.count == self.options.shard.index,
+                          (index / self.options.shard.count) % jobs == j else { return true }
+                    if let values = self.check(IndexedAddressSpace(layout), runner, inputs) {
+                        if self.claim(index) { self.lock.lock(); box.found[index] = (TestCase(values: values, layout: layout), seconds()); self.lock.unlock() }
+                        return false
+                    }
+                    return true
+                }
+            } catch {
+                lock.lock(); box.error = error; lock.unlock()
+            }
+        }
+        if let e = box.error { throw e }
+        let first = box.found.min { $0.key < $1.key }?.value
+        return ModelCheckResult(failing: first?.0, sequence: nil, stats: CheckStats(), interrupted: false, secondsToFirst: first?.1)
+    }
+
+    /// Every layout of 0...N VMAs, fewest VMAs first, then by position; false from `body` stops.
+    func enumerateLayouts(_ body: (Layout) -> Bool) {
+        let v = vocabulary
+        let pages = Int(v.taskSize / max(v.page, 1))
+        let flagSet = [0, v.vmGrowsDown, v.vmShadowStack].filter { $0 != 0 || true }.reduce(into: [UInt64]()) { if !$0.contains($1) { $0.append($1) } }
+        var vmas: [VMA] = []
+        func go(_ remaining: Int, from: Int) -> Bool {
+            if remaining == 0 { return body(Layout(vmas: vmas)) }
+            for s in from..<pages {
+                for e in (s + 1)...pages {
+                    for f in flagSet {
+                        vmas.append(VMA(start: UInt64(s) * v.page, end: UInt64(e) * v.page, flags: f))
+                        let goOn = go(remaining - 1, from: e)
+                        vmas.removeLast()
+                        if !goOn { return false }
+                    }
+                }
+            }
+            return true
+        }
+        for n in 0...max(0, options.vmas) where !go(n, from: 0) { return }
+    }
+
+    // MARK: Mode 2
+
+    /// The syscalls tried in every state: anonymous private mmaps of page and PMD sizes, a shared
+    /// anonymous and a THP-file mmap, a stack (VM_GROWSDOWN), MAP_FIXED_NOREPLACE at fixed spots,
+    /// and munmap of each VMA and of its first page.
+    func operations(in layout: Layout) -> [Finding.Syscall] {
+        let v = vocabulary
+        let c = { (n: String) in self.config.value(n) ?? 0 }
+        let anon = c("MAP_PRIVATE") | c("MAP_ANONYMOUS")
+        var ops: [Finding.Syscall] = []
+        for len in [v.page, 2 * v.page, v.pmd, 2 * v.pmd, v.pmd + v.page] {
+            ops.append(.init(op: "mmap", file: 0, addr: 0, len: len, flags: anon, pgoff: 0))
+        }
+        ops.append(.init(op: "mmap", file: 0, addr: 0, len: v.pmd, flags: c("MAP_SHARED") | c("MAP_ANONYMOUS"), pgoff: 0))
+        if let thp = config.value("FILE_THP") {
+            for pgoff in [0, 1] as [UInt64] { ops.append(.init(op: "mmap", file: thp, addr: 0, len: 2 * v.pmd, flags: c("MAP_SHARED"), pgoff: pgoff)) }
+        }
+        if v.vmGrowsDown != 0 { ops.append(.init(op: "mmap", file: 0, addr: 0, len: 2 * v.page, flags: anon, pgoff: 0, vmFlags: v.vmGrowsDown)) }
+        if c("MAP_FIXED_NOREPLACE") != 0 {
+            for at in [v.mmapBase &- v.pmd, v.mmapBase &- 2 * v.pmd &+ v.page, v.legacyBase] {
+                ops.append(.init(op: "mmap", file: 0, addr: at, len: v.page, flags: anon | c("MAP_FIXED_NOREPLACE"), pgoff: 0))
+            }
+        }
+        for vma in layout.vmas {
+            ops.append(.init(op: "munmap", addr: vma.start, len: vma.end - vma.start))
+            if vma.end - vma.start > v.page { ops.append(.init(op: "munmap", addr: vma.start, len: v.page)) }
+        }
+        return ops
+    }
+
+    /// Applies one syscall to a layout with the model; nil when the model returns an error.
+    public static func apply(_ op: Finding.Syscall, to layout: Layout, runner: ConcreteRunner, vocabulary v: Vocabulary,
+                             maxErrno: UInt64) -> (Layout, Finding.Syscall)? {
+        var op = op
+        var vmas = layout.vmas
+        let start: UInt64, end: UInt64
+        if op.op == "munmap" {
+            start = op.addr; end = op.addr &+ v.pageAlign(op.len &+ v.page &- 1)
+        } else {
+            guard let r = runner.call("do_mmap_placement", [op.file ?? 0, op.addr, op.len, op.flags ?? 0, 0, op.pgoff ?? 0],
+                                      in: IndexedAddressSpace(layout)) else { return nil }
+            op.result = r
+            if r > v.mask &- maxErrno { return nil }
+            start = r; end = r &+ v.pageAlign(op.len &+ v.page &- 1)
+        }
+        // Remove [start, end) from every VMA (splitting), then add the new one.
+        var out: [VMA] = []
+        for x in vmas {
+            if x.end <= start || x.start >= end { out.append(x); continue }
+            if x.start < start { var l = x; l.end = start; out.append(l) }
+            if x.end > end { var r = x; r.start = end; out.append(r) }
+        }
+        vmas = out
+        if op.op == "mmap" { vmas.append(VMA(start: start, end: end, flags: op.vmFlags ?? 0)) }
+        return (Layout(vmas: vmas), op)
+    }
+
+    func sequences(depth: Int, seconds: @escaping @Sendable () -> Double) throws -> ModelCheckResult {
+        let jobs = max(1, options.jobs)
+        let runners = try (0..<jobs).map { _ in try ConcreteRunner(program: program, property: property, config: config) }
+        guard program.functions.contains(where: { $0.name == "do_mmap_placement" }) else {
+            throw EvaluationError(message: "sequence mode (--depth) needs do_mmap_placement: #include specs/kernel/v6.18/mmap.spec", location: property.location)
+        }
+        let inputs = try runners.map { try InputSpace(runner: $0, vocabulary: vocabulary) }
+        let maxErrno = config.value("MAX_ERRNO") ?? 4095
+        struct State { var layout: Layout; var path: [Finding.Syscall] }
+        var level = [State(layout: .empty, path: [])]
+        var visited: Set<[UInt64]> = [[]]
+        for d in 0...depth {
+            lock.lock(); live.depthReached = d; lock.unlock()
+            final class Box: @unchecked Sendable { var found: [Int: ([UInt64], Double)] = [:] }
+            let box = Box()
+            let states = level
+            DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                for (i, s) in states.enumerated() {
+                    if i > self.bestSoFar || self.isStopped || self.overBudget { return }
+                    guard i % self.options.shard.count == self.options.shard.index, (i / self.options.shard.count) % jobs == j else { continue }
+                    if let values = self.check(IndexedAddressSpace(s.layout), runners[j], inputs[j]) {
+                        if self.claim(i) { self.lock.lock(); box.found[i] = (values, seconds()); self.lock.unlock() }
+                        return
+                    }
+                }
+            }
+            if let (i, hit) = box.found.min(by: { $0.key < $1.key }) {
+                return ModelCheckResult(failing: TestCase(values: hit.0, layout: level[i].layout), sequence: level[i].path,
+                                   stats: CheckStats(), interrupted: false, secondsToFirst: hit.1)
+            }
+            if d == depth || isStopped || overBudget { break }
+            var next: [State] = []
+            for s in level {
+                for op in operations(in: s.layout) {
+                    guard let (l, done) = ModelChecker.apply(op, to: s.layout, runner: runners[0], vocabulary: vocabulary, maxErrno: maxErrno) else { continue }
+                    let key = l.vmas.flatMap { [$0.start, $0.end, $0.flags] }
+                    if visited.insert(key).inserted { next.append(State(layout: l, path: s.path + [done])) }
+                }
+            }
+            if next.isEmpty { break }
+            level = next
+        }
+        return ModelCheckResult(failing: nil, sequence: nil, stats: CheckStats(), interrupted: false, secondsToFirst: nil)
+    }
+}
+
+extension Outcome {
+    public var isFailure: Bool { if case .failed = self { return true }; return false }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Engines
+import Foundation
+import KernelC
+import Placement
+import Reports
+import Semantics
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Model-check a property exhaustively in a scaled address space (no solver).",
+        discussion: """
+        Mode 1 (default): every layout of up to --vmas VMAs (page-granular, each plain, a stack or a \
+        shadow stack) against every input the property's leading assumptions allow. Mode 2 (--depth D): \
+        breadth first over the layouts reachable from an empty address space by up to D mmap/munmap \
+        (and MAP_FIXED_NOREPLACE) calls, checking the property in each, so a counterexample is a \
+        shortest syscall sequence. --shard I/N does every N-th item starting at I, so N machines can \
+        split a campaign; the lowest-numbered counterexample is reported, so results do not depend \
+        on --jobs.
+        """)
+
+    @ArgumentParser.Argument(help: "The spec file.") var spec: String
+    @Option(help: "Only this property (default: every property in the file, in turn).") var property: String?
+    @Option(help: "A scaled configuration (scaled8, scaled16) for properties without a 'config' clause.") var config: String = "scaled8"
+    @Option(help: "Mode 1: layouts of at most this many VMAs.") var vmas: Int = 1
+    @Option(help: "Mode 2: syscall sequences of at most this length.") var depth: Int?
+    @Option(help: "Parallel jobs.") var jobs: Int = 1
+    @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard: String = "0/1"
+    @Option(name: .customLong("max-runs"), help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
+    @Option(help: "Where to write counterexample reports (default: next to the spec, SPEC.cex/).") var out: String?
+    @Flag(help: "Print a JSON summary per property.") var json = false
+
+    var shardParts: (Int, Int)? {
+        let p = shard.split(separator: "/").compactMap { Int($0) }
+        guard p.count == 2, p[1] >= 1, p[0] >= 0, p[0] < p[1] else { return nil }
+        return (p[0], p[1])
+    }
+
+    func validate() throws {
+        guard let c = Config.named(config) else { throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))") }
+        guard c.dataModel.longBits <= 16 else { throw ValidationError("--config must be a scaled configuration (scaled8, scaled16): \(config) has \(c.dataModel.longBits)-bit words") }
+        guard (0...4).contains(vmas) else { throw ValidationError("--vmas must be in 0...4") }
+        if let depth, !(0...8).contains(depth) { throw ValidationError("--depth must be in 0...8") }
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256") }
+        guard shardParts != nil else { throw ValidationError("--shard must be I/N with 0 <= I < N") }
+    }
+
+    func run() throws {
+        let cfg = Config.named(config)!
+        let plan = try SearchSupport.plan(spec, config: cfg, property: property)
+        var foundAny = false
+        var summaries: [SearchSummary] = []
+        let target = StopTarget()
+        let interruption = Interruption { target.fire() }
+        for item in plan.items {
+            if interruption.happened { break }
+            var options = CheckOptions()
+            options.vmas = vmas
+            options.depth = depth
+            options.jobs = jobs
+            options.shard = (shardParts!.0, shardParts!.1)
+            options.maxRuns = maxRuns
+            let name = item.property.name
+            let checker: ModelChecker
+            let result: ModelCheckResult
+            do {
+                checker = try ModelChecker(program: item.program, property: item.property, config: item.config, options: options)
+                target.set { checker.stop() }
+                let progress = ProgressLine {
+                    let s = checker.progress
+                    return "check \(name): \(s.states) \(depth == nil ? "layouts" : "states") (depth \(s.depthReached)), \(s.runs) runs (\(SearchSupport.rate(s.runs > 0 ? Double(s.runs) / max(s.seconds, 1e-9) : 0))/s)"
+                }
+                result = try checker.run()
+                progress.finish()
+            } catch let e as EvaluationError {
+                FileHandleStream.standardError.write("hugealign check: \(e)\n")
+                throw ExitCode(ExitStatus.inputError.rawValue)
+            }
+            var reportPath: String?
+            var finding: Finding?
+            if let c = result.failing {
+                let runner = try ConcreteRunner(program: item.program, property: item.property, config: item.config)
+                if let cex = runner.counterexample(c, relevant: runner.relevance(c)) {
+                    let bounds = Bounds(config: item.config.name, intBits: item.program.dataModel.intBits, longBits: item.program.dataModel.longBits,
+                                        unwind: runner.unwind, layoutVMAs: depth == nil ? vmas : c.layout.vmas.count)
+                    let f = Finding(engine: "model-checker", spec: spec, property: name, config: item.config.name, bounds: bounds, seed: nil,
+                                    sequence: result.sequence, counterexample: cex)
+                    reportPath = try SearchSupport.write(f, config: item.config, to: SearchSupport.outputDirectory(out, spec: spec))
+                    finding = f
+                    foundAny = true
+                }
+            }
+            let s = result.stats
+            let unit = depth == nil ? "layouts" : "states"
+            summaries.append(SearchSummary(spec: spec, property: name, engine: "model-checker", found: finding != nil, runs: s.runs,
+                                           runsPerSecond: s.runsPerSecond.rounded(), seconds: (s.seconds * 1000).rounded() / 1000,
+                                           secondsToFirst: result.secondsToFirst.map { ($0 * 1000).rounded() / 1000 }, exhausted: s.exhausted,
+                                           states: s.states, coverage: nil, report: reportPath, interrupted: result.interrupted))
+            if !json {
+                let head = name.padding(toLength: 34, withPad: " ", startingAt: 0)
+                let scope = depth.map { "sequences ≤ \($0) syscalls (reached depth \(s.depthReached))" } ?? "layouts ≤ \(vmas) VMAs"
+                if let f = finding, let path = reportPath {
+                    print("\(head) counterexample   after \(String(format: "%.3f", result.secondsToFirst ?? 0)) s; \(s.states) \(unit), \(s.runs) runs, \(SearchSupport.rate(s.runsPerSecond))/s [config \(item.config.name), \(scope), shard \(shard)]")
+                    if let seq = f.sequence, !seq.isEmpty { print("    syscalls: " + seq.map(\.description).joined(separator: "; ")) }
+                    print("    failed:  " + f.expected.joined(separator: "\n             "))
+                    print("    inputs:  " + f.counterexample.inputs.map { "\($0.name) = \($0.rendered)\($0.relevant ? "" : " (any)")" }.joined(separator: ", "))
+                    print("    report:  \(path) (+ .txt .svg)")
+                } else {
+                    print("\(head) \(s.exhausted ? "no counterexample (exhausted)" : "no counterexample (NOT exhausted)")  \(s.states) \(unit), \(s.runs) runs in \(String(format: "%.2f", s.seconds)) s (\(SearchSupport.rate(s.runsPerSecond))/s) [config \(item.config.name), \(scope), shard \(shard)]\(result.interrupted ? " (interrupted)" : "")")
+                }
+            }
+        }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try enc.encode(summaries), as: UTF8.self))
+        }
+        if foundAny { throw ExitCode(ExitStatus.counterexample.rawValue) }
+        if interruption.happened || summaries.contains(where: { $0.exhausted == false }) { throw ExitCode(ExitStatus.unknown.rawValue) }
+    }
+}

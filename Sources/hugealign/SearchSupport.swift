@@ -1,0 +1,86 @@
+import ArgumentParser
+import Engines
+import Foundation
+import KernelC
+import Placement
+import Reports
+
+/// What `fuzz`, `check` and `prove --out` share: picking properties, where reports go, progress.
+enum SearchSupport {
+    /// The properties of a spec (or the one named) under a configuration; input errors exit 2.
+    static func plan(_ spec: String, config: Config, property: String?) throws -> SpecPlan {
+        do {
+            let plan = try SpecPlan(file: spec, defaultConfig: config, only: property)
+            if let property, plan.items.isEmpty {
+                FileHandleStream.standardError.write("hugealign: no property named '\(property)' in \(spec)\n")
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
+            return plan
+        } catch let d as Diagnostic {
+            FileHandleStream.standardError.write(d.description + "\n")
+            throw ExitCode(ExitStatus.inputError.rawValue)
+        }
+    }
+
+    /// `--out DIR`, else a folder next to the spec: `specs/x.spec` → `specs/x.cex/`.
+    static func outputDirectory(_ out: String?, spec: String) -> String {
+        if let out { return out }
+        return ((spec as NSString).deletingPathExtension) + ".cex"
+    }
+
+    /// Writes a finding's reports; returns the JSON path.
+    static func write(_ finding: Finding, config: Config, smtlib2: String? = nil, to dir: String) throws -> String {
+        let stem = "\(finding.property).\(finding.engine)"
+        let paths = try CounterexampleReport(finding: finding, config: config, smtlib2: smtlib2).write(to: dir, stem: stem)
+        return paths.first { $0.hasSuffix(".json") } ?? dir
+    }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+    static func rate(_ x: Double) -> String {
+        x >= 1e6 ? String(format: "%.2fM", x / 1e6) : x >= 1e3 ? String(format: "%.1fk", x / 1e3) : String(format: "%.0f", x)
+    }
+}
+
+/// A line rewritten once a second on a terminal (nothing when stderr is not a terminal).
+final class ProgressLine: @unchecked Sendable {
+    private let timer: DispatchSourceTimer?
+    private let lock = NSLock()
+    private var shown = false
+
+    init(_ text: @escaping @Sendable () -> String) {
+        guard isatty(2) != 0 else { timer = nil; return }
+        let t = DispatchSource.makeTimerSource(queue: .global())
+        t.schedule(deadline: .now() + 1, repeating: 1)
+        timer = t
+        t.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.lock.lock(); self.shown = true; self.lock.unlock()
+            FileHandleStream.standardError.write("\r\u{1B}[K" + text())
+        }
+        t.resume()
+    }
+
+    func finish() {
+        timer?.cancel()
+        lock.lock(); defer { lock.unlock() }
+        if shown { FileHandleStream.standardError.write("\r\u{1B}[K") }
+    }
+}
+
+/// The summary `--json` prints for fuzz and check.
+struct SearchSummary: Codable {
+    var spec: String
+    var property: String
+    var engine: String
+    var found: Bool
+    var runs: Int
+    var runsPerSecond: Double
+    var seconds: Double
+    var secondsToFirst: Double?
+    var exhausted: Bool?
+    var states: Int?
+    var coverage: Int?
+    var report: String?
+    var interrupted: Bool
+}
