@@ -29,7 +29,7 @@ public struct Config: Sendable {
 
     public static func named(_ name: String) -> Config? { all.first { $0.name == name } }
 
-    public static var all: [Config] { [x86_64, x86_64_la57, x86_64_shmemHuge, arm64_4k, arm64_16k, arm64_64k, scaled16, scaled8] }
+    public static var all: [Config] { [x86_64, x86_64_la57, x86_64_shmemHuge, arm64_4k, arm64_16k, arm64_64k, scaled16, scaled8, scaled8_x86] }
     public static var names: [String] { all.map(\.name) }
 }
 
@@ -133,6 +133,7 @@ extension Config {
             "CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD": 1,
             "mm.mmap_base": 0xe000, "mm.mmap_legacy_base": 0x5000, "mm.task_size": taskSize,
         ]) { $1 }
+        v.merge(scaledErrnos) { $1 }
         return Config(name: "scaled16", summary: "scaled: 16-bit words, 4-byte pages, 32-byte PMDs, 256-byte PUDs",
                       dataModel: model, values: v)
     }()
@@ -159,9 +160,20 @@ extension Config {
             "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "mm.mmap_base": 0xb0, "mm.mmap_legacy_base": 0x40, "mm.task_size": taskSize,
         ]) { $1 }
+        v.merge(scaledErrnos) { $1 }
         return Config(name: "scaled8", summary: "scaled: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs",
                       dataModel: model, values: v)
     }()
+
+    /// Errno numbers for the scaled spaces. With 4-byte pages, -ENOMEM (12), -EINTR, -EBUSY and
+    /// -ENOSPC would be page-aligned and pass the kernel's "offset_in_page(addr) == 0 means success"
+    /// tests, and with MAX_ERRNO 31 -ERANGE and -EOVERFLOW would not be IS_ERR_VALUE: so every errno
+    /// here is odd modulo the page and below 31 (found by the model checker).
+    static let scaledErrnos: [String: UInt64] = [
+        "EPERM": 1, "ENOENT": 2, "EINTR": 3, "EIO": 5, "EBUSY": 6, "E2BIG": 7, "EBADF": 9, "ENOMEM": 10, "EAGAIN": 11,
+        "EACCES": 13, "EFAULT": 14, "EEXIST": 17, "ENODEV": 19, "ENOSPC": 21, "EINVAL": 22, "ENOTSUPP": 26,
+        "EOPNOTSUPP": 27, "ERANGE": 29, "EOVERFLOW": 30,
+    ]
 
     /// A copy of a config with some values changed: variants differ in data only.
     func variant(_ name: String, _ summary: String, _ changes: [String: UInt64]) -> Config {
@@ -172,6 +184,11 @@ extension Config {
     public static let x86_64_la57 = x86_64.variant(
         "x86_64-la57", "x86-64, 5-level paging (LA57): TASK_SIZE_MAX 2^56 - 4K, default window 47-bit",
         ["TASK_SIZE_MAX": 0xff_ffff_ffff_f000, "TASK_SIZE": 0xff_ffff_ffff_f000, "mm.task_size": 0xff_ffff_ffff_f000])
+
+    /// scaled8 running the x86-64 placement code (sys_x86_64.c) instead of the generic one: the
+    /// model checker's space for x86 paths (hints, MAP_32BIT, the top-down fallback).
+    public static let scaled8_x86 = scaled8.variant(
+        "scaled8-x86", "scaled8 with the x86-64 arch placement (arch/x86/kernel/sys_x86_64.c)", ["CONFIG_X86_64": 1])
 
     /// x86-64 with shmem huge pages on (shmem_enabled=always, tmpfs huge=always).
     public static let x86_64_shmemHuge = x86_64.variant(

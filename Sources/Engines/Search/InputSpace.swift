@@ -13,6 +13,8 @@ public struct InputSpace: @unchecked Sendable {
     /// Per parameter: the leading assumptions whose last parameter read is this one.
     let checks: [[Expr]]
     let runner: ConcreteRunner
+    /// Leading locals with pure initial values (e.g. `off = pgoff << PAGE_SHIFT`), in order.
+    let locals: [(slot: Int, value: Expr)]
 
     public init(runner: ConcreteRunner, vocabulary: Vocabulary) throws {
         self.runner = runner
@@ -29,18 +31,25 @@ public struct InputSpace: @unchecked Sendable {
             doms.append(Array(0..<(UInt64(1) << UInt64(p.width))))
         }
         var checks = [[Expr]](repeating: [], count: params.count)
-        for e in InputSpace.leadingAssumptions(runner.property.function) {
-            guard let reads = InputSpace.parameterReads(e, count: params.count) else { continue }
+        let (assumptions, locals) = InputSpace.leading(runner.property.function)
+        self.locals = locals
+        var localReads: [Int: Set<Int>] = [:]
+        for l in locals { localReads[l.slot] = InputSpace.reads(l.value, count: params.count, locals: localReads) }
+        for e in assumptions {
+            guard let reads = InputSpace.reads(e, count: params.count, locals: localReads) else { continue }
             checks[reads.max() ?? 0].append(e)
         }
         // Assumptions over one parameter filter its domain once.
         for i in params.indices {
-            let single = checks[i].filter { InputSpace.parameterReads($0, count: params.count) == [i] || InputSpace.parameterReads($0, count: params.count) == [] }
+            let single = checks[i].filter { e in
+                let r = InputSpace.reads(e, count: params.count, locals: localReads)
+                return r == [i] || r == []
+            }
             if single.isEmpty { continue }
             var args = [UInt64](repeating: 0, count: params.count)
             doms[i] = doms[i].filter { v in
                 args[i] = v
-                return single.allSatisfy { runner.holds($0, args) }
+                return single.allSatisfy { runner.holds($0, args, locals: locals) }
             }
             checks[i].removeAll { e in single.contains { $0 === e } }
         }
@@ -60,7 +69,7 @@ public struct InputSpace: @unchecked Sendable {
             if i == domains.count { return body(values) }
             for v in domains[i] {
                 values[i] = v
-                if !checks[i].isEmpty && !checks[i].allSatisfy({ runner.holds($0, values) }) { continue }
+                if !checks[i].isEmpty && !checks[i].allSatisfy({ runner.holds($0, values, locals: locals) }) { continue }
                 if !go(i + 1) { return false }
             }
             return true
@@ -69,27 +78,38 @@ public struct InputSpace: @unchecked Sendable {
     }
 
     /// The `assume`s at the top of the property body, up to the first statement that could fail,
-    /// branch or assign a parameter.
-    static func leadingAssumptions(_ f: Function) -> [Expr] {
-        guard case .block(let items) = f.body else { return [] }
+    /// branch or assign, and the locals declared on the way with pure initial values.
+    static func leading(_ f: Function) -> ([Expr], [(slot: Int, value: Expr)]) {
+        // Multi-name declarations are blocks of their own: flatten them (not other statements).
+        func flat(_ s: Stmt) -> [Stmt] {
+            if case .block(let inner) = s { return inner.flatMap(flat) }
+            return [s]
+        }
+        let items = flat(f.body)
         var out: [Expr] = []
+        var locals: [(slot: Int, value: Expr)] = []
+        var known: [Int: Set<Int>] = [:]
         let n = f.parameters.count
         for s in items {
             switch s {
             case .assume(let e):
-                guard parameterReads(e, count: n) != nil else { return out }
+                guard reads(e, count: n, locals: known) != nil else { return (out, locals) }
                 out.append(e)
             case .declare(let slot, nil) where slot >= n: continue
-            case .declare(let slot, let e?) where slot >= n && isPure(e): continue
-            default: return out
+            case .declare(let slot, let e?) where slot >= n && isPure(e):
+                guard let r = reads(e, count: n, locals: known) else { continue }
+                known[slot] = r
+                locals.append((slot, e))
+            default: return (out, locals)
             }
         }
-        return out
+        return (out, locals)
     }
 
-    /// The parameters an expression reads, or nil if it is not a pure function of parameters
-    /// and constants (no calls, stores, layout queries, or operations that carry a check).
-    static func parameterReads(_ e: Expr, count: Int) -> Set<Int>? {
+    /// The parameters an expression reads (through pure leading locals too), or nil if it is not a
+    /// pure function of parameters and constants (no calls, stores, layout queries, or operations
+    /// that carry a check).
+    static func reads(_ e: Expr, count: Int, locals: [Int: Set<Int>]) -> Set<Int>? {
         guard isPure(e) else { return nil }
         var reads = Set<Int>()
         var ok = true
@@ -97,7 +117,9 @@ public struct InputSpace: @unchecked Sendable {
             switch e.kind {
             case .constant, .config: break
             case .load(let lv):
-                if case .local(let s) = lv, s < count { reads.insert(s) } else { ok = false }
+                if case .local(let s) = lv, s < count { reads.insert(s) }
+                else if case .local(let s) = lv, let r = locals[s] { reads.formUnion(r) }
+                else { ok = false }
             case .unary(_, let x), .not(let x), .convert(let x): walk(x)
             case .binary(_, let x, let y), .compare(_, let x, let y), .and(let x, let y), .or(let x, let y): walk(x); walk(y)
             case .conditional(let c, let x, let y): walk(c); walk(x); walk(y)
@@ -115,7 +137,15 @@ public struct InputSpace: @unchecked Sendable {
         case .binary(let op, let x, let y):
             if op == .div || op == .rem { return false }
             if op == .shl || op == .shr {
-                guard case .constant(let c) = y.kind, c < UInt64(e.type.bits) else { return false }
+                // A count that is a constant or a config value: an out-of-range one fails every run
+                // at the same place, pruned or not.
+                var count = y
+                if case .convert(let inner) = count.kind { count = inner }
+                switch count.kind {
+                case .constant(let c): if c >= UInt64(e.type.bits) { return false }
+                case .config: break
+                default: return false
+                }
             }
             return isPure(x) && isPure(y)
         case .compare(_, let x, let y), .and(let x, let y), .or(let x, let y): return isPure(x) && isPure(y)
@@ -126,9 +156,14 @@ public struct InputSpace: @unchecked Sendable {
 }
 
 extension ConcreteRunner {
-    /// Whether a pure expression over the parameters holds for these values.
-    func holds(_ e: Expr, _ values: [UInt64]) -> Bool {
-        if case .truth(let t) = evaluator.evaluate(e, in: property.function, arguments: arguments(values)) { return t }
+    /// Whether a pure expression over the parameters (and pure leading locals) holds for these values.
+    func holds(_ e: Expr, _ values: [UInt64], locals: [(slot: Int, value: Expr)]) -> Bool {
+        var args = arguments(values)
+        for l in locals {
+            while args.count <= l.slot { args.append(evaluator.zero(property.function.slotTypes[args.count])) }
+            args[l.slot] = evaluator.evaluate(l.value, in: property.function, arguments: args)
+        }
+        if case .truth(let t) = evaluator.evaluate(e, in: property.function, arguments: args) { return t }
         return false
     }
 }
