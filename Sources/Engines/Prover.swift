@@ -298,41 +298,19 @@ final class Session {
         return out
     }
 
-    /// Runs the concrete domain on the values; only a replayed failure is a counterexample.
+    /// Runs the concrete domain on the values (the same `ConcreteRunner` the fuzzer, model checker
+    /// and `replay` use); only a replayed failure is a counterexample.
     func replay(_ values: [UInt64], relevant: [Bool]) throws -> Verdict {
-        let evaluator = try Evaluator(program: program, config: options.config, domain: ConcreteDomain(), unwind: unwind)
-        let concrete: [Value<ConcreteDomain>] = zip(inputs.prefix(parameterCount), values).map { i, v in
-            i.bool != nil ? .truth(v != 0) : .word(v)
-        }
-        let layout = concreteLayout(values)
-        evaluator.space = SlotAddressSpace(domain: ConcreteDomain(), bits: program.dataModel.longBits,
-                                           slots: layout.vmas.map { VMASlot(present: true, start: $0.start, end: $0.end, flags: $0.flags, pgoff: $0.pgoff) })
-        let trace = evaluator.run(property, inputs: concrete)
+        let runner = try ConcreteRunner(program: program, property: property, config: options.config, unwind: unwind)
+        let c = TestCase(values: Array(values.prefix(parameterCount)), layout: concreteLayout(values))
         let rendered = zip(inputs.prefix(parameterCount), values).map { "\($0.name)=0x\(String($1, radix: 16))" }.joined(separator: " ")
-        guard trace.assumptions.allSatisfy({ $0 }) else {
-            return .internalError("the solver's model (\(rendered)) violates an assumption when replayed concretely")
-        }
-        let failed = trace.obligations.filter { $0.violated }
-        guard !failed.isEmpty else {
+        guard var cex = runner.counterexample(c, relevant: relevant) else {
+            if runner.run(c) == .vacuous {
+                return .internalError("the solver's model (\(rendered)) violates an assumption when replayed concretely")
+            }
             return .internalError("the solver's model (\(rendered)) does not violate the property when replayed concretely")
         }
-        var locals: [String: String] = [:]
-        let paramNames = Set(inputs.map(\.name))
-        for (name, v) in evaluator.failureLocals ?? [] where !paramNames.contains(name) {
-            switch v {
-            case .word(let w): locals[name] = "0x" + String(w, radix: 16)
-            case .truth(let t): locals[name] = t ? "true" : "false"
-            case .record(let fs): locals[name] = "{" + fs.map { "0x" + String($0, radix: 16) }.joined(separator: ", ") + "}"
-            }
-        }
-        let cex = Counterexample(
-            inputs: (0..<parameterCount).map { i in
-                InputValue(name: inputs[i].name, type: inputs[i].type.description, bits: values[i],
-                           signed: inputs[i].type.isSigned, width: inputs[i].width, relevant: relevant[i])
-            },
-            failures: failed.map { Failure(kind: $0.kind.rawValue, location: $0.location.description, text: $0.text) },
-            locals: locals,
-            layout: vmaSlots > 0 ? layout.vmas : nil)
+        if vmaSlots == 0 { cex.layout = nil }
         return .counterexample(cex)
     }
 

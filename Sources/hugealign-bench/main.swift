@@ -126,6 +126,58 @@ func benchPlacement(runs: Int) throws {
     print(String(format: "place do_mmap_placement, 50 VMAs (concrete)  %.0f placements/s  (%d runs, checksum %llu)", Double(runs) / s, runs, sink % 1000))
 }
 
+/// The fuzzer's throughput on the THP model: the thp_congruent property (anonymous or THP-file
+/// request through do_mmap_placement) on 50-VMA layouts, generation and checking included.
+func benchFuzz(runs: Int) throws {
+    let spec = repoPath("mutants/properties.spec")
+    for property in ["thp_congruent", "placement_avoids_vmas"] {
+        let plan = try SpecPlan(file: spec, defaultConfig: .x86_64, only: property)
+        let item = plan.items[0]
+        var o = FuzzOptions()
+        o.runs = runs
+        o.seeds = [fiftyVMAs()]
+        let r = try Fuzzer(program: item.program, property: item.property, config: item.config, options: o).run()
+        print(String(format: "fuzz  %-24@ %.0f runs/s on one core  (%d runs, %d vacuous, coverage %d, corpus %d, %@)", property as NSString,
+                     r.stats.runsPerSecond, r.stats.runs, r.stats.vacuous, r.stats.coverage, r.stats.corpus, (r.failing == nil ? "no counterexample" : "COUNTEREXAMPLE") as NSString))
+    }
+}
+
+func fiftyVMAs() -> Layout {
+    var vmas: [VMA] = []
+    var addr: UInt64 = 0x7fff_0000_0000
+    for i in 0..<50 {
+        vmas.append(VMA(start: addr, end: addr + UInt64(1 + i % 7) * 0x1000, flags: i == 49 ? 0x100 : 0))
+        addr += UInt64(2 + i % 5) * 0x1000 + (i % 9 == 0 ? 0x40_0000 : 0)
+    }
+    return Layout(vmas: vmas)
+}
+
+/// The seeded-bug campaign: time to the first counterexample per mutant and engine.
+func benchMutants(fuzzSeconds: Double, checkSeconds: Double, only: String?) throws {
+    let root = repoPath("")
+    let mutants = try MutantCampaign.load(root: root).filter { only == nil || $0.id == only }
+    let clean = try MutantCampaign.materialize(root: root, mutant: nil)
+    print("baseline (unmodified models), same budgets:")
+    for p in Set(mutants.map(\.property)).sorted() {
+        let f = try MutantCampaign.fuzz(spec: clean, property: p, seconds: fuzzSeconds)
+        let c = try MutantCampaign.check(spec: clean, property: p, seconds: checkSeconds)
+        print(String(format: "  %-28@ fuzzer %@ (%d runs)   model checker %@ (%d runs)", p as NSString,
+                     (f.found ? "FAILS \(f.failure ?? "")" : "holds") as NSString, f.runs, (c.found ? "FAILS \(c.failure ?? "")" : "holds") as NSString, c.runs))
+    }
+    print("| mutant | bug | property | fuzzer | model checker |")
+    print("|---|---|---|---|---|")
+    var missed = 0
+    for m in mutants {
+        let spec = try MutantCampaign.materialize(root: root, mutant: m)
+        let f = try MutantCampaign.fuzz(spec: spec, property: m.property, seconds: fuzzSeconds)
+        let c = try MutantCampaign.check(spec: spec, property: m.property, seconds: checkSeconds)
+        let cell = { (o: MutantCampaign.Outcome) in o.found ? String(format: "%.3f s (%d runs)", o.seconds, o.runs) : String(format: "not found (%d runs)", o.runs) }
+        if !f.found || !c.found { missed += 1 }
+        print("| \(m.id) | \(m.bug) | \(m.property) | \(cell(f)) | \(cell(c)) |")
+    }
+    print("\(mutants.count) mutants, \(missed) missed by an engine (fuzz budget \(fuzzSeconds) s, check budget \(checkSeconds) s)")
+}
+
 let args = CommandLine.arguments.dropFirst()
 let what = args.first ?? "all"
 do {
@@ -134,13 +186,18 @@ do {
     case "eval": try benchEval(runs: 1_000_000)
     case "gaps": benchGaps()
     case "place": try benchPlacement(runs: Int(args.dropFirst().first ?? "") ?? 20_000)
+    case "fuzz": try benchFuzz(runs: Int(args.dropFirst().first ?? "") ?? 300_000)
+    case "mutants":
+        let rest = Array(args.dropFirst())
+        try benchMutants(fuzzSeconds: Double(rest.first ?? "") ?? 20, checkSeconds: Double(rest.dropFirst().first ?? "") ?? 30,
+                         only: rest.dropFirst(2).first)
     case "all":
         try benchLemma(iterations: 15)
         try benchEval(runs: 1_000_000)
         benchGaps()
         try benchPlacement(runs: 20_000)
     default:
-        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|place|all]\n".utf8))
+        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|place|fuzz [RUNS]|mutants [FUZZ_S CHECK_S [ID]]|all]\n".utf8))
         exit(1)
     }
 } catch {

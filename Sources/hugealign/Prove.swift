@@ -48,6 +48,9 @@ struct Prove: ParsableCommand {
     @Flag(name: .long, help: "Print solver statistics (checks, time) per property.")
     var stats = false
 
+    @Option(help: "Write each counterexample's reports (JSON, text, SVG, SMT-LIB2, C reproducer) into this folder.")
+    var out: String?
+
     @Option(name: .customLong("minimize-budget"), help: "Solver checks spent shrinking a counterexample (0: report the first model).")
     var minimizeBudget: Int = 96
 
@@ -63,7 +66,7 @@ struct Prove: ParsableCommand {
     func run() throws {
         let cfg = Config.named(config)!
         var options = ProverOptions(config: cfg, timeoutSeconds: timeout, rlimit: rlimit, defaultUnwind: unwind,
-                                    minimizationBudget: max(0, minimizeBudget), keepQuery: smt2Out != nil)
+                                    minimizationBudget: max(0, minimizeBudget), keepQuery: smt2Out != nil || out != nil)
         options.defaultLayoutVMAs = vmas
         let prover = Prover(options: options)
         let interrupted = Interruption { prover.interrupt() }
@@ -111,6 +114,11 @@ struct Prove: ParsableCommand {
                 if let dir = smt2Out, let q = r.smtlib2 {
                     let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
                     try AtomicFile.write(q, to: (dir as NSString).appendingPathComponent("\(stem).\(p.name).smt2"))
+                }
+                if let dir = out, case .counterexample(let cex) = r.verdict {
+                    let f = Finding(engine: "prover", spec: file, property: p.name, config: item.config.name, bounds: r.bounds, seed: nil,
+                                    sequence: nil, counterexample: cex)
+                    _ = try SearchSupport.write(f, config: item.config, smtlib2: r.smtlib2, to: dir)
                 }
                 if !json {
                     print("  " + TextReport.line(r))

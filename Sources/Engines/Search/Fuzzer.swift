@@ -124,7 +124,15 @@ public final class Fuzzer: @unchecked Sendable {
         var pool: [(layout: Layout, space: IndexedAddressSpace, focus: UInt64)] = []
         var corpus: [(values: [UInt64], layout: Int)] = []
         func addLayout(_ l: Layout, _ focus: UInt64) -> Int {
-            if pool.count >= 512 { pool.removeFirst(128) ; corpus = corpus.filter { $0.layout >= 128 }.map { ($0.values, $0.layout - 128) } }
+            if pool.count >= 512 {
+                // Keep the layouts the corpus uses and the newest ones; renumber the corpus.
+                let used = Set(corpus.map(\.layout)).union(pool.count - 64 ..< pool.count)
+                var renumber: [Int: Int] = [:]
+                var kept: [(layout: Layout, space: IndexedAddressSpace, focus: UInt64)] = []
+                for i in pool.indices where used.contains(i) { renumber[i] = kept.count; kept.append(pool[i]) }
+                pool = kept
+                corpus = corpus.map { ($0.values, renumber[$0.layout]!) }
+            }
             pool.append((l, IndexedAddressSpace(l), focus))
             return pool.count - 1
         }

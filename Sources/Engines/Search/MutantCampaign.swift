@@ -1,0 +1,96 @@
+import Foundation
+import KernelC
+import Placement
+
+/// The seeded-bug campaign (mutants/mutants.json): each mutant is one textual change to a copy of
+/// the kernel models; both search engines run the property that should see it, and the time to the
+/// first counterexample is measured. The unmodified models are run the same way first: a property
+/// that fails there is wrong, not the models.
+public struct Mutant: Codable, Sendable {
+    public var id: String
+    public var bug: String
+    public var file: String
+    public var find: String
+    public var replace: String
+    public var property: String
+}
+
+public enum MutantCampaign {
+    public struct Outcome: Sendable {
+        public var engine: String
+        public var found: Bool
+        public var seconds: Double
+        public var runs: Int
+        public var failure: String?
+    }
+
+    public static func load(root: String) throws -> [Mutant] {
+        let path = (root as NSString).appendingPathComponent("mutants/mutants.json")
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(file: path, line: 0, message: "cannot read", text: "") }
+        return try JSONDecoder().decode([Mutant].self, from: data)
+    }
+
+    /// A copy of specs/kernel/v6.18 and mutants/properties.spec under a fresh folder, with the
+    /// mutant applied (nil: unmodified); returns the properties file's path.
+    public static func materialize(root: String, mutant: Mutant?) throws -> String {
+        let fm = FileManager.default
+        let dir = NSTemporaryDirectory() + "hugealign-mutant-\(getpid())-\(mutant?.id ?? "none")"
+        try? fm.removeItem(atPath: dir)
+        let kernel = dir + "/specs/kernel/v6.18"
+        try fm.createDirectory(atPath: kernel, withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/mutants", withIntermediateDirectories: true)
+        let source = (root as NSString).appendingPathComponent("specs/kernel/v6.18")
+        for name in try fm.contentsOfDirectory(atPath: source) where name.hasSuffix(".spec") {
+            var text = try String(contentsOfFile: source + "/" + name, encoding: .utf8)
+            if let m = mutant, m.file == name {
+                guard text.components(separatedBy: m.find).count == 2 else {
+                    throw InputError(file: name, line: 0, message: "mutant \(m.id): the text to replace is not there exactly once", text: m.find)
+                }
+                text = text.replacingOccurrences(of: m.find, with: m.replace)
+            }
+            try text.write(toFile: kernel + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let props = dir + "/mutants/properties.spec"
+        try fm.copyItem(atPath: (root as NSString).appendingPathComponent("mutants/properties.spec"), toPath: props)
+        return props
+    }
+
+    /// Fuzzes `property` of the spec in x86_64 with a time limit.
+    public static func fuzz(spec: String, property: String, seconds: Double, seed: UInt64 = 1, runs: Int? = nil) throws -> Outcome {
+        let plan = try SpecPlan(file: spec, defaultConfig: .x86_64, only: property)
+        guard let item = plan.items.first else { throw InputError(file: spec, line: 0, message: "no property \(property)", text: "") }
+        var o = FuzzOptions()
+        o.seed = seed
+        o.runs = runs
+        o.seconds = seconds
+        let r = try Fuzzer(program: item.program, property: item.property, config: item.config, options: o).run()
+        let failure = r.failing.flatMap { c -> String? in
+            let runner = try? ConcreteRunner(program: item.program, property: item.property, config: item.config)
+            if case .failed(let at)? = runner?.run(c) { return at }
+            return nil
+        }
+        return Outcome(engine: "fuzzer", found: r.failing != nil, seconds: r.secondsToFirst ?? r.stats.seconds, runs: r.stats.runs, failure: failure)
+    }
+
+    /// Model-checks `property` in scaled8-x86 (layouts of up to `vmas` VMAs) with a time limit.
+    public static func check(spec: String, property: String, seconds: Double, vmas: Int = 1) throws -> Outcome {
+        let config = Config.named("scaled8-x86")!
+        let plan = try SpecPlan(file: spec, defaultConfig: config, only: property)
+        guard let item = plan.items.first else { throw InputError(file: spec, line: 0, message: "no property \(property)", text: "") }
+        var o = CheckOptions()
+        o.vmas = vmas
+        let checker = try ModelChecker(program: item.program, property: item.property, config: item.config, options: o)
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + seconds)
+        timer.setEventHandler { checker.stop() }
+        timer.resume()
+        defer { timer.cancel() }
+        let r = try checker.run()
+        let failure = r.failing.flatMap { c -> String? in
+            let runner = try? ConcreteRunner(program: item.program, property: item.property, config: item.config)
+            if case .failed(let at)? = runner?.run(c) { return at }
+            return nil
+        }
+        return Outcome(engine: "model-checker", found: r.failing != nil, seconds: r.secondsToFirst ?? r.stats.seconds, runs: r.stats.runs, failure: failure)
+    }
+}
