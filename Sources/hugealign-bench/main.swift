@@ -178,6 +178,7 @@ func benchMutants(fuzzSeconds: Double, checkSeconds: Double, only: String?) thro
     print("\(mutants.count) mutants, \(missed) missed by an engine (fuzz budget \(fuzzSeconds) s, check budget \(checkSeconds) s)")
 }
 
+setvbuf(stdout, nil, _IOLBF, 0)
 let args = CommandLine.arguments.dropFirst()
 let what = args.first ?? "all"
 do {

@@ -112,9 +112,15 @@ public final class ModelChecker: @unchecked Sendable {
         inputs.forEach { values in
             runs += 1
             if runner.run(values, in: space).isFailure { found = values; return false }
+            // Large input spaces: let Ctrl-C, a time limit or --max-runs stop inside a layout.
+            if runs & 4095 == 0 {
+                add(runs: runs, states: 0)
+                runs = 0
+                if isStopped || overBudget { return false }
+            }
             return true
         }
-        add(runs: runs, states: 1)
+        add(runs: runs, states: found == nil && (isStopped || overBudget) ? 0 : 1)
         return found
     }
 

@@ -1,0 +1,176 @@
+import Engines
+import Foundation
+import KernelC
+import Placement
+import Reports
+import Testing
+
+/// The solver-free engines (fuzzer, model checker), replay, and the counterexample reports.
+@Suite struct SearchTests {
+    func item(_ spec: String, _ property: String, config: Config = .x86_64) throws -> SpecPlan.Item {
+        try #require(try SpecPlan(file: spec, defaultConfig: config, only: property).items.first)
+    }
+
+    @Test func fuzzerFindsShrinksAndReplays() throws {
+        let spec = Paths.repo("specs/examples/thp_alignment_lemma.spec")
+        let it = try item(spec, "thp_alignment_sign_slip")
+        var o = FuzzOptions()
+        o.runs = 5000
+        let r = try Fuzzer(program: it.program, property: it.property, config: it.config, options: o).run()
+        let c = try #require(r.failing)
+        // Shrunk toward 0: the failure needs off ≢ ret (mod 2^shift); the smallest such off is 1.
+        #expect(c.values[1] == 1 && c.values[0] == 0, "\(c.values)")
+        let runner = try ConcreteRunner(program: it.program, property: it.property, config: it.config)
+        let cex = try #require(runner.counterexample(c, relevant: runner.relevance(c)))
+        let f = Finding(engine: "fuzzer", spec: spec, property: it.property.name, config: "x86_64",
+                        bounds: Bounds(config: "x86_64", intBits: 32, longBits: 64, unwind: 8, layoutVMAs: 0), seed: 1, sequence: nil, counterexample: cex)
+        let back = try Finding.decode(try f.encoded(), file: "x.json")
+        #expect(back == f)
+        guard case .reproduced = try Replay.replay(back) else { Issue.record("stored counterexample did not replay"); return }
+    }
+
+    @Test func fuzzerFindsNothingWhereTheLemmaHolds() throws {
+        let it = try item(Paths.repo("specs/examples/thp_alignment_lemma.spec"), "thp_alignment_lemma")
+        var o = FuzzOptions()
+        o.runs = 20_000
+        let r = try Fuzzer(program: it.program, property: it.property, config: it.config, options: o).run()
+        #expect(r.failing == nil)
+        #expect(r.stats.runs == 20_000 && r.stats.coverage > 0)
+    }
+
+    @Test func sameSeedWritesByteIdenticalReports() throws {
+        let base = NSTemporaryDirectory() + "hugealign-det-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var contents: [[String: Data]] = []
+        for run in 0..<2 {
+            let dir = base + "/\(run)"
+            let r = try runCLI(["fuzz", "specs/properties/placement.spec", "--property", "dax_topdown_abuts_window_end",
+                                "--runs", "3000", "--seed", "7", "--out", dir])
+            #expect(r.status == 10, "\(r.out)\(r.err)")
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+            #expect(names.contains("dax_topdown_abuts_window_end.fuzzer.json") && names.contains("dax_topdown_abuts_window_end.fuzzer.svg"))
+            contents.append(Dictionary(uniqueKeysWithValues: try names.map { ($0, try Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0))) }))
+        }
+        #expect(contents[0] == contents[1])
+        let replay = try runCLI(["replay", base + "/0/dax_topdown_abuts_window_end.fuzzer.json"])
+        #expect(replay.status == 10 && replay.out.contains("reproduced"), "\(replay.out)\(replay.err)")
+    }
+
+    @Test func modelCheckerFindsTheShortestSyscallSequence() throws {
+        // The seeded bug: MAP_FIXED_NOREPLACE no longer checks for overlap. The empty address space
+        // cannot show it; one mmap first can.
+        let root = Paths.root
+        let mutant = try #require(try MutantCampaign.load(root: root).first { $0.id == "mmap-noreplace-check-dropped" })
+        let spec = try MutantCampaign.materialize(root: root, mutant: mutant)
+        let config = try #require(Config.named("scaled8-x86"))
+        let it = try item(spec, "noreplace_never_overlaps", config: config)
+        var o = CheckOptions()
+        o.depth = 2
+        let r = try ModelChecker(program: it.program, property: it.property, config: config, options: o).run()
+        let seq = try #require(r.sequence)
+        #expect(seq.count == 1, "\(seq.map(\.description))")
+        let failing = try #require(r.failing)
+        let runner = try ConcreteRunner(program: it.program, property: it.property, config: config)
+        let cex = try #require(runner.counterexample(failing, relevant: runner.relevance(failing)))
+        let f = Finding(engine: "model-checker", spec: spec, property: it.property.name, config: config.name,
+                        bounds: Bounds(config: config.name, intBits: 8, longBits: 8, unwind: runner.unwind, layoutVMAs: failing.layout.vmas.count),
+                        seed: nil, sequence: seq, counterexample: cex)
+        guard case .reproduced = try Replay.replay(try Finding.decode(try f.encoded(), file: "x.json")) else {
+            Issue.record("sequence counterexample did not replay"); return
+        }
+        // Unmodified models: the same search finds nothing.
+        let clean = try MutantCampaign.materialize(root: root, mutant: nil)
+        let ok = try item(clean, "noreplace_never_overlaps", config: config)
+        let r2 = try ModelChecker(program: ok.program, property: ok.property, config: config, options: o).run()
+        #expect(r2.failing == nil && r2.stats.exhausted && r2.stats.depthReached == 2)
+    }
+
+    @Test func pruningByLeadingAssumptionsIsSound() throws {
+        let text = """
+        // expect: proved
+        property pruned(unsigned long len, unsigned long pgoff)
+        {
+            unsigned long off = pgoff << PAGE_SHIFT;
+            assume(len != 0 && !offset_in_page(len));
+            assume(round_up(off, PMD_SIZE) + PMD_SIZE <= off + len);
+            assert(len != 0 && !offset_in_page(len));
+        }
+        // expect: counterexample
+        property after_branch(unsigned long x)
+        {
+            unsigned long y = 0;
+            if (x > 7)
+                y = 1;
+            assume(x != 9);
+            assert(!(x == 10 && y));
+        }
+        """
+        let path = NSTemporaryDirectory() + "hugealign-prune-\(getpid()).spec"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let config = Config.scaled8
+        let a = try item(path, "pruned", config: config)
+        var none = CheckOptions()
+        none.vmas = 0
+        let ra = try ModelChecker(program: a.program, property: a.property, config: config, options: none).run()
+        #expect(ra.failing == nil && ra.stats.exhausted)
+        // Far fewer than the 256 × 256 inputs: only the assumptions' solutions run.
+        #expect(ra.stats.states == 1 && ra.stats.runs > 0 && ra.stats.runs < 256 * 256 / 4, "\(ra.stats.runs) runs over \(ra.stats.states) layouts")
+        // An assumption after a branch is not used to prune: every input runs, and x = 10 fails.
+        let b = try item(path, "after_branch", config: config)
+        let rb = try ModelChecker(program: b.program, property: b.property, config: config, options: none).run()
+        #expect(rb.failing?.values == [10])
+        #expect(rb.stats.runs == 11)
+    }
+
+    @Test func shrinkerDropsIrrelevantVMAs() throws {
+        let it = try item(Paths.repo("specs/properties/placement.spec"), "file_thp_hint_beats_alignment")
+        let runner = try ConcreteRunner(program: it.program, property: it.property, config: it.config)
+        let far = (0..<12).map { i in VMA(start: 0x5000_0000_0000 + UInt64(i) * 0x10_0000, end: 0x5000_0000_0000 + UInt64(i) * 0x10_0000 + 0x3000) }
+        let start = TestCase(values: [0x1234_5000, 0x40_3000, 0x123], layout: Layout(vmas: far))
+        guard case .failed = runner.run(start) else { Issue.record("the starting case should fail"); return }
+        let small = Shrinker(runner: runner, vocabulary: Vocabulary(config: it.config)).shrink(start)
+        #expect(small.layout.vmas.isEmpty)
+        #expect(small.values[0] < start.values[0] && small.values[1] <= start.values[1] && small.values[2] == 0, "\(small.values)")
+        #expect(runner.run(small).isFailure)
+    }
+
+    @Test func proverReportsHavePictureSVGAndSMT() throws {
+        let dir = NSTemporaryDirectory() + "hugealign-prove-out-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runCLI(["prove", "specs/properties/placement.spec", "--property", "file_thp_hint_beats_alignment", "--out", dir])
+        #expect(r.status == 10)
+        let stem = dir + "/file_thp_hint_beats_alignment.prover"
+        let text = try String(contentsOfFile: stem + ".txt", encoding: .utf8)
+        #expect(text.contains("CHOSEN by the placement") && text.contains("missed: free and congruent") && text.contains("PMD boundary"), "\(text)")
+        #expect(try String(contentsOfFile: stem + ".svg", encoding: .utf8).hasPrefix("<svg"))
+        #expect(try String(contentsOfFile: stem + ".smt2", encoding: .utf8).contains("(check-sat)"))
+        let replay = try runCLI(["replay", stem + ".json"])
+        #expect(replay.status == 10, "\(replay.out)\(replay.err)")
+        // The C reproducer asks this machine's kernel; where a compiler exists it must show the violation.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else { return }
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        cc.arguments = ["-O2", "-o", stem + ".bin", stem + ".c"]
+        try cc.run(); cc.waitUntilExit()
+        #expect(cc.terminationStatus == 0)
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: stem + ".bin")
+        run.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let pipe = Pipe()
+        run.standardOutput = pipe
+        try run.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 1 && out.contains("VIOLATED on this kernel"), "\(out)")
+    }
+
+    @Test func malformedCounterexampleIsAnInputError() throws {
+        let path = NSTemporaryDirectory() + "hugealign-bad-\(getpid()).json"
+        try "{\n  \"version\": 1,\n  \"engine\": oops\n}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try runCLI(["replay", path])
+        #expect(r.status == 2)
+        #expect(r.err.contains(path) && r.err.contains("not a hugealign counterexample"), "\(r.err)")
+    }
+}
