@@ -152,20 +152,23 @@ func fiftyVMAs() -> Layout {
     return Layout(vmas: vmas)
 }
 
+/// Unbuffered, so a long campaign shows its rows as they come.
+func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+
 /// The seeded-bug campaign: time to the first counterexample per mutant and engine.
 func benchMutants(fuzzSeconds: Double, checkSeconds: Double, only: String?) throws {
     let root = repoPath("")
     let mutants = try MutantCampaign.load(root: root).filter { only == nil || $0.id == only }
     let clean = try MutantCampaign.materialize(root: root, mutant: nil)
-    print("baseline (unmodified models), same budgets:")
+    say("baseline (unmodified models), same budgets:")
     for p in Set(mutants.map(\.property)).sorted() {
         let f = try MutantCampaign.fuzz(spec: clean, property: p, seconds: fuzzSeconds)
         let c = try MutantCampaign.check(spec: clean, property: p, seconds: checkSeconds)
-        print(String(format: "  %-28@ fuzzer %@ (%d runs)   model checker %@ (%d runs)", p as NSString,
+        say(String(format: "  %-28@ fuzzer %@ (%d runs)   model checker %@ (%d runs)", p as NSString,
                      (f.found ? "FAILS \(f.failure ?? "")" : "holds") as NSString, f.runs, (c.found ? "FAILS \(c.failure ?? "")" : "holds") as NSString, c.runs))
     }
-    print("| mutant | bug | property | fuzzer | model checker |")
-    print("|---|---|---|---|---|")
+    say("| mutant | bug | property | fuzzer | model checker |")
+    say("|---|---|---|---|---|")
     var missed = 0
     for m in mutants {
         let spec = try MutantCampaign.materialize(root: root, mutant: m)
@@ -173,12 +176,11 @@ func benchMutants(fuzzSeconds: Double, checkSeconds: Double, only: String?) thro
         let c = try MutantCampaign.check(spec: spec, property: m.property, seconds: checkSeconds)
         let cell = { (o: MutantCampaign.Outcome) in o.found ? String(format: "%.3f s (%d runs)", o.seconds, o.runs) : String(format: "not found (%d runs)", o.runs) }
         if !f.found || !c.found { missed += 1 }
-        print("| \(m.id) | \(m.bug) | \(m.property) | \(cell(f)) | \(cell(c)) |")
+        say("| \(m.id) | \(m.bug) | \(m.property) | \(cell(f)) | \(cell(c)) |")
     }
-    print("\(mutants.count) mutants, \(missed) missed by an engine (fuzz budget \(fuzzSeconds) s, check budget \(checkSeconds) s)")
+    say("\(mutants.count) mutants, \(missed) missed by an engine (fuzz budget \(fuzzSeconds) s, check budget \(checkSeconds) s)")
 }
 
-setvbuf(stdout, nil, _IOLBF, 0)
 let args = CommandLine.arguments.dropFirst()
 let what = args.first ?? "all"
 do {
