@@ -29,7 +29,7 @@ public struct Config: Sendable {
 
     public static func named(_ name: String) -> Config? { all.first { $0.name == name } }
 
-    public static var all: [Config] { [x86_64, x86_64_la57, x86_64_shmemHuge, arm64_4k, arm64_16k, arm64_64k, scaled16, scaled8, scaled8_x86] }
+    public static var all: [Config] { [x86_64, x86_64_la57, x86_64_shmemHuge, arm64_4k, arm64_16k, arm64_64k, scaled16, scaled8, scaled8_x86, parisc_like] }
     public static var names: [String] { all.map(\.name) }
 }
 
@@ -101,6 +101,7 @@ extension Config {
             "SHM_COLOUR": 0x1000,
             "CONFIG_64BIT": 1, "CONFIG_X86_64": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1,
             "CONFIG_HUGETLB_PAGE": 1, "CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD": 1, "CONFIG_X86_USER_SHADOW_STACK": 1,
+            "CONFIG_ARCH_SUPPORTS_PMD_PFNMAP": 1, "CONFIG_ARCH_SUPPORTS_PUD_PFNMAP": 1,
             "mm.mmap_base": 0x7fff_f7ff_f000, "mm.mmap_legacy_base": 0x2aaa_aaaa_b000, "mm.task_size": taskSize,
         ]) { $1 }
         return Config(name: "x86_64", summary: "x86-64, 4-level paging (47-bit), 4 KiB pages, PMD 2 MiB, PUD 1 GiB",
@@ -190,6 +191,12 @@ extension Config {
     public static let scaled8_x86 = scaled8.variant(
         "scaled8-x86", "scaled8 with the x86-64 arch placement (arch/x86/kernel/sys_x86_64.c)", ["CONFIG_X86_64": 1])
 
+    /// A parisc-like machine for io_uring's colouring question: x86-64's numbers with the 4 MiB
+    /// SHM_COLOUR that parisc's virtually indexed caches need (the colouring search itself is the
+    /// model in specs/seed/io_uring.spec).
+    public static let parisc_like = x86_64.variant(
+        "parisc-like", "x86-64 numbers with parisc's SHM_COLOUR of 4 MiB (colouring of shared mappings)", ["SHM_COLOUR": 0x40_0000])
+
     /// x86-64 with shmem huge pages on (shmem_enabled=always, tmpfs huge=always).
     public static let x86_64_shmemHuge = x86_64.variant(
         "x86_64-shmem-huge", "x86-64 with shmem_enabled=always and huge=always mounts",
@@ -209,7 +216,7 @@ extension Config {
             "IA32_PAGE_OFFSET": 0, "MAP32_BASE": 0, "MAP32_END": 0, "HUGETLB_PAGE_SIZE": UInt64(1) << UInt64(pmdShift),
             "DAX_ALIGN": UInt64(1) << UInt64(pmdShift), "SHM_COLOUR": page,
             "CONFIG_64BIT": 1, "CONFIG_ARM64": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
-            "CONFIG_ARM64_CONT_PTE": 1,
+            "CONFIG_ARM64_CONT_PTE": 1, "CONFIG_ARCH_SUPPORTS_PMD_PFNMAP": 1,
             "mm.mmap_base": taskSize - (128 << 20), "mm.mmap_legacy_base": taskSize / 4, "mm.task_size": taskSize,
         ]) { $1 }
         return Config(name: name, summary: "arm64, \(page >> 10) KiB granule, 48-bit VA: PMD \(sizeName(1 << UInt64(pmdShift))), PUD \(sizeName(1 << UInt64(pudShift))), cont-PTE \(sizeName(contPTE)), cont-PMD \(sizeName(contPMD))",

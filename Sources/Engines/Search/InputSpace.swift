@@ -94,7 +94,13 @@ public struct InputSpace: @unchecked Sendable {
             switch s {
             case .assume(let e):
                 guard reads(e, count: n, locals: known) != nil else { return (out, locals) }
-                out.append(e)
+                // assume(a && b) is assume(a); assume(b) for pure a and b: each conjunct is then
+                // tested as soon as its own parameters are fixed.
+                func conjuncts(_ e: Expr) -> [Expr] {
+                    if case .and(let x, let y) = e.kind { return conjuncts(x) + conjuncts(y) }
+                    return [e]
+                }
+                out += conjuncts(e)
             case .declare(let slot, nil) where slot >= n: continue
             case .declare(let slot, let e?) where slot >= n && isPure(e):
                 guard let r = reads(e, count: n, locals: known) else { continue }
