@@ -20,7 +20,7 @@ struct HugeAlign: ParsableCommand {
         Exit codes: 0 all proved / nothing found, 10 counterexample, 5 unknown (timeout or resource \
         limit), 1 usage error, 2 input error (spec, maps, JSON), 6 internal error.
         """,
-        subcommands: [Prove.self, Fuzz.self, Check.self, Replay.self, Live.self, Configs.self, LiveChild.self])
+        subcommands: [Prove.self, Fuzz.self, Check.self, Replay.self, Report.self, Live.self, Configs.self, LiveChild.self])
 
     /// ArgumentParser exits 64 on usage errors; the project's convention (design §4) is 1.
     static func main() {
