@@ -29,14 +29,13 @@ public enum AddressSpacePicture {
             if previousStart != s.end { lines.append("    \(addr(s.end)) ─┼─" + markText(s.end)) }
             // Marks strictly inside this segment.
             let inner = marks.filter { $0.address > s.start && $0.address < s.end }
-            let fill: String
+            var fill: String
             switch s.kind {
             case .vma: fill = "██"
-            case .free: fill = "  "
             case .guardGap: fill = "::"
-            case .chosen: fill = "▓▓"
-            case .missed: fill = "▒▒"
+            default: fill = "  "
             }
+            if s.chosen && s.missed { fill = "▓▒" } else if s.chosen { fill = "▓▓" } else if s.missed { fill = "▒▒" }
             let size = "0x" + String(s.end &- s.start, radix: 16)
             lines.append("    \(String(repeating: " ", count: w))  │\(fill)│ \(s.label.padding(toLength: max(44, s.label.count), withPad: " ", startingAt: 0)) \(size)")
             for m in inner where !usedMarks.contains(m.address) {
@@ -47,7 +46,7 @@ public enum AddressSpacePicture {
             previousStart = s.start
         }
         var legend = "    legend: ██ VMA  ▓▓ chosen range"
-        if segments.contains(where: { $0.kind == .missed }) { legend += "  ▒▒ congruent range that was missed" }
+        if segments.contains(where: { $0.missed }) { legend += "  ▒▒ congruent range that was missed" }
         if segments.contains(where: { $0.kind == .guardGap }) { legend += "  :: stack guard gap" }
         lines.append(legend + "  (offset 0x\(String(view.offset, radix: 16)), alignment 0x\(String(view.align, radix: 16)))")
         return lines.joined(separator: "\n") + "\n"

@@ -76,13 +76,16 @@ public struct PlacementView {
         return best
     }
 
-    /// One stretch of the picture, top (high addresses) first.
+    /// One stretch of the picture, top (high addresses) first: what lies there (a VMA, a guard gap
+    /// or nothing) and whether the chosen and/or the missed range cover it.
     public struct Segment: Equatable {
         public enum Kind: Equatable { case vma(UInt64), free, guardGap, chosen, missed }
         public var start: UInt64
         public var end: UInt64
         public var kind: Kind
         public var label: String
+        public var chosen = false
+        public var missed = false
     }
 
     /// A marker line between segments: an address with what is there (PMD/PUD boundary, limits).
@@ -121,14 +124,21 @@ public struct PlacementView {
         if let m = missed, let ch = chosen {
             pieces.append(Segment(start: m, end: m &+ ch.length, kind: .missed, label: "missed: free and congruent to the offset"))
         }
-        // Free stretches between everything drawn.
+        // Cut everything into elementary stretches; each says what lies there and what covers it.
         let lowest = pieces.map(\.start).min() ?? 0, highest = pieces.map(\.end).max() ?? 0
-        var cuts = Set(pieces.flatMap { [$0.start, $0.end] })
-        cuts.insert(lowest); cuts.insert(highest)
-        let sortedCuts = cuts.sorted()
-        for (a, b) in zip(sortedCuts, sortedCuts.dropFirst()) where !pieces.contains(where: { $0.start < b && a < $0.end }) {
-            pieces.append(Segment(start: a, end: b, kind: .free, label: "free"))
+        let cuts = Set(pieces.flatMap { [$0.start, $0.end] } + [lowest, highest]).sorted()
+        var stretches: [Segment] = []
+        for (a, b) in zip(cuts, cuts.dropFirst()) {
+            let over = pieces.filter { $0.start <= a && $0.end >= b }
+            let base = over.first { if case .vma = $0.kind { return true }; return false } ?? over.first { $0.kind == .guardGap }
+            var seg = Segment(start: a, end: b, kind: base?.kind ?? .free, label: base?.label ?? "free")
+            seg.chosen = over.contains { $0.kind == .chosen }
+            seg.missed = over.contains { $0.kind == .missed }
+            let extra = over.filter { $0.kind == .chosen || $0.kind == .missed }.map(\.label)
+            if !extra.isEmpty { seg.label = (base == nil ? [] : [seg.label]) .plus(extra).joined(separator: " + ") }
+            stretches.append(seg)
         }
+        pieces = stretches
         // Marks: PMD/PUD boundaries in the drawn range (a few), and the limits.
         var marks: [Mark] = []
         for (size, name) in [(v.pud, "PUD"), (v.pmd, "PMD")] where size > 0 && highest > lowest {
@@ -144,8 +154,7 @@ public struct PlacementView {
         where a >= lowest && a <= highest {
             if let i = marks.firstIndex(where: { $0.address == a }) { marks[i].text += ", \(name)" } else { marks.append(Mark(address: a, text: name)) }
         }
-        let order: (Segment, Segment) -> Bool = { $0.start != $1.start ? $0.start > $1.start : $0.end > $1.end }
-        return (pieces.sorted(by: order), marks.sorted { $0.address > $1.address })
+        return (pieces.sorted { $0.start > $1.start }, marks.sorted { $0.address > $1.address })
     }
 
     func flagText(_ f: UInt64) -> String {
@@ -155,4 +164,8 @@ public struct PlacementView {
         if v.vmShadowStack != 0 && f & v.vmShadowStack != 0 { parts.append("shadow stack") }
         return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
     }
+}
+
+extension Array {
+    func plus(_ other: [Element]) -> [Element] { self + other }
 }

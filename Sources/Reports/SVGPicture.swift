@@ -21,17 +21,21 @@ public enum SVGPicture {
                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
                    "<text x=\"20\" y=\"16\" font-size=\"12\">\(escape(title))</text>"]
         for b in boxes {
+            // The layout lane (VMA, guard gap, free), the chosen range over it, the missed range below.
             let (fill, stroke, dash): (String, String, String)
             switch b.seg.kind {
             case .vma: (fill, stroke, dash) = ("#777777", "#333333", "")
-            case .free: (fill, stroke, dash) = ("#ffffff", "#999999", "")
             case .guardGap: (fill, stroke, dash) = ("#f3d9a4", "#b58a2a", " stroke-dasharray=\"3,2\"")
-            case .chosen: (fill, stroke, dash) = ("#4a78c2", "#1d3f7a", "")
-            case .missed: (fill, stroke, dash) = ("#9fd49f", "#2d7a2d", " stroke-dasharray=\"4,2\"")
+            default: (fill, stroke, dash) = ("#ffffff", "#999999", "")
             }
-            let y = b.seg.kind == .missed ? 110.0 : 60.0
-            out.append(String(format: "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"40\" fill=\"%@\" stroke=\"%@\"%@/>", b.x, y, b.w, fill, stroke, dash))
-            out.append(String(format: "<text x=\"%.1f\" y=\"%.0f\" transform=\"rotate(40 %.1f %.0f)\">%@</text>", b.x + 2, y + 52, b.x + 2, y + 52,
+            out.append(String(format: "<rect x=\"%.1f\" y=\"60\" width=\"%.1f\" height=\"40\" fill=\"%@\" stroke=\"%@\"%@/>", b.x, b.w, fill, stroke, dash))
+            if b.seg.chosen {
+                out.append(String(format: "<rect x=\"%.1f\" y=\"66\" width=\"%.1f\" height=\"28\" fill=\"#4a78c2\" fill-opacity=\"0.85\" stroke=\"#1d3f7a\"/>", b.x, b.w))
+            }
+            if b.seg.missed {
+                out.append(String(format: "<rect x=\"%.1f\" y=\"106\" width=\"%.1f\" height=\"16\" fill=\"#9fd49f\" stroke=\"#2d7a2d\" stroke-dasharray=\"4,2\"/>", b.x, b.w))
+            }
+            out.append(String(format: "<text x=\"%.1f\" y=\"%.0f\" transform=\"rotate(40 %.1f %.0f)\">%@</text>", b.x + 2, 134.0, b.x + 2, 134.0,
                               escape(b.seg.label + " 0x" + String(b.seg.end &- b.seg.start, radix: 16))))
         }
         // Ticks: every drawn boundary address, and the marks.

@@ -73,7 +73,17 @@ public struct LayoutGenerator {
         let v = vocabulary
         var vmas = base.vmas
         let len = focus == 0 ? v.pmd : focus
-        switch rng.below(5) {
+        switch rng.below(7) {
+        case 5:
+            // A nearly full space: one VMA from near mmap_min_addr to near the top-down base, so
+            // only a sliver below it, or the bottom-up space above mmap_base, is left.
+            let low = [0, v.page, v.minAddr, v.minAddr &+ v.page &* (1 + rng.below(4)), v.minAddr &+ len][Int(rng.below(5))]
+            let high = [v.mmapBase, v.mmapBase &- v.page, v.mmapBase &- len &+ v.page, v.mmapBase &- v.page &* rng.below(8)][Int(rng.below(4))]
+            vmas.append(VMA(start: low, end: high))
+        case 6:
+            // A stack low in the space, its guard gap reaching below mmap_min_addr.
+            let start = v.minAddr &+ v.page &* (1 + rng.below(max(1, v.guardGap / max(v.page, 1))))
+            vmas.append(VMA(start: start, end: start &+ v.page &* (1 + rng.below(4)), flags: v.vmGrowsDown))
         case 0, 1:
             // A free window of a telling width under a top T: a VMA at T, one ending at T - width.
             let tops = [v.mmapBase, v.window, v.taskSize, v.legacyBase &+ v.pud, v.pageAlign(rng.below(v.mmapBase | 1)),

@@ -155,7 +155,7 @@ public final class ModelChecker: @unchecked Sendable {
         return ModelCheckResult(failing: first?.0, sequence: nil, stats: CheckStats(), interrupted: false, secondsToFirst: first?.1)
     }
 
-    /// Every layout of 0...N VMAs, fewest VMAs first, then by position; false from `body` stops.
+    /// Every layout of 0...N VMAs, fewest VMAs first, then by position from the top; false from `body` stops.
     func enumerateLayouts(_ body: (Layout) -> Bool) {
         let v = vocabulary
         let pages = Int(v.taskSize / max(v.page, 1))
@@ -163,7 +163,9 @@ public final class ModelChecker: @unchecked Sendable {
         var vmas: [VMA] = []
         func go(_ remaining: Int, from: Int) -> Bool {
             if remaining == 0 { return body(Layout(vmas: vmas)) }
-            for s in from..<pages {
+            // From the top down: the default (top-down) layout places under mmap_base first, so
+            // the layouts that matter to most requests come early; the enumeration is complete either way.
+            for s in (from..<pages).reversed() {
                 for e in (s + 1)...pages {
                     for f in flagSet {
                         vmas.append(VMA(start: UInt64(s) * v.page, end: UInt64(e) * v.page, flags: f))
