@@ -78,17 +78,12 @@ struct Check: ParsableCommand {
             }
             var reportPath: String?
             var finding: Finding?
-            if let c = result.failing {
-                let runner = try ConcreteRunner(program: item.program, property: item.property, config: item.config)
-                if let cex = runner.counterexample(c, relevant: runner.relevance(c)) {
-                    let bounds = Bounds(config: item.config.name, intBits: item.program.dataModel.intBits, longBits: item.program.dataModel.longBits,
-                                        unwind: runner.unwind, layoutVMAs: depth == nil ? vmas : c.layout.vmas.count)
-                    let f = Finding(engine: "model-checker", spec: spec, property: name, config: item.config.name, bounds: bounds, seed: nil,
-                                    sequence: result.sequence, counterexample: cex)
-                    reportPath = try SearchSupport.write(f, config: item.config, to: SearchSupport.outputDirectory(out, spec: spec))
-                    finding = f
-                    foundAny = true
-                }
+            if let c = result.failing, let (f, path) = try SearchSupport.report(c, item: item, engine: "model-checker", spec: spec, seed: nil,
+                                                                               sequence: result.sequence,
+                                                                               layoutBound: depth == nil ? vmas : c.layout.vmas.count, out: out) {
+                finding = f
+                reportPath = path
+                foundAny = true
             }
             let s = result.stats
             let unit = depth == nil ? "layouts" : "states"
@@ -110,11 +105,7 @@ struct Check: ParsableCommand {
                 }
             }
         }
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(summaries), as: UTF8.self))
-        }
+        if json { try SearchSupport.printJSON(summaries) }
         if foundAny { throw ExitCode(ExitStatus.counterexample.rawValue) }
         if interruption.happened || summaries.contains(where: { $0.exhausted == false }) { throw ExitCode(ExitStatus.unknown.rawValue) }
     }

@@ -83,17 +83,11 @@ struct Fuzz: ParsableCommand {
             if let dir = corpus { try CorpusFolder.write(result.corpus, to: dir) }
             var reportPath: String?
             var finding: Finding?
-            if let c = result.failing {
-                let runner = try ConcreteRunner(program: item.program, property: item.property, config: item.config)
-                if let cex = runner.counterexample(c, relevant: runner.relevance(c)) {
-                    let bounds = Bounds(config: item.config.name, intBits: item.program.dataModel.intBits, longBits: item.program.dataModel.longBits,
-                                        unwind: runner.unwind, layoutVMAs: c.layout.vmas.count)
-                    let f = Finding(engine: "fuzzer", spec: spec, property: name, config: item.config.name, bounds: bounds, seed: seed,
-                                    sequence: nil, counterexample: cex)
-                    reportPath = try SearchSupport.write(f, config: item.config, to: SearchSupport.outputDirectory(out, spec: spec))
-                    finding = f
-                    foundAny = true
-                }
+            if let c = result.failing, let (f, path) = try SearchSupport.report(c, item: item, engine: "fuzzer", spec: spec, seed: seed,
+                                                                               sequence: nil, layoutBound: c.layout.vmas.count, out: out) {
+                finding = f
+                reportPath = path
+                foundAny = true
             }
             let s = result.stats
             summaries.append(SearchSummary(spec: spec, property: name, engine: "fuzzer", found: finding != nil, runs: s.runs,
@@ -113,11 +107,7 @@ struct Fuzz: ParsableCommand {
                 }
             }
         }
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(summaries), as: UTF8.self))
-        }
+        if json { try SearchSupport.printJSON(summaries) }
         if foundAny { throw ExitCode(ExitStatus.counterexample.rawValue) }
         if interrupted { throw ExitCode(ExitStatus.unknown.rawValue) }
     }

@@ -35,6 +35,25 @@ enum SearchSupport {
         return paths.first { $0.hasSuffix(".json") } ?? dir
     }
 
+    /// The finding for a failing case of a search engine: described (requests, locals, relevance)
+    /// by the concrete runner, written with all its reports. Nil if the case does not fail.
+    static func report(_ c: TestCase, item: SpecPlan.Item, engine: String, spec: String, seed: UInt64?,
+                       sequence: [Finding.Syscall]?, layoutBound: Int, out: String?) throws -> (Finding, String)? {
+        let runner = try ConcreteRunner(program: item.program, property: item.property, config: item.config)
+        guard let cex = runner.counterexample(c, relevant: runner.relevance(c)) else { return nil }
+        let bounds = Bounds(config: item.config.name, intBits: item.program.dataModel.intBits, longBits: item.program.dataModel.longBits,
+                            unwind: runner.unwind, layoutVMAs: layoutBound)
+        let f = Finding(engine: engine, spec: spec, property: item.property.name, config: item.config.name, bounds: bounds, seed: seed,
+                        sequence: sequence, counterexample: cex)
+        return (f, try write(f, config: item.config, to: outputDirectory(out, spec: spec)))
+    }
+
+    static func printJSON(_ summaries: [SearchSummary]) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try enc.encode(summaries), as: UTF8.self))
+    }
+
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     static func rate(_ x: Double) -> String {
