@@ -93,7 +93,10 @@ public struct LayoutGenerator {
             let width = rng.pick(widths)
             if top < v.taskSize { vmas.append(VMA(start: top, end: top &+ v.page &* (1 + rng.below(4)), flags: rng.chance(25) ? v.vmGrowsDown : 0)) }
             let low = top &- width
-            vmas.append(VMA(start: low &- v.page &* (1 + rng.below(8)), end: low, flags: rng.chance(10) ? v.vmShadowStack : 0))
+            // The VMA under the window starts a few pages lower, or on the PMD boundary below, so the
+            // next window down has an aligned top.
+            let start = rng.chance(50) ? low &- v.page &* (1 + rng.below(8)) : (low &- v.page) & ~(v.pmd &- 1)
+            vmas.append(VMA(start: start, end: low, flags: rng.chance(10) ? v.vmShadowStack : 0))
         case 2:
             // Near TASK_SIZE, or at the 47-bit window border.
             let at = rng.chance(50) ? v.taskSize : v.window
