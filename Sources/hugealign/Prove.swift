@@ -48,6 +48,9 @@ struct Prove: ParsableCommand {
     @Flag(name: .long, help: "Print solver statistics (checks, time) per property.")
     var stats = false
 
+    @Option(help: "Properties proved in parallel (results are printed in order when all are done).")
+    var jobs: Int = 1
+
     @Option(help: "Write each counterexample's reports (JSON, text, SVG, SMT-LIB2, C reproducer) into this folder.")
     var out: String?
 
@@ -61,6 +64,7 @@ struct Prove: ParsableCommand {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard (1...10_000).contains(unwind) else { throw ValidationError("--unwind must be in 1...10000") }
         guard (0...64).contains(vmas) else { throw ValidationError("--vmas must be in 0...64") }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
     }
 
     func run() throws {
@@ -68,8 +72,9 @@ struct Prove: ParsableCommand {
         var options = ProverOptions(config: cfg, timeoutSeconds: timeout, rlimit: rlimit, defaultUnwind: unwind,
                                     minimizationBudget: max(0, minimizeBudget), keepQuery: smt2Out != nil || out != nil)
         options.defaultLayoutVMAs = vmas
-        let prover = Prover(options: options)
-        let interrupted = Interruption { prover.interrupt() }
+        // One prover per job; Ctrl-C interrupts the checks in progress and no new one starts.
+        let provers = (0..<jobs).map { _ in Prover(options: options) }
+        let interrupted = Interruption { for p in provers { p.interrupt() } }
         var results: [PropertyResult] = []
         var diagnostics: [String] = []
         var internalFailure = false
@@ -84,49 +89,76 @@ struct Prove: ParsableCommand {
         if let dir = smt2Out {
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
-        var found = false
-        fileLoop: for file in files {
-            let plan: SpecPlan
+        // Plan every file first (spec errors are reported here), then prove.
+        var work: [(file: String, item: SpecPlan.Item)] = []
+        for file in files {
             do {
-                plan = try SpecPlan(file: file, defaultConfig: cfg, only: property)
+                let plan = try SpecPlan(file: file, defaultConfig: cfg, only: property)
+                work += plan.items.map { (file, $0) }
             } catch let d as Diagnostic {
                 diagnostics.append(d.description)
                 FileHandleStream.standardError.write(d.description + "\n")
-                continue
             }
-            if plan.items.isEmpty { continue }
-            found = true
-            if !json { print("\(file):") }
-            for item in plan.items {
-                let p = item.property
-                if interrupted.happened { break fileLoop }
-                let r: PropertyResult
-                do {
-                    r = try prover.prove(item, file: file)
-                } catch {
-                    let msg = "\(file): property \(p.name): \(error)"
-                    diagnostics.append(msg)
-                    FileHandleStream.standardError.write(msg + "\n")
-                    continue
-                }
-                if case .internalError = r.verdict { internalFailure = true }
-                results.append(r)
-                if let dir = smt2Out, let q = r.smtlib2 {
-                    let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-                    try AtomicFile.write(q, to: (dir as NSString).appendingPathComponent("\(stem).\(p.name).smt2"))
-                }
-                if let dir = out, case .counterexample(let cex) = r.verdict {
-                    let f = Finding(engine: "prover", spec: file, property: p.name, config: item.config.name, bounds: r.bounds, seed: nil,
-                                    sequence: nil, counterexample: cex)
-                    _ = try SearchSupport.write(f, config: item.config, smtlib2: r.smtlib2, to: dir)
-                }
-                if !json {
-                    print("  " + TextReport.line(r))
-                    let d = TextReport.details(r)
-                    if !d.isEmpty { print(d.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
-                    if stats { print("      stats: \(r.solverChecks) solver checks, first check \(String(format: "%.4f", r.firstCheckSeconds)) s, total \(String(format: "%.4f", r.seconds)) s") }
+        }
+        let found = !work.isEmpty
+        var lastFile: String?
+        // Prints one result and writes its files; results come in plan order.
+        func emit(_ index: Int, _ outcome: Result<PropertyResult, Error>) throws {
+            let (file, item) = work[index]
+            if !json && file != lastFile { print("\(file):"); lastFile = file }
+            let r: PropertyResult
+            switch outcome {
+            case .success(let x): r = x
+            case .failure(let error):
+                let msg = "\(file): property \(item.property.name): \(error)"
+                diagnostics.append(msg)
+                FileHandleStream.standardError.write(msg + "\n")
+                return
+            }
+            if case .internalError = r.verdict { internalFailure = true }
+            results.append(r)
+            if let dir = smt2Out, let q = r.smtlib2 {
+                let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                try AtomicFile.write(q, to: (dir as NSString).appendingPathComponent("\(stem).\(item.property.name).smt2"))
+            }
+            if let dir = out, case .counterexample(let cex) = r.verdict {
+                let f = Finding(engine: "prover", spec: file, property: item.property.name, config: item.config.name, bounds: r.bounds,
+                                seed: nil, sequence: nil, counterexample: cex)
+                _ = try SearchSupport.write(f, config: item.config, smtlib2: r.smtlib2, to: dir)
+            }
+            if !json {
+                print("  " + TextReport.line(r))
+                let d = TextReport.details(r)
+                if !d.isEmpty { print(d.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
+                if stats { print("      stats: \(r.solverChecks) solver checks, first check \(String(format: "%.4f", r.firstCheckSeconds)) s, total \(String(format: "%.4f", r.seconds)) s") }
+            }
+        }
+        if jobs == 1 {
+            for index in work.indices {
+                if interrupted.happened { break }
+                try emit(index, Result { try provers[0].prove(work[index].item, file: work[index].file) })
+            }
+        } else {
+            // Each job takes the next property; results are printed in plan order at the end.
+            final class Shared: @unchecked Sendable {
+                let lock = NSLock()
+                var next = 0
+                var outcomes: [Int: Result<PropertyResult, Error>] = [:]
+            }
+            let shared = Shared()
+            let items = work
+            DispatchQueue.concurrentPerform(iterations: jobs) { j in
+                while true {
+                    shared.lock.lock()
+                    let index = shared.next
+                    shared.next += 1
+                    shared.lock.unlock()
+                    if index >= items.count || interrupted.happened { return }
+                    let r = Result { try provers[j].prove(items[index].item, file: items[index].file) }
+                    shared.lock.lock(); shared.outcomes[index] = r; shared.lock.unlock()
                 }
             }
+            for index in work.indices { if let o = shared.outcomes[index] { try emit(index, o) } }
         }
         if let name = property, !found && diagnostics.isEmpty {
             FileHandleStream.standardError.write("hugealign: no property named '\(name)' in \(paths.joined(separator: " "))\n")
