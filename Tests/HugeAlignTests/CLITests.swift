@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func checkExpectationsExitsZeroWhenAllMatch() throws {
-        let r = try runCLI(["prove", "specs", "--check-expectations"])
+        let r = try runCLI(["prove", "specs", "--check-expectations", "--jobs", "2"])
         #expect(r.status == 0, "\(r.out)\(r.err)")
         #expect(r.out.contains("all as expected"))
     }
