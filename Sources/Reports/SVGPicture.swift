@@ -15,7 +15,7 @@ public enum SVGPicture {
             boxes.append((x, w, s))
             x += w
         }
-        let width = Int(x + 20), height = 220
+        let width = Int(x + 160), height = 260
         var out = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"monospace\" font-size=\"10\">",
                    "<title>\(escape(title))</title>",
                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
@@ -36,7 +36,7 @@ public enum SVGPicture {
                 out.append(String(format: "<rect x=\"%.1f\" y=\"106\" width=\"%.1f\" height=\"16\" fill=\"#9fd49f\" stroke=\"#2d7a2d\" stroke-dasharray=\"4,2\"/>", b.x, b.w))
             }
             out.append(String(format: "<text x=\"%.1f\" y=\"%.0f\" transform=\"rotate(40 %.1f %.0f)\">%@</text>", b.x + 2, 134.0, b.x + 2, 134.0,
-                              escape(b.seg.label + " 0x" + String(b.seg.end &- b.seg.start, radix: 16))))
+                              escape(shortLabel(b.seg) + " 0x" + String(b.seg.end &- b.seg.start, radix: 16))))
         }
         // Ticks: every drawn boundary address, and the marks.
         func position(_ a: UInt64) -> Double? {
@@ -53,6 +53,19 @@ public enum SVGPicture {
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// What a stretch is, in a few words (the text report has the long form).
+    static func shortLabel(_ s: PlacementView.Segment) -> String {
+        var parts: [String] = []
+        switch s.kind {
+        case .vma: parts.append("VMA")
+        case .guardGap: parts.append("guard gap")
+        default: if !s.chosen && !s.missed { parts.append("free") }
+        }
+        if s.chosen { parts.append("chosen") }
+        if s.missed { parts.append("missed") }
+        return parts.joined(separator: " + ")
     }
 
     static func escape(_ s: String) -> String {
