@@ -35,19 +35,32 @@ struct LiveChild: ParsableCommand {
         let evaluator = try Evaluator(program: unit.program, config: config, domain: ConcreteDomain(), unwind: 64)
         var session = try LiveSession(config: config, seed: seed)
         defer { session.close() }
-        let interrupted = Interruption { }
+        // Ctrl-C sets a flag: no signal-handling thread, because any other thread in this process
+        // (its stack, its malloc arena) could map memory between the maps snapshot and mmap.
+        signal(SIGINT) { _ in liveInterrupted = 1 }
+        let after = MapsSnapshot()
         var outcomes: [LiveOutcome] = []
+        var raced = 0
         let v = { (n: String) in config.value(n) ?? 0 }
-        for _ in 0..<count {
-            if interrupted.happened { break }
+        while outcomes.count < count && raced < count {
+            if liveInterrupted != 0 { break }
             session.maybeUnmap()
             let req = session.nextRequest()
             // Read the maps into a preallocated buffer and call mmap right after, with nothing in
-            // between that could map memory; only then parse that snapshot and predict. The model
-            // sees exactly the layout the kernel saw.
+            // between that could map memory, then read them again: the model sees exactly the
+            // layout the kernel saw, and a sample whose layout changed otherwise is not compared.
             guard session.maps.readRaw() > 0 else { continue }
             let actual = session.perform(req)
+            guard after.readRaw() > 0 else { continue }
             let layout = try MapsReader.layout(text: session.maps.text(), file: "/proc/self/maps", config: config)
+            let layoutAfter = try MapsReader.layout(text: after.text(), file: "/proc/self/maps", config: config)
+            let page = v("PAGE_SIZE")
+            let added = IS_ERR(actual) ? nil : (actual, actual &+ ((req.length &+ page &- 1) & ~(page &- 1)))
+            if !LiveChild.onlyChange(from: layout, to: layoutAfter, added: added) {
+                raced += 1
+                if !IS_ERR(actual) { session.keep(actual, req.length) }
+                continue
+            }
             evaluator.space = IndexedAddressSpace(layout)
             let fileValue: UInt64 = req.kind == .file ? v("FILE_THP") : (req.kind == .memfd ? v("FILE_SHMEM") : 0)
             let args: [Value<ConcreteDomain>] = [.word(fileValue), .word(req.hint), .word(req.length),
@@ -57,6 +70,9 @@ struct LiveChild: ParsableCommand {
             if !IS_ERR(o.actual) { session.keep(o.actual, o.request.length) }
             outcomes.append(o)
         }
+        if raced > 0 {
+            FileHandleStream.standardError.write("hugealign live: \(raced) sample(s) not compared: the address space changed beside the mmap (another thread mapped memory); retried\n")
+        }
         let huge = pagemap ? session.checkPagemap() : nil
         let report = LiveReport(machine: machine, seed: seed, outcomes: outcomes, pagemap: huge)
         print(json ? try report.json() : report.text())
@@ -65,6 +81,26 @@ struct LiveChild: ParsableCommand {
 }
 
 func IS_ERR(_ v: UInt64) -> Bool { v >= UInt64.max - 4094 }
+
+/// Set by the child's SIGINT handler (a plain flag: async-signal-safe, no thread).
+nonisolated(unsafe) var liveInterrupted: sig_atomic_t = 0
+
+extension LiveChild {
+    /// Whether the address space after the call is the one before plus the new mapping (or
+    /// unchanged after an error), compared as covered address ranges, so VMA merges do not matter.
+    static func onlyChange(from before: Layout, to after: Layout, added: (UInt64, UInt64)?) -> Bool {
+        func covered(_ ranges: [(UInt64, UInt64)]) -> [(UInt64, UInt64)] {
+            var out: [(UInt64, UInt64)] = []
+            for r in ranges.sorted(by: { $0.0 < $1.0 }) {
+                if let last = out.last, r.0 <= last.1 { out[out.count - 1].1 = max(last.1, r.1) } else { out.append(r) }
+            }
+            return out
+        }
+        let expected = covered(before.vmas.map { ($0.start, $0.end) } + (added.map { [$0] } ?? []))
+        let actual = covered(after.vmas.map { ($0.start, $0.end) })
+        return expected.count == actual.count && zip(expected, actual).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+}
 
 /// /proc/self/maps read into a preallocated buffer, so that reading it allocates nothing that
 /// could itself change the layout.
