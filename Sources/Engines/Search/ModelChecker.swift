@@ -159,7 +159,8 @@ public final class ModelChecker: @unchecked Sendable {
     func enumerateLayouts(_ body: (Layout) -> Bool) {
         let v = vocabulary
         let pages = Int(v.taskSize / max(v.page, 1))
-        let flagSet = [0, v.vmGrowsDown, v.vmShadowStack].filter { $0 != 0 || true }.reduce(into: [UInt64]()) { if !$0.contains($1) { $0.append($1) } }
+        // Plain, stack, shadow stack (a config without one of them has it as 0: counted once).
+        let flagSet = [0, v.vmGrowsDown, v.vmShadowStack].reduce(into: [UInt64]()) { if !$0.contains($1) { $0.append($1) } }
         var vmas: [VMA] = []
         func go(_ remaining: Int, from: Int) -> Bool {
             if remaining == 0 { return body(Layout(vmas: vmas)) }
