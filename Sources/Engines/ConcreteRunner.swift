@@ -40,6 +40,7 @@ public final class ConcreteRunner: @unchecked Sendable {
         self.config = config
         self.unwind = unwind ?? property.unwind ?? 8
         evaluator = try Evaluator(program: program, config: config, domain: ConcreteDomain(), unwind: self.unwind)
+        evaluator.stopAtFalseAssumption = true
         let e = evaluator
         parameters = property.function.parameters.map { ($0.name, $0.type, $0.type == .bool ? 1 : e.width($0.type)) }
     }
@@ -88,7 +89,8 @@ public final class ConcreteRunner: @unchecked Sendable {
     public func counterexample(_ c: TestCase, relevant: [Bool]) -> Counterexample? {
         evaluator.space = IndexedAddressSpace(c.layout)
         evaluator.recordCalls = true
-        defer { evaluator.recordCalls = false }
+        evaluator.stopAtFalseAssumption = false
+        defer { evaluator.recordCalls = false; evaluator.stopAtFalseAssumption = true }
         let trace = evaluator.run(property, inputs: arguments(c.values))
         guard trace.assumptions.allSatisfy({ $0 }) else { return nil }
         let failed = trace.obligations.filter { $0.violated }

@@ -33,6 +33,11 @@ public final class Evaluator<D: Domain> {
     public var coverage: CoverageMap?
     /// When set, the calls the property makes directly (its placement requests) are recorded.
     public var recordCalls = false
+    /// Concrete fast path: stop a run at the first assumption that is definitely false (the run is
+    /// vacuous whatever follows). Off for replays that describe a run, and never in the prover.
+    public var stopAtFalseAssumption = false
+    /// Set when a run stopped that way.
+    public private(set) var stoppedVacuous = false
     /// The property's direct calls in the last run: callee, argument values, result.
     public private(set) var calls: [(function: String, arguments: [Value<D>], result: Value<D>?)] = []
 
@@ -78,6 +83,7 @@ public final class Evaluator<D: Domain> {
     func runProperty(_ property: Property, _ inputs: [Value<D>]) -> Trace<D> {
         trace = Trace()
         failureLocals = nil
+        stoppedVacuous = false
         if recordCalls { calls.removeAll(keepingCapacity: true) }
         var frame = makeFrame(property.function, arguments: inputs, guardValue: domain.truth(true))
         frame.isProperty = true
@@ -130,6 +136,7 @@ public final class Evaluator<D: Domain> {
     // MARK: - Statements
 
     func exec(_ s: Stmt, _ f: inout Frame) {
+        if stoppedVacuous { return }
         if case .label(let l) = s {
             f.guardValue = domain.or(f.guardValue, f.labels[l])
             f.labels[l] = domain.truth(false)
@@ -176,7 +183,9 @@ public final class Evaluator<D: Domain> {
             f.guardValue = domain.truth(false)
         case .assume(let c):
             let cond = truth(eval(c, &f))
-            trace.assumptions.append(domain.or(domain.not(domain.and(f.entry, f.guardValue)), cond))
+            let holds = domain.or(domain.not(domain.and(f.entry, f.guardValue)), cond)
+            trace.assumptions.append(holds)
+            if stopAtFalseAssumption && domain.literal(holds) == false { stoppedVacuous = true }
         case .assert(let c, let text, let loc):
             let cond = truth(eval(c, &f))
             oblige(.assertion, domain.and(f.guardValue, domain.not(cond)), loc, text, f)
@@ -188,7 +197,7 @@ public final class Evaluator<D: Domain> {
         f.breaks.append(domain.truth(false))
         var iterations = 0
         var first = true
-        while !isDead(f.guardValue) {
+        while !isDead(f.guardValue) && !stoppedVacuous {
             if !(first && !l.testFirst), let c = l.condition {
                 let cond = truth(eval(c, &f))
                 exits = domain.or(exits, domain.and(f.guardValue, domain.not(cond)))
