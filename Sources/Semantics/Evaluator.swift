@@ -94,6 +94,7 @@ public final class Evaluator<D: Domain> {
     func callFunction(_ function: Function, _ arguments: [Value<D>]) -> (Value<D>?, Trace<D>) {
         trace = Trace()
         failureLocals = nil
+        stoppedVacuous = false
         var frame = makeFrame(function, arguments: arguments, guardValue: domain.truth(true))
         exec(function.body, &frame)
         finish(&frame)
