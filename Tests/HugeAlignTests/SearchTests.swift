@@ -123,6 +123,17 @@ import Testing
         #expect(rb.stats.runs == 11)
     }
 
+    @Test func directCallAfterAVacuousRunRunsInFull() throws {
+        // The fast path stops a run at a false assumption; a direct call made next (the model
+        // checker's mmap steps) must still run the whole placement.
+        let it = try item(Paths.repo("specs/properties/placement.spec"), "anon_free_hint_is_returned")
+        let runner = try ConcreteRunner(program: it.program, property: it.property, config: it.config)
+        let space = IndexedAddressSpace(.empty)
+        #expect(runner.run([0x1001, 0x1000], in: space) == .vacuous)
+        let mmapBase = try #require(it.config.value("mm.mmap_base"))
+        #expect(runner.call("do_mmap_placement", [0, 0, 0x1000, 0x22, 0, 0], in: space) == mmapBase - 0x1000)
+    }
+
     @Test func shrinkerDropsIrrelevantVMAs() throws {
         let it = try item(Paths.repo("specs/properties/placement.spec"), "file_thp_hint_beats_alignment")
         let runner = try ConcreteRunner(program: it.program, property: it.property, config: it.config)
