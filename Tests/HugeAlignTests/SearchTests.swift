@@ -3,6 +3,7 @@ import Foundation
 import KernelC
 import Placement
 import Reports
+import Semantics
 import Testing
 
 /// The solver-free engines (fuzzer, model checker), replay, and the counterexample reports.
