@@ -170,7 +170,7 @@ public final class Fuzzer: @unchecked Sendable {
                     for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool[li].layout, focus: pool[li].focus) }
                 }
             } else {
-                let focus = rng.pick(vocabulary.lengths.filter { $0 != 0 } + vocabulary.hugeSizes)
+                let focus = rng.pick(vocabulary.focusLengths)
                 if usesLayout && (roll >= 90 || pool.count < 8) {
                     li = addLayout(layouts.generate(&rng, focus: focus), focus)
                 } else {

@@ -48,10 +48,8 @@ public struct InputGenerator {
         case .bool: raw = rng.next() & 1
         case .file: raw = rng.pick(v.fileKinds)
         case .mapFlags:
-            var f: UInt64 = 0
-            let named = Dictionary(uniqueKeysWithValues: v.mapBits)
-            f |= rng.chance(50) ? named["MAP_PRIVATE"] ?? 0 : named["MAP_SHARED"] ?? 0
-            if rng.chance(50) { f |= named["MAP_ANONYMOUS"] ?? 0 }
+            var f: UInt64 = rng.chance(50) ? v.mapPrivate : v.mapShared
+            if rng.chance(50) { f |= v.mapAnonymous }
             for (_, b) in v.mapBits where rng.chance(12) { f |= b }
             raw = f
         case .vmFlags:

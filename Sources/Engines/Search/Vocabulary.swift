@@ -18,6 +18,9 @@ public struct Vocabulary: Sendable {
     public let fileKinds: [UInt64]
     public let boundaries: [UInt64]
     public let lengths: [UInt64]
+    /// Non-zero lengths and huge sizes: what layouts are built around (precomputed for the hot loop).
+    public let focusLengths: [UInt64]
+    public let mapPrivate: UInt64, mapShared: UInt64, mapAnonymous: UInt64
 
     public init(config: Config) {
         let v = { (n: String) in config.value(n) ?? 0 }
@@ -42,6 +45,8 @@ public struct Vocabulary: Sendable {
         for h in self.hugeSizes { l += [h, 2 &* h, 3 &* h, h &- page, h &+ page, 2 &* h &+ page] }
         l += [taskSize, taskSize &- page, m &- page &+ 1, 0]
         lengths = l.map { x in x & m }
+        focusLengths = lengths.filter { $0 != 0 } + hugeSizes
+        mapPrivate = v("MAP_PRIVATE"); mapShared = v("MAP_SHARED"); mapAnonymous = v("MAP_ANONYMOUS")
     }
 
     @inline(__always) public func pageAlign(_ x: UInt64) -> UInt64 { x & ~(page &- 1) & mask }
