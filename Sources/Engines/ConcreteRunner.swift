@@ -33,6 +33,8 @@ public final class ConcreteRunner: @unchecked Sendable {
     let evaluator: Evaluator<ConcreteDomain>
     /// Per parameter: type and word width.
     public let parameters: [(name: String, type: CType, width: Int)]
+    /// Program functions by name (direct calls).
+    let functionIndex: [String: Int]
 
     public init(program: Program, property: Property, config: Config, unwind: Int? = nil) throws {
         self.program = program
@@ -41,6 +43,7 @@ public final class ConcreteRunner: @unchecked Sendable {
         self.unwind = unwind ?? property.unwind ?? 8
         evaluator = try Evaluator(program: program, config: config, domain: ConcreteDomain(), unwind: self.unwind)
         evaluator.stopAtFalseAssumption = true
+        functionIndex = Dictionary(program.functions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         let e = evaluator
         parameters = property.function.parameters.map { ($0.name, $0.type, $0.type == .bool ? 1 : e.width($0.type)) }
     }
@@ -74,7 +77,8 @@ public final class ConcreteRunner: @unchecked Sendable {
 
     /// Calls a function of the program directly (the model checker's mmap steps).
     public func call(_ name: String, _ arguments: [UInt64], in space: IndexedAddressSpace) -> UInt64? {
-        guard let f = program.functions.first(where: { $0.name == name }) else { return nil }
+        guard let i = functionIndex[name] else { return nil }
+        let f = program.functions[i]
         evaluator.space = space
         let args = zip(f.parameters, arguments).map { p, v -> Value<ConcreteDomain> in
             p.type == .bool ? .truth(v != 0) : .word(v & ConcreteDomain.mask(evaluator.width(p.type)))

@@ -214,6 +214,12 @@ public final class ModelChecker: @unchecked Sendable {
     /// Applies one syscall to a layout with the model; nil when the model returns an error.
     public static func apply(_ op: Finding.Syscall, to layout: Layout, runner: ConcreteRunner, vocabulary v: Vocabulary,
                              maxErrno: UInt64) -> (Layout, Finding.Syscall)? {
+        apply(op, to: layout, space: IndexedAddressSpace(layout), runner: runner, vocabulary: v, maxErrno: maxErrno)
+    }
+
+    /// The same with the layout's index already built (one per state, not one per syscall).
+    static func apply(_ op: Finding.Syscall, to layout: Layout, space: IndexedAddressSpace, runner: ConcreteRunner,
+                      vocabulary v: Vocabulary, maxErrno: UInt64) -> (Layout, Finding.Syscall)? {
         var op = op
         var vmas = layout.vmas
         let start: UInt64, end: UInt64
@@ -221,7 +227,7 @@ public final class ModelChecker: @unchecked Sendable {
             start = op.addr; end = op.addr &+ v.pageAlign(op.len &+ v.page &- 1)
         } else {
             guard let r = runner.call("do_mmap_placement", [op.file ?? 0, op.addr, op.len, op.flags ?? 0, 0, op.pgoff ?? 0],
-                                      in: IndexedAddressSpace(layout)) else { return nil }
+                                      in: space) else { return nil }
             op.result = r
             if r > v.mask &- maxErrno { return nil }
             start = r; end = r &+ v.pageAlign(op.len &+ v.page &- 1)
@@ -271,8 +277,10 @@ public final class ModelChecker: @unchecked Sendable {
             if d == depth || isStopped || overBudget { break }
             var next: [State] = []
             for s in level {
+                let space = IndexedAddressSpace(s.layout)
                 for op in operations(in: s.layout) {
-                    guard let (l, done) = ModelChecker.apply(op, to: s.layout, runner: runners[0], vocabulary: vocabulary, maxErrno: maxErrno) else { continue }
+                    guard let (l, done) = ModelChecker.apply(op, to: s.layout, space: space, runner: runners[0], vocabulary: vocabulary,
+                                                             maxErrno: maxErrno) else { continue }
                     let key = l.vmas.flatMap { [$0.start, $0.end, $0.flags] }
                     if visited.insert(key).inserted { next.append(State(layout: l, path: s.path + [done])) }
                 }

@@ -18,11 +18,20 @@ public struct Shrinker {
         guard case .failed(let target) = runner.run(start) else { return start }
         var best = start
         var runs = 0
+        var progress = true
+        // The index of best's layout, rebuilt only when a layout change is kept: value candidates
+        // run against it as it is.
+        var bestSpace = IndexedAddressSpace(best.layout)
         func fails(_ c: TestCase) -> Bool {
             runs += 1
-            return runner.run(c) == .failed(first: target)
+            let space = c.layout == best.layout ? bestSpace : IndexedAddressSpace(c.layout)
+            return runner.run(c.values, in: space) == .failed(first: target)
         }
-        var progress = true
+        func keep(_ c: TestCase) {
+            if c.layout != best.layout { bestSpace = IndexedAddressSpace(c.layout) }
+            best = c
+            progress = true
+        }
         while progress && runs < budget {
             progress = false
             // Layout: fewer VMAs first, then merged neighbours, then plain flags.
@@ -30,7 +39,7 @@ public struct Shrinker {
             while i >= 0 && runs < budget {
                 var c = best
                 c.layout.vmas.remove(at: i)
-                if fails(c) { best = c; progress = true }
+                if fails(c) { keep(c) }
                 i -= 1
             }
             i = 0
@@ -40,14 +49,14 @@ public struct Shrinker {
                 if a.flags == b.flags {
                     c.layout.vmas[i] = VMA(start: a.start, end: b.end, flags: a.flags, pgoff: a.pgoff, name: a.name)
                     c.layout.vmas.remove(at: i + 1)
-                    if fails(c) { best = c; progress = true; continue }
+                    if fails(c) { keep(c); continue }
                 }
                 i += 1
             }
             for j in best.layout.vmas.indices where best.layout.vmas[j].flags != 0 && runs < budget {
                 var c = best
                 c.layout.vmas[j].flags = 0
-                if fails(c) { best = c; progress = true }
+                if fails(c) { keep(c) }
             }
             // Values: toward 0 and toward alignment.
             for p in best.values.indices where runs < budget {
@@ -55,7 +64,7 @@ public struct Shrinker {
                 for candidate in candidates(best.values[p], width: width, signed: runner.parameters[p].type.isSigned) {
                     var c = best
                     c.values[p] = candidate
-                    if fails(c) { best = c; progress = true; break }
+                    if fails(c) { keep(c); break }
                 }
             }
         }
