@@ -7,8 +7,13 @@ import Semantics
 /// How the prover runs.
 public struct ProverOptions: Sendable {
     public var config: Config
+    /// Wall-clock budget of one property: every solver check (the decision, a case split,
+    /// minimisation, relevance) draws from it. When it runs out the verdict is unknown, or a
+    /// counterexample that is less minimised.
     public var timeoutSeconds: Double
-    public var rlimit: UInt32?
+    /// Z3's deterministic resource budget of one property (summed over its checks), if set. Unlike
+    /// the wall clock it gives the same verdicts and reports on a loaded machine.
+    public var rlimit: UInt64?
     /// Loop bound for properties without an `unwind N` clause.
     public var defaultUnwind: Int
     /// Solver checks spent making counterexample values small (0 disables minimisation).
@@ -17,7 +22,7 @@ public struct ProverOptions: Sendable {
     /// Symbolic VMAs for properties that query the layout without a `layout vmas <= N` clause.
     public var defaultLayoutVMAs = 4
 
-    public init(config: Config = .x86_64, timeoutSeconds: Double = 30, rlimit: UInt32? = nil, defaultUnwind: Int = 8,
+    public init(config: Config = .x86_64, timeoutSeconds: Double = 30, rlimit: UInt64? = nil, defaultUnwind: Int = 8,
                 minimizationBudget: Int = 96, keepQuery: Bool = false) {
         self.config = config
         self.timeoutSeconds = timeoutSeconds
@@ -33,15 +38,19 @@ public struct ProverOptions: Sendable {
 /// reported, and one that does not replay is an internal error, never a counterexample.
 public final class Prover: @unchecked Sendable {
     public let options: ProverOptions
-    /// The context of the check in progress, so Ctrl-C can interrupt it.
+    /// The session in progress, so Ctrl-C can interrupt it.
     private let lock = NSLock()
-    private var running: Context?
+    private var running: Session?
+    private var stopped = false
+    private var interrupted: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
     public init(options: ProverOptions) { self.options = options }
 
-    /// Interrupts the check in progress (its verdict becomes unknown: "canceled").
+    /// Interrupts the check in progress and every later one (their verdicts become unknown:
+    /// "canceled").
     public func interrupt() {
         lock.lock()
+        stopped = true
         running?.interrupt()
         lock.unlock()
     }
@@ -68,19 +77,25 @@ public final class Prover: @unchecked Sendable {
         var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
         do {
-            let session = try Session(property: property, program: program, options: options, unwind: unwind, vmas: vmas ?? 0)
-            lock.lock(); running = session.context; lock.unlock()
+            let budget = Budget(start: start, seconds: options.timeoutSeconds, resources: options.rlimit)
+            let session = try Session(property: property, program: program, options: options, unwind: unwind, vmas: vmas ?? 0, budget: budget)
+            lock.lock(); running = session; lock.unlock()
             defer { lock.lock(); running = nil; lock.unlock() }
+            if interrupted { throw SMTError(code: "canceled", message: "interrupted") }
             if options.keepQuery {
                 result.smtlib2 = session.query(comment: "hugealign: \(file): property \(property.name)\nbounds: \(bounds)\nsat = counterexample, unsat = proved")
             }
             result.verdict = try session.decide()
             result.solverChecks = session.checks
             result.firstCheckSeconds = session.firstCheckSeconds
+            result.resourcesUsed = session.budget.used
+            result.caseSplit = session.caseSplit
+        } catch let e as SMTError where e.code == "canceled" {
+            result.verdict = .unknown(reason: "canceled")
         } catch let e as SMTError {
             result.verdict = .internalError(e.description)
         }
-        result.seconds = Double((clock.now - start).components.attoseconds) / 1e18 + Double((clock.now - start).components.seconds)
+        result.seconds = (clock.now - start).seconds
         return result
     }
 }
@@ -101,8 +116,16 @@ final class Session {
     var assumptions: [SBool] = []
     var violation: SBool
     var checks = 0
+    var budget: Budget
+    /// Constraints of the case being decided (a case split pins one input); part of every check
+    /// except the relevance check of the pinned input itself.
+    var pinned: (input: Int, value: UInt64)?
+    /// How the verdict was reached when the query was split into cases (for people).
+    var caseSplit: String?
+    private var canceled = false
 
-    init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int) throws {
+    init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int, budget: Budget) throws {
+        self.budget = budget
         self.property = property
         self.program = program
         self.options = options
@@ -177,25 +200,42 @@ final class Session {
     /// The model of the last satisfiable `check` (read before its scope is popped).
     var lastModel: [UInt64] = []
 
-    /// One check of `assumptions ∧ extra`. Each check gets a fresh solver: without push/pop Z3
-    /// keeps its non-incremental QF_BV path (simplify, bit-blast, SAT), which is far faster here.
-    func check(_ extra: [SBool], timeoutMilliseconds: UInt32? = nil) throws -> CheckResult {
-        checks += 1
-        let limit = timeoutMilliseconds ?? UInt32(min(options.timeoutSeconds * 1000, Double(UInt32.max)))
-        let s = try Solver(context, limits: SolverLimits(timeoutMilliseconds: limit, rlimit: options.rlimit))
-        current = s
-        for a in assumptions { s.assert(a) }
-        for e in extra { s.assert(e) }
-        let r = try s.check()
-        if r == .sat { lastModel = try modelValues(s) }
-        return r
+    /// Interrupts the check in progress and makes every later check answer "canceled".
+    func interrupt() {
+        canceled = true
+        context.interrupt()
     }
 
-    /// The solver of the check in progress (models are read from it).
-    var current: Solver?
+    /// How much of the budget one check may take.
+    enum Share {
+        /// Whatever is left.
+        case rest
+        /// A short check (minimisation, relevance, case enumeration): 2 s or `Budget.shortCheckUnits`.
+        case quick
+        /// The first look at a query that might be split: as short, and at most a quarter of the time.
+        case probe
+    }
 
-    /// The per-check time limit while minimising and judging relevance.
-    var quick: UInt32 { UInt32(min(2000, options.timeoutSeconds * 1000)) }
+    /// One check of `assumptions ∧ pinned ∧ extra`. Each check gets a fresh solver: without push/pop
+    /// Z3 keeps its non-incremental QF_BV path (simplify, bit-blast, SAT), which is far faster here.
+    /// A spent budget answers "timeout" (or "resource limit") without asking Z3.
+    func check(_ extra: [SBool], share: Share = .rest, pin: Bool = true) throws -> CheckResult {
+        if canceled { throw SMTError(code: "canceled", message: "interrupted") }
+        guard let limits = budget.limits(share) else { return .unknown(reason: budget.exhaustedReason) }
+        checks += 1
+        let s = try Solver(context, limits: limits)
+        for a in assumptions { s.assert(a) }
+        if pin, let p = pinned { s.assert(equals(p.input, p.value)) }
+        for e in extra { s.assert(e) }
+        let r = try s.check()
+        budget.spend(s.resourceCount)
+        if canceled { throw SMTError(code: "canceled", message: "interrupted") }
+        if r == .sat { lastModel = try modelValues(s) }
+        if case .unknown(let reason) = r, reason == "max. resource limit exceeded" || reason.contains("resource") {
+            return .unknown(reason: "resource limit")
+        }
+        return r
+    }
 
     func modelValues(_ s: Solver) throws -> [UInt64] {
         let m = try s.model()
@@ -214,38 +254,91 @@ final class Session {
     var firstCheckSeconds = 0.0
 
     func decide() throws -> Verdict {
-        var values: [UInt64]
         let clock = ContinuousClock()
         let start = clock.now
-        let first = try check([violation])
-        let d = clock.now - start
-        firstCheckSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        // A query that does not finish quickly may be split on an input with few possible values.
+        let splittable = (0..<parameterCount).contains { inputs[$0].type == .pointer(.file) }
+        var first = try check([violation], share: splittable ? .probe : .rest)
+        firstCheckSeconds = (clock.now - start).seconds
+        if case .unknown = first, !budget.exhausted {
+            if let split = try splitInput() {
+                return try decideCases(input: split.input, values: split.values)
+            }
+            first = try check([violation])
+        }
         switch first {
         case .unsat:
             // Vacuity: unsatisfiable assumptions prove anything; say so.
             let alone = try check([])
+            if case .unknown(let reason) = alone { return .unknown(reason: "proved, but whether the assumptions can hold at all is unknown (\(reason))") }
             return .proved(vacuous: alone == .unsat)
         case .unknown(let reason):
             return .unknown(reason: reason)
         case .sat:
-            values = lastModel
+            return try refute(lastModel)
         }
-        values = try minimize(values)
+    }
+
+    /// A satisfying model → minimised, relevance marked, replayed.
+    func refute(_ model: [UInt64]) throws -> Verdict {
+        let values = try minimize(model)
         let relevant = try relevance(values)
         return try replay(values, relevant: relevant)
     }
 
+    /// The first pointer parameter (a `struct file *`: the models dispatch on its kind) that the
+    /// assumptions allow at most 8 values, with those values, found by asking the solver for one
+    /// more value until it says there is none (so the cases are complete: sound by construction).
+    /// Pinning a file kind selects one provider, which makes each case far smaller than the whole;
+    /// splitting on a number (measured: `align_order`) only multiplies the work.
+    func splitInput() throws -> (input: Int, values: [UInt64])? {
+        for i in 0..<parameterCount where inputs[i].type == .pointer(.file) {
+            var values: [UInt64] = []
+            var complete = false
+            while values.count <= 8 {
+                let r = try check(values.map { !equals(i, $0) }, share: .quick)
+                if r == .unsat { complete = true; break }
+                guard r == .sat else { break }
+                values.append(lastModel[i])
+            }
+            if complete && values.count >= 2 { return (i, values.sorted()) }
+            if budget.exhausted { return nil }
+        }
+        return nil
+    }
+
+    /// Decides the query one value of `input` at a time: proved when every case is, refuted by the
+    /// first case with a model.
+    func decideCases(input: Int, values: [UInt64]) throws -> Verdict {
+        let name = inputs[input].name
+        caseSplit = "\(name) ∈ {\(values.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))}"
+        for v in values {
+            pinned = (input, v)
+            switch try check([violation]) {
+            case .unsat: continue
+            case .unknown(let reason): return .unknown(reason: "\(reason) in the case \(name) = 0x\(String(v, radix: 16))")
+            case .sat: return try refute(lastModel)
+            }
+        }
+        pinned = nil
+        // Each case was satisfiable without the violation (that is how it was found): not vacuous.
+        return .proved(vacuous: false)
+    }
+
     /// Alive2-style: per input, try 0, then binary-search the smallest magnitude that still fails,
-    /// within a budget of solver checks. A check that times out keeps the current value.
+    /// within a budget of solver checks. A check that times out keeps the current value; so does
+    /// a spent property budget, which ends minimisation with the values found so far.
     func minimize(_ start: [UInt64]) throws -> [UInt64] {
         var values = start
         var budget = options.minimizationBudget
         guard budget > 0 else { return values }
         for i in inputs.indices {
+            if self.budget.exhausted { break }
+            if pinned?.input == i { continue }
             let fixedOthers = { (vals: [UInt64]) in vals.indices.filter { $0 < i }.map { self.equals($0, vals[$0]) } }
             if values[i] == 0 || budget <= 0 { continue }
             budget -= 1
-            if try check([violation] + fixedOthers(values) + [equals(i, 0)], timeoutMilliseconds: quick) == .sat {
+            if try check([violation] + fixedOthers(values) + [equals(i, 0)], share: .quick) == .sat {
                 values = lastModel
                 continue
             }
@@ -263,7 +356,7 @@ final class Session {
             while highBits - lowBits > 1 && budget > 0 && perInput > 0 {
                 budget -= 1; perInput -= 1
                 let midBits = (lowBits + highBits) / 2
-                let r = try check([violation] + fixedOthers(values) + [within((UInt64(1) << UInt64(midBits)) - 1)], timeoutMilliseconds: quick)
+                let r = try check([violation] + fixedOthers(values) + [within((UInt64(1) << UInt64(midBits)) - 1)], share: .quick)
                 if r == .sat { values = lastModel; highBits = min(midBits, 64 - magnitude(values[i]).leadingZeroBitCount) }
                 else if r == .unsat { lowBits = midBits }
                 else { perInput = 0 }
@@ -273,26 +366,27 @@ final class Session {
             while hi > lo + 1 && budget > 0 && perInput > 0 {
                 budget -= 1; perInput -= 1
                 let mid = lo + (hi - lo) / 2
-                switch try check([violation] + fixedOthers(values) + [within(mid)], timeoutMilliseconds: quick) {
+                switch try check([violation] + fixedOthers(values) + [within(mid)], share: .quick) {
                 case .sat: values = lastModel; hi = min(mid, magnitude(values[i]))
                 case .unsat: lo = mid
                 case .unknown: perInput = 0
                 }
             }
             // Make sure the final assignment is a model with this input at its smallest value found.
-            if try check([violation] + fixedOthers(values) + [equals(i, values[i])], timeoutMilliseconds: quick) == .sat {
+            if try check([violation] + fixedOthers(values) + [equals(i, values[i])], share: .quick) == .sat {
                 values = lastModel
             }
         }
         return values
     }
 
-    /// An input is irrelevant when, the others fixed, no value of it avoids the failure.
+    /// An input is irrelevant when, the others fixed, no value of it avoids the failure. Without
+    /// budget left an input counts as relevant (the cautious answer).
     func relevance(_ values: [UInt64]) throws -> [Bool] {
         var out: [Bool] = []
         for i in 0..<parameterCount {
             let others = values.indices.filter { $0 != i }.map { equals($0, values[$0]) }
-            let r = try check(others + [!violation], timeoutMilliseconds: quick)
+            let r = try check(others + [!violation], share: .quick, pin: pinned?.input != i)
             out.append(r != .unsat)
         }
         return out

@@ -117,6 +117,10 @@ public struct PropertyResult: Sendable {
     public var solverChecks: Int
     /// Time of the first (deciding) solver check; the rest is building, minimising and replaying.
     public var firstCheckSeconds: Double = 0
+    /// Z3 resource units the property's checks used (what `--rlimit` bounds).
+    public var resourcesUsed: UInt64 = 0
+    /// When the query was decided case by case: the input and its values (e.g. `file ∈ {0x0, 0x1}`).
+    public var caseSplit: String?
 
     /// Whether the verdict is the one the spec's `// expect:` asked for (true when none was given).
     public var matchesExpectation: Bool {

@@ -46,6 +46,9 @@ public enum TextReport {
             lines.append("internal error: \(m)")
         default: break
         }
+        if let split = r.caseSplit {
+            lines.append("cases:   decided one value at a time, \(split) (every value the assumptions allow)")
+        }
         return lines.map { "    " + $0 }.joined(separator: "\n")
     }
 

@@ -74,6 +74,19 @@ public final class Solver: @unchecked Sendable {
         }
     }
 
+    /// Z3's resource counter after the last check ("rlimit count"): the deterministic measure of
+    /// work that `rlimit` bounds. 0 when Z3 does not report it.
+    public var resourceCount: UInt64 {
+        guard let stats = Z3_solver_get_statistics(context.raw, raw) else { return 0 }
+        Z3_stats_inc_ref(context.raw, stats)
+        defer { Z3_stats_dec_ref(context.raw, stats) }
+        for i in 0..<Z3_stats_size(context.raw, stats) where String(cString: Z3_stats_get_key(context.raw, stats, i)) == "rlimit count" {
+            if Z3_stats_is_uint(context.raw, stats, i) { return UInt64(Z3_stats_get_uint_value(context.raw, stats, i)) }
+            return UInt64(max(0, Z3_stats_get_double_value(context.raw, stats, i)))
+        }
+        return 0
+    }
+
     /// The model of the last `sat` check.
     public func model() throws -> Model {
         guard let m = Z3_solver_get_model(context.raw, raw), context.checkError() else {

@@ -27,8 +27,8 @@ struct Prove: ParsableCommand {
     @Option(name: .long, help: "Solver timeout per property, in seconds.")
     var timeout: Double = 30
 
-    @Option(name: .long, help: "Z3 resource limit per check (deterministic), if set.")
-    var rlimit: UInt32?
+    @Option(name: .long, help: "Z3 resource budget per property (deterministic: the same verdicts on a loaded machine), if set.")
+    var rlimit: UInt64?
 
     @Option(name: .long, help: "Loop unwinding bound for properties without an 'unwind' clause.")
     var unwind: Int = 8
@@ -130,7 +130,7 @@ struct Prove: ParsableCommand {
                 print("  " + TextReport.line(r))
                 let d = TextReport.details(r)
                 if !d.isEmpty { print(d.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
-                if stats { print("      stats: \(r.solverChecks) solver checks, first check \(String(format: "%.4f", r.firstCheckSeconds)) s, total \(String(format: "%.4f", r.seconds)) s") }
+                if stats { print("      stats: \(r.solverChecks) solver checks, first check \(String(format: "%.4f", r.firstCheckSeconds)) s, total \(String(format: "%.4f", r.seconds)) s, \(r.resourcesUsed) resource units") }
             }
         }
         if jobs == 1 {

@@ -1,0 +1,61 @@
+import SMT
+
+/// What one property may spend: wall-clock time from its start, and optionally Z3's deterministic
+/// resource units, summed over all its checks. Each check is limited to what is left (or to a share
+/// of the whole, for short checks), so the budget bounds the property, not each check.
+public struct Budget: Sendable {
+    let deadline: ContinuousClock.Instant
+    let seconds: Double
+    let resources: UInt64?
+    /// Resource units spent so far (Z3's "rlimit count", summed over checks).
+    public private(set) var used: UInt64 = 0
+    /// The context's resource counter after the previous check: Z3 counts per context.
+    private var lastCount: UInt64 = 0
+
+    public init(start: ContinuousClock.Instant = .now, seconds: Double, resources: UInt64?) {
+        self.seconds = seconds
+        self.resources = resources
+        deadline = start.advanced(by: .seconds(min(seconds, 1e9)))
+    }
+
+    var remainingSeconds: Double { (deadline - .now).seconds }
+    var remainingResources: UInt64? { resources.map { $0 > used ? $0 - used : 0 } }
+
+    public var exhausted: Bool { remainingSeconds <= 0 || remainingResources == 0 }
+    var exhaustedReason: String { remainingResources == 0 ? "resource limit" : "timeout" }
+
+    /// Z3 resource units of a short check when the budget is counted in units (about 2 s of Z3 work
+    /// on a 2020s x86-64 core, the time share of a short check otherwise).
+    public static let shortCheckUnits: UInt64 = 6_000_000
+
+    /// The limits of the next check, or nil when nothing is left. With a resource budget the shares
+    /// are counted in units only, so that a loaded machine takes the same steps; the clock is then
+    /// just the outer bound.
+    func limits(_ share: Session.Share) -> SolverLimits? {
+        let left = remainingSeconds
+        guard left > 0, remainingResources != 0 else { return nil }
+        var time = left
+        var units = remainingResources
+        if share != .rest {
+            if let u = units { units = min(u, Budget.shortCheckUnits) }
+            else { time = share == .probe ? min(time, 2, seconds / 4) : min(time, 2) }
+        }
+        // Z3 reads a timeout of 0 as "none": never round a short budget down to it.
+        let ms = UInt32(max(1, min(time * 1000, Double(UInt32.max))))
+        return SolverLimits(timeoutMilliseconds: ms, rlimit: units.map { UInt32(min($0, UInt64(UInt32.max))) })
+    }
+
+    /// Records the context's resource counter after a check.
+    mutating func spend(_ count: UInt64) {
+        if count > lastCount { used += count - lastCount }
+        lastCount = max(lastCount, count)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double.
+    public var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}
