@@ -2,8 +2,12 @@
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
+#include <stdio.h>
 #include "clinux.h"
 
 int hugealign_personality(unsigned long persona) { return personality(persona); }
 int hugealign_memfd_create(const char *name) { return memfd_create(name, 0); }
 int hugealign_errno(void) { return errno; }
+void hugealign_line_buffered_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+int hugealign_die_with_parent(int sig) { return prctl(PR_SET_PDEATHSIG, sig); }

@@ -22,6 +22,17 @@ public struct ProverOptions: Sendable {
     /// Symbolic VMAs for properties that query the layout without a `layout vmas <= N` clause.
     public var defaultLayoutVMAs = 4
 
+    /// The budget of runs whose verdicts must not depend on the machine's load (the tests,
+    /// `--check-expectations`): Z3 resource units per property, about 30× what the slowest bundled
+    /// property uses (≈ 31 M, `prove specs --stats`), and a wall clock that only catches hangs.
+    public static let deterministicResources: UInt64 = 1_000_000_000
+    public static let deterministicTimeoutSeconds = 900.0
+
+    /// Options that give the same verdicts and reports on any machine of the same Z3 version.
+    public static func deterministic(config: Config = .x86_64) -> ProverOptions {
+        ProverOptions(config: config, timeoutSeconds: deterministicTimeoutSeconds, rlimit: deterministicResources)
+    }
+
     public init(config: Config = .x86_64, timeoutSeconds: Double = 30, rlimit: UInt64? = nil, defaultUnwind: Int = 8,
                 minimizationBudget: Int = 96, keepQuery: Bool = false) {
         self.config = config

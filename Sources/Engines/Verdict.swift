@@ -94,14 +94,23 @@ public enum Verdict: Sendable, Equatable {
     /// An engine bug (a model that does not replay); never reported as a counterexample.
     case internalError(String)
 
-    public var name: String {
+    /// The verdict without its payload, for comparisons and counts.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case proved, counterexample, unknown
+        case internalError = "internal-error"
+    }
+
+    public var kind: Kind {
         switch self {
-        case .proved: return "proved"
-        case .counterexample: return "counterexample"
-        case .unknown: return "unknown"
-        case .internalError: return "internal-error"
+        case .proved: return .proved
+        case .counterexample: return .counterexample
+        case .unknown: return .unknown
+        case .internalError: return .internalError
         }
     }
+
+    /// The name used in reports and JSON.
+    public var name: String { kind.rawValue }
 }
 
 /// The outcome for one property.
@@ -125,6 +134,9 @@ public struct PropertyResult: Sendable {
     /// Whether the verdict is the one the spec's `// expect:` asked for (true when none was given).
     public var matchesExpectation: Bool {
         guard let expected else { return true }
-        return expected.rawValue == verdict.name
+        switch (expected, verdict.kind) {
+        case (.proved, .proved), (.counterexample, .counterexample), (.unknown, .unknown): return true
+        default: return false
+        }
     }
 }

@@ -13,11 +13,13 @@ import Testing
 ///
 /// A failure is recorded with the verdict line, the counterexample values and the failed assertion.
 public enum HugeAlignTesting {
-    /// Proves every property of a spec file (or the one named), returning the results.
+    /// Proves every property of a spec file (or the one named), returning the results. The budget
+    /// counts Z3's resource units (`ProverOptions.deterministic`), so a test's verdicts do not
+    /// depend on how busy the machine is.
     public static func prove(spec path: String, property: String? = nil, config: Config = .x86_64,
-                             timeoutSeconds: Double = 60) throws -> [PropertyResult] {
+                             options: ProverOptions? = nil) throws -> [PropertyResult] {
         let plan = try SpecPlan(file: path, defaultConfig: config, only: property)
-        let prover = Prover(options: ProverOptions(config: config, timeoutSeconds: timeoutSeconds))
+        let prover = Prover(options: options ?? .deterministic(config: config))
         return try plan.items.map { try prover.prove($0, file: path) }
     }
 

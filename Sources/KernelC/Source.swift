@@ -30,7 +30,11 @@ public struct SourceLocation: Sendable, CustomStringConvertible {
 
     public static let unknown = SourceLocation(file: nil, line: 0, column: 0)
 
-    public var description: String { "\(file?.path ?? "<builtin>"):\(line):\(column)" }
+    /// `file:line:col`; a whole-file location (line 0) is just the path.
+    public var description: String {
+        guard let file else { return "hugealign" }
+        return line > 0 ? "\(file.path):\(line):\(column)" : file.path
+    }
 }
 
 /// An error in a spec: where, what, and the line with a caret under the column.

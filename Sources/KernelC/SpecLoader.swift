@@ -10,7 +10,9 @@ public struct SpecUnit: Sendable {
 /// unit) and runs the parser and checker. An included file contributes its functions; its
 /// properties are checked when that file is itself a root.
 public enum SpecLoader {
-    /// Every `.spec` file under the given files and folders, sorted, deduplicated.
+    /// Every `.spec` file under the given files and folders, sorted, deduplicated. A missing path,
+    /// a folder that cannot be read or holds no spec, and a file that is not a `.spec` are errors:
+    /// a run over them would check nothing.
     public static func specFiles(in paths: [String]) throws -> [String] {
         var out: [String] = []
         let fm = FileManager.default
@@ -20,9 +22,15 @@ public enum SpecLoader {
                 throw Diagnostic(.unknown, "no such file or directory: \(p)")
             }
             if isDir.boolValue {
-                let found = ((try? fm.subpathsOfDirectory(atPath: p)) ?? []).filter { $0.hasSuffix(".spec") }
+                let all: [String]
+                do { all = try fm.subpathsOfDirectory(atPath: p) } catch {
+                    throw Diagnostic(.unknown, "cannot read folder \(p) (\(fm.isReadableFile(atPath: p) ? "a subfolder is unreadable" : "permission denied"))")
+                }
+                let found = all.filter { $0.hasSuffix(".spec") }
+                guard !found.isEmpty else { throw Diagnostic(.unknown, "no .spec files in folder \(p)") }
                 out.append(contentsOf: found.sorted().map { (p as NSString).appendingPathComponent($0) })
             } else {
+                guard p.hasSuffix(".spec") else { throw Diagnostic(.unknown, "\(p) is not a spec file (specs end in .spec)") }
                 out.append(p)
             }
         }
@@ -67,11 +75,12 @@ public enum SpecLoader {
     }
 
     static func read(_ path: String, from: SourceLocation?) throws -> SourceFile {
+        let whole = SourceLocation(file: SourceFile(path: path, text: ""), line: 0, column: 0)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw Diagnostic(from ?? .unknown, from == nil ? "cannot read spec file '\(path)'" : "included file '\(path)' not found")
+            throw Diagnostic(from ?? whole, from == nil ? "cannot read spec file '\(path)'" : "included file '\(path)' not found")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw Diagnostic(from ?? .unknown, "spec file '\(path)' is not valid UTF-8")
+            throw Diagnostic(from ?? whole, "spec file '\(path)' is not valid UTF-8")
         }
         return SourceFile(path: path, text: text)
     }

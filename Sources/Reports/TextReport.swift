@@ -12,7 +12,8 @@ public enum TextReport {
         case .unknown(let reason): verdict = "unknown (\(reason))"
         case .internalError: verdict = "INTERNAL ERROR"
         }
-        var out = "\(name)  \(verdict.padding(toLength: 16, withPad: " ", startingAt: 0))  \(String(format: "%7.3fs", r.seconds))  [\(r.bounds)]"
+        let column = verdict.count >= 16 ? verdict : verdict.padding(toLength: 16, withPad: " ", startingAt: 0)
+        var out = "\(name)  \(column)  \(String(format: "%7.3fs", r.seconds))  [\(r.bounds)]"
         if let e = r.expected {
             out += r.matchesExpectation ? "  (expected)" : "  (EXPECTED \(e.rawValue))"
         }
@@ -53,10 +54,10 @@ public enum TextReport {
     }
 
     public static func summary(_ results: [PropertyResult]) -> String {
-        let count = { (n: String) in results.filter { $0.verdict.name == n }.count }
+        let count = { (k: Verdict.Kind) in results.filter { $0.verdict.kind == k }.count }
         let mismatched = results.filter { !$0.matchesExpectation }.count
-        var s = "\(results.count) propert\(results.count == 1 ? "y" : "ies"): \(count("proved")) proved, \(count("counterexample")) counterexample\(count("counterexample") == 1 ? "" : "s"), \(count("unknown")) unknown"
-        if count("internal-error") > 0 { s += ", \(count("internal-error")) internal errors" }
+        var s = "\(results.count) propert\(results.count == 1 ? "y" : "ies"): \(count(.proved)) proved, \(count(.counterexample)) counterexample\(count(.counterexample) == 1 ? "" : "s"), \(count(.unknown)) unknown"
+        if count(.internalError) > 0 { s += ", \(count(.internalError)) internal errors" }
         s += mismatched == 0 ? "; all as expected" : "; \(mismatched) not as expected"
         return s
     }

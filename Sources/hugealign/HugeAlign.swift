@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Foundation
 
 /// Exit codes (CBMC convention, design §4).
@@ -20,10 +21,19 @@ struct HugeAlign: ParsableCommand {
         Exit codes: 0 all proved / nothing found, 10 counterexample, 5 unknown (timeout or resource \
         limit), 1 usage error, 2 input error (spec, maps, JSON), 6 internal error.
         """,
+        version: "hugealign 0.4.0",
         subcommands: [Prove.self, Fuzz.self, Check.self, Replay.self, Report.self, Live.self, Configs.self, LiveChild.self])
+
+    /// No subcommand is a usage error: the help goes to stderr and the exit code is 1.
+    func run() throws {
+        FileHandleStream.standardError.write(HugeAlign.helpMessage() + "\n")
+        throw ExitCode(ExitStatus.usage.rawValue)
+    }
 
     /// ArgumentParser exits 64 on usage errors; the project's convention (design §4) is 1.
     static func main() {
+        // Results reach a pipe or file line by line, so an interrupted or killed run keeps them.
+        hugealign_line_buffered_stdout()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -24,11 +24,16 @@ struct Prove: ParsableCommand {
     @Option(name: .long, help: "Configuration (\(Config.names.joined(separator: ", "))).")
     var config: String = "x86_64"
 
-    @Option(name: .long, help: "Solver timeout per property, in seconds.")
-    var timeout: Double = 30
+    @Option(name: .long, parsing: .unconditional,
+            help: "Budget of each property in seconds, covering its checks and minimisation (default 30; 900 with --check-expectations, which counts Z3 resource units instead).")
+    var timeout: Double?
 
-    @Option(name: .long, help: "Z3 resource budget per property (deterministic: the same verdicts on a loaded machine), if set.")
+    @Option(name: .long, help: "Z3 resource units each property may use, summed over its checks: deterministic, the same verdicts on a loaded machine (default with --check-expectations: \(ProverOptions.deterministicResources)).")
     var rlimit: UInt64?
+
+    @Option(name: .customLong("total-timeout"), parsing: .unconditional,
+            help: "Budget of the whole run in seconds: when it runs out the properties in progress and those not started are reported unknown.")
+    var totalTimeout: Double?
 
     @Option(name: .long, help: "Loop unwinding bound for properties without an 'unwind' clause.")
     var unwind: Int = 8
@@ -61,70 +66,89 @@ struct Prove: ParsableCommand {
         guard Config.named(config) != nil else {
             throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))")
         }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        try Validate.seconds(timeout, "--timeout")
+        try Validate.seconds(totalTimeout, "--total-timeout")
+        if rlimit == 0 { throw ValidationError("--rlimit must be positive") }
         guard (1...10_000).contains(unwind) else { throw ValidationError("--unwind must be in 1...10000") }
         guard (0...64).contains(vmas) else { throw ValidationError("--vmas must be in 0...64") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
+        guard minimizeBudget >= 0 else { throw ValidationError("--minimize-budget must be 0 or more") }
     }
 
     func run() throws {
         let cfg = Config.named(config)!
-        var options = ProverOptions(config: cfg, timeoutSeconds: timeout, rlimit: rlimit, defaultUnwind: unwind,
-                                    minimizationBudget: max(0, minimizeBudget), keepQuery: smt2Out != nil || out != nil)
+        // Expectations must not depend on the machine's speed: count Z3's work, keep the clock as
+        // an outer bound only.
+        let resources = rlimit ?? (checkExpectations ? ProverOptions.deterministicResources : nil)
+        let seconds = timeout ?? (checkExpectations ? ProverOptions.deterministicTimeoutSeconds : 30)
+        var options = ProverOptions(config: cfg, timeoutSeconds: seconds, rlimit: resources, defaultUnwind: unwind,
+                                    minimizationBudget: minimizeBudget, keepQuery: smt2Out != nil || out != nil)
         options.defaultLayoutVMAs = vmas
-        // One prover per job; Ctrl-C interrupts the checks in progress and no new one starts.
-        let provers = (0..<jobs).map { _ in Prover(options: options) }
-        let interrupted = Interruption { for p in provers { p.interrupt() } }
         var results: [PropertyResult] = []
         var diagnostics: [String] = []
         var internalFailure = false
 
-        let files: [String]
-        do {
-            files = try SpecLoader.specFiles(in: paths)
-        } catch let d as Diagnostic {
-            FileHandleStream.standardError.write("hugealign: \(d.message)\n")
-            throw ExitCode(ExitStatus.inputError.rawValue)
-        }
-        if let dir = smt2Out {
-            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        }
+        let files = try CLIError.specFiles(paths)
+        for dir in [smt2Out, out].compactMap({ $0 }) { try CLIError.prepareFolder(dir) }
         // Plan every file first (spec errors are reported here), then prove.
-        var work: [(file: String, item: SpecPlan.Item)] = []
+        var work: [ProofCampaign.Work] = []
         for file in files {
             do {
                 let plan = try SpecPlan(file: file, defaultConfig: cfg, only: property)
-                work += plan.items.map { (file, $0) }
+                work += plan.items.map { ProofCampaign.Work(file: file, item: $0) }
             } catch let d as Diagnostic {
                 diagnostics.append(d.description)
                 FileHandleStream.standardError.write(d.description + "\n")
             }
         }
-        let found = !work.isEmpty
+        if let name = property, work.isEmpty && diagnostics.isEmpty {
+            FileHandleStream.standardError.write("hugealign: no property named '\(name)' in \(paths.joined(separator: " "))\n")
+            throw ExitCode(ExitStatus.usage.rawValue)
+        }
+        if work.isEmpty && diagnostics.isEmpty {
+            FileHandleStream.standardError.write("hugealign: no properties in \(paths.joined(separator: " ")): nothing was checked\n")
+            throw ExitCode(ExitStatus.inputError.rawValue)
+        }
+        if checkExpectations {
+            for w in work where w.item.property.expected == nil {
+                let msg = "\(w.item.property.location): error: property '\(w.item.property.name)' has no '// expect:' comment, which --check-expectations needs"
+                diagnostics.append(msg)
+                FileHandleStream.standardError.write(msg + "\n")
+            }
+        }
+        let campaign = ProofCampaign(work: work, options: options, jobs: jobs, runSeconds: totalTimeout)
+        let interruption = Interruption { campaign.interrupt() }
         var lastFile: String?
-        // Prints one result and writes its files; results come in plan order.
-        func emit(_ index: Int, _ outcome: Result<PropertyResult, Error>) throws {
-            let (file, item) = work[index]
-            if !json && file != lastFile { print("\(file):"); lastFile = file }
+        var notRun = 0
+        try campaign.run { index, outcome in
+            let w = work[index]
+            guard let outcome else { notRun += 1; return }
+            if !json && w.file != lastFile { print("\(w.file):"); lastFile = w.file }
             let r: PropertyResult
             switch outcome {
             case .success(let x): r = x
             case .failure(let error):
-                let msg = "\(file): property \(item.property.name): \(error)"
+                let msg = "\(w.file): property \(w.item.property.name): \(error)"
                 diagnostics.append(msg)
                 FileHandleStream.standardError.write(msg + "\n")
                 return
             }
             if case .internalError = r.verdict { internalFailure = true }
             results.append(r)
-            if let dir = smt2Out, let q = r.smtlib2 {
-                let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-                try AtomicFile.write(q, to: (dir as NSString).appendingPathComponent("\(stem).\(item.property.name).smt2"))
-            }
-            if let dir = out, case .counterexample(let cex) = r.verdict {
-                let f = Finding(engine: "prover", spec: file, property: item.property.name, config: item.config.name, bounds: r.bounds,
-                                seed: nil, sequence: nil, counterexample: cex)
-                _ = try SearchSupport.write(f, config: item.config, smtlib2: r.smtlib2, to: dir)
+            do {
+                if let dir = smt2Out, let q = r.smtlib2 {
+                    let stem = ((w.file as NSString).lastPathComponent as NSString).deletingPathExtension
+                    try AtomicFile.write(q, to: (dir as NSString).appendingPathComponent("\(stem).\(w.item.property.name).smt2"))
+                }
+                if let dir = out, case .counterexample(let cex) = r.verdict {
+                    let f = Finding(engine: "prover", spec: w.file, property: w.item.property.name, config: w.item.config.name, bounds: r.bounds,
+                                    seed: nil, sequence: nil, counterexample: cex)
+                    _ = try SearchSupport.write(f, config: w.item.config, smtlib2: r.smtlib2, to: dir)
+                }
+            } catch {
+                let msg = "hugealign: cannot write the reports of \(w.item.property.name): \(CLIError.describe(error))"
+                diagnostics.append(msg)
+                FileHandleStream.standardError.write(msg + "\n")
             }
             if !json {
                 print("  " + TextReport.line(r))
@@ -133,94 +157,28 @@ struct Prove: ParsableCommand {
                 if stats { print("      stats: \(r.solverChecks) solver checks, first check \(String(format: "%.4f", r.firstCheckSeconds)) s, total \(String(format: "%.4f", r.seconds)) s, \(r.resourcesUsed) resource units") }
             }
         }
-        if jobs == 1 {
-            for index in work.indices {
-                if interrupted.happened { break }
-                try emit(index, Result { try provers[0].prove(work[index].item, file: work[index].file) })
-            }
-        } else {
-            // Each job takes the next property; results are printed in plan order at the end.
-            final class Shared: @unchecked Sendable {
-                let lock = NSLock()
-                var next = 0
-                var outcomes: [Int: Result<PropertyResult, Error>] = [:]
-            }
-            let shared = Shared()
-            let items = work
-            DispatchQueue.concurrentPerform(iterations: jobs) { j in
-                while true {
-                    shared.lock.lock()
-                    let index = shared.next
-                    shared.next += 1
-                    shared.lock.unlock()
-                    if index >= items.count || interrupted.happened { return }
-                    let r = Result { try provers[j].prove(items[index].item, file: items[index].file) }
-                    shared.lock.lock(); shared.outcomes[index] = r; shared.lock.unlock()
-                }
-            }
-            for index in work.indices { if let o = shared.outcomes[index] { try emit(index, o) } }
-        }
-        if let name = property, !found && diagnostics.isEmpty {
-            FileHandleStream.standardError.write("hugealign: no property named '\(name)' in \(paths.joined(separator: " "))\n")
-            throw ExitCode(ExitStatus.usage.rawValue)
+        _ = interruption
+        let stopped = campaign.stopReason
+        if let stopped, notRun > 0 {
+            let msg = "hugealign: \(stopped.text): \(notRun) of \(work.count) properties were not checked"
+            FileHandleStream.standardError.write(msg + "\n")
         }
         if json {
             print(try JSONReport(results: results, diagnostics: diagnostics).encoded())
         } else {
-            print(TextReport.summary(results) + (interrupted.happened ? " (interrupted: results so far)" : ""))
+            print(TextReport.summary(results) + (stopped.map { " (\($0.text): results so far)" } ?? ""))
         }
         let status: ExitStatus
         if internalFailure { status = .internalError }
         else if !diagnostics.isEmpty { status = .inputError }
         else if checkExpectations {
             let bad = results.filter { !$0.matchesExpectation }
-            status = bad.isEmpty ? .ok : (bad.contains { $0.verdict.name == "unknown" } ? .unknown : .counterexample)
+            status = !bad.isEmpty ? (bad.contains { $0.verdict.kind == .unknown } ? .unknown : .counterexample)
+                : (stopped != nil ? .unknown : .ok)
         }
-        else if results.contains(where: { $0.verdict.name == "counterexample" }) { status = .counterexample }
-        else if results.contains(where: { $0.verdict.name == "unknown" }) || interrupted.happened { status = .unknown }
+        else if results.contains(where: { $0.verdict.kind == .counterexample }) { status = .counterexample }
+        else if results.contains(where: { $0.verdict.kind == .unknown }) || stopped != nil { status = .unknown }
         else { status = .ok }
         if status != .ok { throw ExitCode(status.rawValue) }
-    }
-}
-
-/// Ctrl-C: the first interrupts the running check and stops after it, so results so far are
-/// written; the second exits at once.
-final class Interruption: @unchecked Sendable {
-    private var source: DispatchSourceSignal?
-    private let lock = NSLock()
-    private var count = 0
-    var happened: Bool { lock.lock(); defer { lock.unlock() }; return count > 0 }
-
-    init(onInterrupt: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        s.setEventHandler { [weak self] in
-            guard let self else { return }
-            self.lock.lock()
-            self.count += 1
-            let n = self.count
-            self.lock.unlock()
-            if n > 1 { Foundation.exit(130) }
-            FileHandleStream.standardError.write("\nhugealign: interrupted; finishing with the results so far (Ctrl-C again to quit)\n")
-            onInterrupt()
-        }
-        s.resume()
-        source = s
-    }
-}
-
-/// The run that Ctrl-C should stop, for commands that run one search after another.
-final class StopTarget: @unchecked Sendable {
-    private let lock = NSLock()
-    private var action: (@Sendable () -> Void)?
-    func set(_ a: @escaping @Sendable () -> Void) { lock.lock(); action = a; lock.unlock() }
-    func fire() { lock.lock(); let a = action; lock.unlock(); a?() }
-}
-
-/// stderr as a text stream.
-enum FileHandleStream {
-    static let standardError = StandardError()
-    struct StandardError {
-        func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
     }
 }

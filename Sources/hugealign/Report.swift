@@ -12,15 +12,16 @@ struct Report: ParsableCommand {
     @ArgumentParser.Argument(help: "Spec files or folders.") var paths: [String]
     @Option(help: "The page to write (e.g. docs/seed-results.md).") var out: String
     @Option(help: "The page's title.") var title: String = "hugealign results"
-    @Option(help: "Solver timeout per property, in seconds.") var timeout: Double = 60
+    @Option(parsing: .unconditional, help: "Wall-clock bound of each property in seconds; the budget that decides is Z3's resource count (deterministic, so the page is the same on a busy machine).")
+    var timeout: Double = ProverOptions.deterministicTimeoutSeconds
+
+    func validate() throws { try Validate.seconds(timeout, "--timeout") }
 
     func run() throws {
-        let files: [String]
-        do { files = try SpecLoader.specFiles(in: paths) } catch let d as Diagnostic {
-            FileHandleStream.standardError.write("hugealign: \(d.message)\n")
-            throw ExitCode(ExitStatus.inputError.rawValue)
-        }
-        let prover = Prover(options: ProverOptions(config: .x86_64, timeoutSeconds: timeout))
+        let files = try CLIError.specFiles(paths)
+        var options = ProverOptions.deterministic()
+        options.timeoutSeconds = timeout
+        let prover = Prover(options: options)
         var pages: [ResultsPage.File] = []
         var mismatch = false, internalError = false
         for file in files {

@@ -8,7 +8,8 @@ import Testing
 @Suite struct ProverTests {
     let lemma = Paths.repo("specs/examples/thp_alignment_lemma.spec")
 
-    func prove(_ text: String, config: Config = .x86_64, timeout: Double = 30, rlimit: UInt32? = nil) throws -> [PropertyResult] {
+    func prove(_ text: String, config: Config = .x86_64, timeout: Double = ProverOptions.deterministicTimeoutSeconds,
+               rlimit: UInt64? = ProverOptions.deterministicResources) throws -> [PropertyResult] {
         let unit = try SpecLoader.load(text: text, path: "test.spec", model: config.dataModel)
         let prover = Prover(options: ProverOptions(config: config, timeoutSeconds: timeout, rlimit: rlimit))
         return try unit.program.properties.map { try prover.prove($0, in: unit.program, file: "test.spec") }

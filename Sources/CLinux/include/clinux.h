@@ -8,3 +8,7 @@ int hugealign_personality(unsigned long persona);
 int hugealign_memfd_create(const char *name);
 /// The current errno.
 int hugealign_errno(void);
+/// Makes stdout line-buffered, so results reach a pipe or file line by line.
+void hugealign_line_buffered_stdout(void);
+/// prctl(PR_SET_PDEATHSIG, sig): the calling process gets `sig` when its parent dies.
+int hugealign_die_with_parent(int sig);

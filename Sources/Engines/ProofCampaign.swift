@@ -1,0 +1,100 @@
+import Dispatch
+import Foundation
+
+/// Proves a list of planned properties with N provers in parallel and hands each result back in plan
+/// order as soon as it and every earlier one are decided (so output streams while later properties
+/// run). It owns stopping: `interrupt()` (Ctrl-C, SIGTERM) and an optional budget for the whole run
+/// cancel the checks in progress and start no new ones.
+public final class ProofCampaign: @unchecked Sendable {
+    public struct Work: Sendable {
+        public var file: String
+        public var item: SpecPlan.Item
+        public init(file: String, item: SpecPlan.Item) {
+            self.file = file
+            self.item = item
+        }
+    }
+
+    /// Why the campaign stopped before proving everything.
+    public enum StopReason: Sendable, Equatable {
+        case interrupted
+        case runBudget(seconds: Double)
+
+        public var text: String {
+            switch self {
+            case .interrupted: return "interrupted"
+            case .runBudget(let s): return "the run's time budget (\(s) s) ran out"
+            }
+        }
+    }
+
+    public let work: [Work]
+    private let provers: [Prover]
+    private let runSeconds: Double?
+    private let lock = NSCondition()
+    private var stopReason_: StopReason?
+    private var outcomes: [Int: Result<PropertyResult, Error>] = [:]
+    private var next = 0
+    private var finishedWorkers = 0
+
+    /// `runSeconds`: a budget for the whole run (nil: none); each property keeps its own budget
+    /// from `options`.
+    public init(work: [Work], options: ProverOptions, jobs: Int, runSeconds: Double? = nil) {
+        self.work = work
+        self.provers = (0..<max(1, min(jobs, max(1, work.count)))).map { _ in Prover(options: options) }
+        self.runSeconds = runSeconds
+    }
+
+    public var stopReason: StopReason? { lock.lock(); defer { lock.unlock() }; return stopReason_ }
+
+    /// Stops the run: the checks in progress end as unknown ("canceled"), no new property starts.
+    public func interrupt() { stop(.interrupted) }
+
+    private func stop(_ reason: StopReason) {
+        lock.lock()
+        if stopReason_ == nil { stopReason_ = reason }
+        lock.unlock()
+        for p in provers { p.interrupt() }
+    }
+
+    /// Runs every property; `emit` is called on the calling thread, in plan order, with each
+    /// property's result — or with nil for a property that never started because the run stopped.
+    public func run(_ emit: (Int, Result<PropertyResult, Error>?) throws -> Void) rethrows {
+        var timer: DispatchSourceTimer?
+        if let s = runSeconds {
+            let t = DispatchSource.makeTimerSource(queue: .global())
+            t.schedule(deadline: .now() + s)
+            t.setEventHandler { [weak self] in self?.stop(.runBudget(seconds: s)) }
+            t.resume()
+            timer = t
+        }
+        defer { timer?.cancel() }
+        let workers = provers.count
+        for j in 0..<workers {
+            let prover = provers[j]
+            Thread.detachNewThread { [self] in
+                while true {
+                    lock.lock()
+                    let index = next
+                    next += 1
+                    let stopped = stopReason_ != nil
+                    lock.unlock()
+                    if index >= work.count || stopped { break }
+                    let r = Result { try prover.prove(work[index].item, file: work[index].file) }
+                    lock.lock(); outcomes[index] = r; lock.broadcast(); lock.unlock()
+                }
+                lock.lock(); finishedWorkers += 1; lock.broadcast(); lock.unlock()
+            }
+        }
+        for index in work.indices {
+            lock.lock()
+            while outcomes[index] == nil && finishedWorkers < workers { lock.wait() }
+            let outcome = outcomes.removeValue(forKey: index)
+            lock.unlock()
+            try emit(index, outcome)
+        }
+        lock.lock()
+        while finishedWorkers < workers { lock.wait() }
+        lock.unlock()
+    }
+}
