@@ -22,7 +22,7 @@ struct Check: ParsableCommand {
     @ArgumentParser.Argument(help: "The spec file.") var spec: String
     @Option(help: "Only this property (default: every property in the file, in turn).") var property: String?
     @Option(help: "A scaled configuration (scaled8, scaled16) for properties without a 'config' clause.") var config: String = "scaled8"
-    @Option(help: "Mode 1: layouts of at most this many VMAs.") var vmas: Int = 1
+    @Option(help: "Mode 1: layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else 1; at most 4).") var vmas: Int?
     @Option(help: "Mode 2: syscall sequences of at most this length.") var depth: Int?
     @Option(help: "Parallel jobs.") var jobs: Int = 1
     @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard: String = "0/1"
@@ -39,7 +39,8 @@ struct Check: ParsableCommand {
     func validate() throws {
         guard let c = Config.named(config) else { throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))") }
         guard c.dataModel.longBits <= 16 else { throw ValidationError("--config must be a scaled configuration (scaled8, scaled16): \(config) has \(c.dataModel.longBits)-bit words") }
-        guard (0...4).contains(vmas) else { throw ValidationError("--vmas must be in 0...4") }
+        if let vmas, !(0...4).contains(vmas) { throw ValidationError("--vmas must be in 0...4") }
+        if let maxRuns, maxRuns < 1 { throw ValidationError("--max-runs must be positive") }
         if let depth, !(0...8).contains(depth) { throw ValidationError("--depth must be in 0...8") }
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256") }
         guard shardParts != nil else { throw ValidationError("--shard must be I/N with 0 <= I < N") }
@@ -55,7 +56,14 @@ struct Check: ParsableCommand {
         for item in plan.items {
             if interruption.happened { break }
             var options = CheckOptions()
-            options.vmas = vmas
+            let bound = item.property.layoutVMAs ?? (item.program.usesLayout ? nil : 0)
+            let layoutVMAs = vmas ?? min(bound ?? 1, 4)
+            options.vmas = layoutVMAs
+            if depth == nil, let b = bound, layoutVMAs != b {
+                FileHandleStream.standardError.write(layoutVMAs > b
+                    ? "hugealign check: \(item.property.name) states 'layout vmas <= \(b)'; checking layouts of up to \(layoutVMAs) VMAs as --vmas asks, BEYOND the property's bound (prove checks only ≤ \(b))\n"
+                    : "hugealign check: \(item.property.name) states 'layout vmas <= \(b)'; checking only layouts of up to \(layoutVMAs) VMAs\(vmas == nil ? " (the enumeration's limit)" : "")\n")
+            }
             options.depth = depth
             options.jobs = jobs
             options.shard = (shardParts!.0, shardParts!.1)
@@ -66,9 +74,22 @@ struct Check: ParsableCommand {
             do {
                 checker = try ModelChecker(program: item.program, property: item.property, config: item.config, options: options)
                 target.set { checker.stop() }
+                let total = depth == nil ? checker.layoutCount / Double(shardParts!.1) : nil
                 let progress = ProgressLine {
                     let s = checker.progress
-                    return "check \(name): \(s.states) \(depth == nil ? "layouts" : "states") (depth \(s.depthReached)), \(s.runs) runs (\(SearchSupport.rate(s.runs > 0 ? Double(s.runs) / max(s.seconds, 1e-9) : 0))/s)"
+                    let rate = s.seconds > 0 ? Double(s.runs) / s.seconds : 0
+                    var line = "check \(name): "
+                    if let total {
+                        let layoutRate = s.seconds > 0 ? Double(s.states) / s.seconds : 0
+                        line += "\(s.states) of \(SearchSupport.count(total)) layouts (\(SearchSupport.rate(layoutRate))/s)"
+                        if let bound = checker.runBound, rate > 0 {
+                            line += ", \(s.runs) of ≤ \(SearchSupport.count(bound)) runs (\(SearchSupport.rate(rate))/s, at most \(SearchSupport.duration((bound - Double(s.runs)) / rate)) left)"
+                            return line + ", \(SearchSupport.duration(s.seconds)) so far"
+                        }
+                    } else {
+                        line += "\(s.states) states, depth \(s.depthReached)"
+                    }
+                    return line + ", \(s.runs) runs (\(SearchSupport.rate(rate))/s), \(SearchSupport.duration(s.seconds)) so far"
                 }
                 result = try checker.run()
                 progress.finish()
@@ -80,7 +101,7 @@ struct Check: ParsableCommand {
             var finding: Finding?
             if let c = result.failing, let (f, path) = try SearchSupport.report(c, item: item, engine: "model-checker", spec: spec, seed: nil,
                                                                                sequence: result.sequence,
-                                                                               layoutBound: depth == nil ? vmas : c.layout.vmas.count, out: out) {
+                                                                               layoutBound: depth == nil ? layoutVMAs : c.layout.vmas.count, out: out) {
                 finding = f
                 reportPath = path
                 foundAny = true
@@ -93,7 +114,7 @@ struct Check: ParsableCommand {
                                            states: s.states, coverage: nil, report: reportPath, interrupted: result.interrupted))
             if !json {
                 let head = name.padding(toLength: 34, withPad: " ", startingAt: 0)
-                let scope = depth.map { "sequences ≤ \($0) syscalls (reached depth \(s.depthReached))" } ?? "layouts ≤ \(vmas) VMAs"
+                let scope = depth.map { "sequences ≤ \($0) syscalls (reached depth \(s.depthReached))" } ?? "layouts ≤ \(layoutVMAs) VMAs"
                 if let f = finding, let path = reportPath {
                     print("\(head) counterexample   after \(String(format: "%.3f", result.secondsToFirst ?? 0)) s; \(s.states) \(unit), \(s.runs) runs, \(SearchSupport.rate(s.runsPerSecond))/s [config \(item.config.name), \(scope), shard \(shard)]")
                     if let seq = f.sequence, !seq.isEmpty { print("    syscalls: " + seq.map(\.description).joined(separator: "; ")) }

@@ -40,7 +40,12 @@ struct Live: ParsableCommand {
         if pagemap { args.append("--pagemap") }
         p.arguments = args
         try p.run()
+        // Ctrl-C reaches the child from the terminal; SIGTERM (or a Ctrl-C sent to this process
+        // alone) is passed on, and the child stops and prints what it compared.
+        let child = p.processIdentifier
+        let interruption = Interruption { kill(child, SIGINT) }
         p.waitUntilExit()
+        _ = interruption
         if p.terminationStatus != 0 { throw ExitCode(p.terminationStatus) }
         #else
         FileHandleStream.standardError.write("hugealign live: only on Linux (it calls the running kernel's mmap)\n")

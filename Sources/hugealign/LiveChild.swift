@@ -17,6 +17,10 @@ struct LiveChild: ParsableCommand {
     @Flag var pagemap = false
 
     func run() throws {
+        // Never outlive `hugealign live`: if the parent is killed, so is the child (its data file is
+        // already unlinked, so nothing is left behind).
+        _ = hugealign_die_with_parent(SIGKILL)
+        if getppid() == 1 { throw ExitCode(ExitStatus.internalError.rawValue) }
         var rl = rlimit()
         getrlimit(Int32(RLIMIT_STACK.rawValue), &rl)
         let machine = Config.thisMachine(stackRlimit: UInt64(rl.rlim_cur))
@@ -38,6 +42,11 @@ struct LiveChild: ParsableCommand {
         // Ctrl-C sets a flag: no signal-handling thread, because any other thread in this process
         // (its stack, its malloc arena) could map memory between the maps snapshot and mmap.
         signal(SIGINT) { _ in liveInterrupted = 1 }
+        signal(SIGTERM) { _ in liveInterrupted = 1 }
+        final class Counts: @unchecked Sendable { var compared = 0, agree = 0 }
+        let counts = Counts()
+        let target = count
+        let progress = ProgressLine.polled({ "live: \(counts.compared) / \(target) requests compared, \(counts.agree) agree" })
         let after = MapsSnapshot()
         var outcomes: [LiveOutcome] = []
         var raced = 0
@@ -69,7 +78,11 @@ struct LiveChild: ParsableCommand {
             let o = LiveOutcome(request: req, predicted: predicted, actual: actual, layout: layout)
             if !IS_ERR(o.actual) { session.keep(o.actual, o.request.length) }
             outcomes.append(o)
+            counts.compared += 1
+            if o.agrees { counts.agree += 1 }
+            progress.poll()
         }
+        progress.finish()
         if raced > 0 {
             FileHandleStream.standardError.write("hugealign live: \(raced) sample(s) not compared: the address space changed beside the mmap (another thread mapped memory); retried\n")
         }

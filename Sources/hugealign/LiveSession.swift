@@ -34,6 +34,8 @@ struct LiveSession {
         fileFD = open(filePath, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         guard fileFD >= 0 else { throw CocoaError(.fileWriteNoPermission) }
         _ = ftruncate(fileFD, 1 << 30)
+        // The descriptor keeps the (sparse) file alive; unlinked at once, a killed child leaves nothing.
+        unlink(filePath)
         memFD = hugealign_memfd_create("hugealign-live")
         if memFD >= 0 { _ = ftruncate(memFD, 1 << 30) }
     }
@@ -41,7 +43,6 @@ struct LiveSession {
     func close() {
         Glibc.close(fileFD)
         if memFD >= 0 { Glibc.close(memFD) }
-        unlink(filePath)
     }
 
     static let lengths: [UInt64] = [0x1000, 0x2000, 0x10000, 0x1ff000, 0x200000, 0x201000, 0x3ff000, 0x400000,

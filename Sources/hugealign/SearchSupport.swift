@@ -54,36 +54,23 @@ enum SearchSupport {
         print(String(decoding: try enc.encode(summaries), as: UTF8.self))
     }
 
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+    /// A count for people: 3529, 1.2M, 4.0e12.
+    static func count(_ x: Double) -> String {
+        x < 1e6 ? String(format: "%.0f", x) : x < 1e9 ? String(format: "%.1fM", x / 1e6) : String(format: "%.1e", x)
+    }
+
+    /// Seconds for people: 42 s, 3 min, 2.5 h, 3.1 days.
+    static func duration(_ s: Double) -> String {
+        guard s.isFinite else { return "forever" }
+        if s < 120 { return String(format: "%.0f s", s) }
+        if s < 7200 { return String(format: "%.0f min", s / 60) }
+        if s < 172_800 { return String(format: "%.1f h", s / 3600) }
+        return String(format: "%.1f days", s / 86400)
+    }
 
     static func rate(_ x: Double) -> String {
         x >= 1e6 ? String(format: "%.2fM", x / 1e6) : x >= 1e3 ? String(format: "%.1fk", x / 1e3) : String(format: "%.0f", x)
-    }
-}
-
-/// A line rewritten once a second on a terminal (nothing when stderr is not a terminal).
-final class ProgressLine: @unchecked Sendable {
-    private let timer: DispatchSourceTimer?
-    private let lock = NSLock()
-    private var shown = false
-
-    init(_ text: @escaping @Sendable () -> String) {
-        guard isatty(2) != 0 else { timer = nil; return }
-        let t = DispatchSource.makeTimerSource(queue: .global())
-        t.schedule(deadline: .now() + 1, repeating: 1)
-        timer = t
-        t.setEventHandler { [weak self] in
-            guard let self else { return }
-            self.lock.lock(); self.shown = true; self.lock.unlock()
-            FileHandleStream.standardError.write("\r\u{1B}[K" + text())
-        }
-        t.resume()
-    }
-
-    func finish() {
-        timer?.cancel()
-        lock.lock(); defer { lock.unlock() }
-        if shown { FileHandleStream.standardError.write("\r\u{1B}[K") }
     }
 }
 

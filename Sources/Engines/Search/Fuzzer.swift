@@ -14,6 +14,9 @@ public struct FuzzOptions: Sendable {
     /// Test cases from an earlier campaign's corpus.
     public var corpus: [TestCase] = []
     public var shrinkBudget = 20_000
+    /// Layouts of at most this many VMAs (nil: any); the property's `layout vmas <= N` by default,
+    /// so that fuzzing and proving look at the same address spaces.
+    public var maxVMAs: Int?
     public init() {}
 }
 
@@ -119,7 +122,9 @@ public final class Fuzzer: @unchecked Sendable {
         var rng = DeterministicRandom(seed: options.seed &* 0x100_0000_01B3 &+ UInt64(j) &+ 1)
         let inputs = InputGenerator(parameters: runner.parameters, vocabulary: vocabulary)
         let layouts = LayoutGenerator(vocabulary: vocabulary, seeds: options.seeds)
-        let usesLayout = program.usesLayout
+        let usesLayout = program.usesLayout && options.maxVMAs != 0
+        let maxVMAs = options.maxVMAs
+        func bound(_ l: Layout) -> Layout { LayoutGenerator.window(of: l, atMost: maxVMAs, &rng) }
         // Layouts with their index built once; cases refer to them by position.
         var pool: [(layout: Layout, space: IndexedAddressSpace, focus: UInt64)] = []
         var corpus: [(values: [UInt64], layout: Int)] = []
@@ -136,7 +141,7 @@ public final class Fuzzer: @unchecked Sendable {
             pool.append((l, IndexedAddressSpace(l), focus))
             return pool.count - 1
         }
-        for c in options.corpus where c.values.count == runner.parameters.count {
+        for c in options.corpus where c.values.count == runner.parameters.count && c.layout.vmas.count <= options.maxVMAs ?? .max {
             let li = addLayout(c.layout, vocabulary.pmd)
             coverage.reset()
             _ = runner.run(c.values, in: pool[li].space)
@@ -149,7 +154,7 @@ public final class Fuzzer: @unchecked Sendable {
         var n = 0
         while n < limit {
             if n & 1023 == 0 {
-                stats.seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
+                stats.seconds = (clock.now - start).seconds
                 stats.coverage = coverage.seenCount
                 stats.corpus = corpus.count
                 lock.lock(); live[j] = stats; let stop = stopped; lock.unlock()
@@ -165,14 +170,14 @@ public final class Fuzzer: @unchecked Sendable {
                 values = base.values
                 li = base.layout
                 if usesLayout && rng.chance(15) {
-                    li = addLayout(layouts.mutate(pool[li].layout, &rng, focus: pool[li].focus), pool[li].focus)
+                    li = addLayout(bound(layouts.mutate(pool[li].layout, &rng, focus: pool[li].focus)), pool[li].focus)
                 } else {
                     for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool[li].layout, focus: pool[li].focus) }
                 }
             } else {
                 let focus = rng.pick(vocabulary.focusLengths)
                 if usesLayout && (roll >= 90 || pool.count < 8) {
-                    li = addLayout(layouts.generate(&rng, focus: focus), focus)
+                    li = addLayout(bound(layouts.generate(&rng, focus: focus)), focus)
                 } else {
                     li = Int(rng.below(UInt64(pool.count)))
                 }
@@ -183,7 +188,7 @@ public final class Fuzzer: @unchecked Sendable {
             stats.runs += 1
             switch outcome {
             case .failed:
-                stats.seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18
+                stats.seconds = (clock.now - start).seconds
                 lock.lock(); live[j] = stats; lock.unlock()
                 return JobResult(failing: TestCase(values: values, layout: pool[li].layout), run: n, seconds: stats.seconds,
                                  corpus: corpus.map { TestCase(values: $0.values, layout: pool[$0.layout].layout) })

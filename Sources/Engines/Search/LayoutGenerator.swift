@@ -118,6 +118,15 @@ public struct LayoutGenerator {
     }
 
     /// A small change: drop, add, move or re-flag a VMA, or add an edge structure.
+    /// At most `n` VMAs of a layout: a run of consecutive VMAs at a random position, so that the gaps
+    /// between them stay as they were (nil: the layout unchanged).
+    public static func window(of layout: Layout, atMost n: Int?, _ rng: inout DeterministicRandom) -> Layout {
+        guard let n, layout.vmas.count > n else { return layout }
+        if n <= 0 { return .empty }
+        let first = Int(rng.below(UInt64(layout.vmas.count - n + 1)))
+        return Layout(vmas: Array(layout.vmas[first..<(first + n)]))
+    }
+
     public func mutate(_ layout: Layout, _ rng: inout DeterministicRandom, focus: UInt64) -> Layout {
         let v = vocabulary
         var vmas = layout.vmas

@@ -69,7 +69,42 @@ public final class ModelChecker: @unchecked Sendable {
 
     public func stop() { lock.lock(); stopped = true; lock.unlock() }
     var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
-    public var progress: CheckStats { lock.lock(); defer { lock.unlock() }; return live }
+    private var started: ContinuousClock.Instant?
+    private var inputsPerLayout: Double?
+    /// Mode 1: an upper bound on the runs (layouts × the inputs left after the single-parameter
+    /// assumption filters), once the run has started; nil before.
+    public var runBound: Double? {
+        lock.lock(); defer { lock.unlock() }
+        return inputsPerLayout.map { $0 * layoutCount / Double(options.shard.count) }
+    }
+    /// The counts so far, with the time since the run started (safe to call from another thread).
+    public var progress: CheckStats {
+        lock.lock(); defer { lock.unlock() }
+        var s = live
+        if let started { s.seconds = (ContinuousClock.now - started).seconds }
+        return s
+    }
+
+    /// Mode 1: the number of layouts of at most `options.vmas` VMAs this run enumerates (all shards),
+    /// counted the way `enumerateLayouts` makes them (VMAs may abut).
+    public var layoutCount: Double {
+        let v = vocabulary
+        let pages = Int(v.taskSize / max(v.page, 1))
+        let kinds = Double(Set([0, v.vmGrowsDown, v.vmShadowStack]).count)
+        // ways[p]: layouts of k VMAs that all start at page p or above.
+        var ways = [Double](repeating: 1, count: pages + 2)
+        var total = 1.0
+        for _ in 0..<max(0, options.vmas) {
+            var next = [Double](repeating: 0, count: pages + 2)
+            // suffix[e] = Σ_{e' ≥ e} ways[e']: the VMA's end e' ≥ s + 1.
+            var suffix = [Double](repeating: 0, count: pages + 2)
+            for e in stride(from: pages, through: 0, by: -1) { suffix[e] = suffix[e + 1] + ways[e] }
+            for p in stride(from: pages - 1, through: 0, by: -1) { next[p] = next[p + 1] + kinds * suffix[p + 1] }
+            ways = next
+            total += ways[0]
+        }
+        return total
+    }
 
     func add(runs: Int, states: Int) {
         lock.lock(); live.runs += runs; live.states += states; lock.unlock()
@@ -87,7 +122,8 @@ public final class ModelChecker: @unchecked Sendable {
     public func run() throws -> ModelCheckResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let seconds: @Sendable () -> Double = { Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) / 1e18 }
+        lock.lock(); started = start; lock.unlock()
+        let seconds: @Sendable () -> Double = { (clock.now - start).seconds }
         var result: ModelCheckResult
         if let depth = options.depth {
             result = try sequences(depth: depth, seconds: seconds)
@@ -134,6 +170,7 @@ public final class ModelChecker: @unchecked Sendable {
             do {
                 let runner = try ConcreteRunner(program: program, property: property, config: config)
                 let inputs = try InputSpace(runner: runner, vocabulary: vocabulary)
+                self.lock.lock(); self.inputsPerLayout = inputs.size; self.lock.unlock()
                 var index = -1
                 enumerateLayouts { layout in
                     index += 1
