@@ -92,19 +92,40 @@ public struct Checker {
         return Parameter(name: p.name, type: t)
     }
 
+    /// Calls nested deeper than this are rejected: calls are inlined, and the evaluator (and the
+    /// solver's terms) would otherwise grow without bound. Kernel placement paths are under 15 deep.
+    static let maxCallDepth = 64
+
+    /// Rejects recursion (calls are inlined) and call chains deeper than `maxCallDepth`. Iterative,
+    /// so that no call graph can overflow the checker's own stack.
     mutating func rejectRecursion() throws {
         var state = Array(repeating: 0, count: syntaxes.count)  // 0 new, 1 on stack, 2 done
-        func visit(_ i: Int) throws {
-            state[i] = 1
-            for j in callGraph[i].sorted() {
-                if state[j] == 1 {
-                    throw Diagnostic(syntaxes[j].location, "function '\(syntaxes[j].name)' is recursive; recursion is not supported (calls are inlined)")
+        var height = Array(repeating: 1, count: syntaxes.count)  // longest call chain from here
+        for root in syntaxes.indices where state[root] == 0 {
+            var stack: [(node: Int, callees: [Int], next: Int)] = [(root, callGraph[root].sorted(), 0)]
+            state[root] = 1
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                if stack[top].next < stack[top].callees.count {
+                    let j = stack[top].callees[stack[top].next]
+                    stack[top].next += 1
+                    if state[j] == 1 {
+                        throw Diagnostic(syntaxes[j].location, "function '\(syntaxes[j].name)' is recursive; recursion is not supported (calls are inlined)")
+                    }
+                    if state[j] == 0 {
+                        state[j] = 1
+                        stack.append((j, callGraph[j].sorted(), 0))
+                    }
+                } else {
+                    let i = stack.removeLast().node
+                    height[i] = 1 + (callGraph[i].map { height[$0] }.max() ?? 0)
+                    if height[i] > Checker.maxCallDepth {
+                        throw Diagnostic(syntaxes[i].location, "function '\(syntaxes[i].name)' starts a chain of calls more than \(Checker.maxCallDepth) deep; calls are inlined, so the chain must be shorter")
+                    }
+                    state[i] = 2
                 }
-                if state[j] == 0 { try visit(j) }
             }
-            state[i] = 2
         }
-        for i in syntaxes.indices where state[i] == 0 { try visit(i) }
     }
 
     // MARK: - Functions and statements

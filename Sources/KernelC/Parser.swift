@@ -408,6 +408,9 @@ public struct Parser {
             let loc = next().location
             let rhs = try parseBinary(level + 1)
             lhs = ExprSyntax(kind: .binary(p, lhs, rhs), location: loc)
+            if lhs.height + depth > Parser.maxDepth {
+                throw Diagnostic(loc, "expression is too deep (more than \(Parser.maxDepth) levels of operators and nesting): split it with locals")
+            }
         }
         return lhs
     }

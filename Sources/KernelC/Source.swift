@@ -51,8 +51,16 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     public var description: String {
         var out = "\(location): error: \(message)"
         if let file = location.file, location.line > 0 {
-            let text = file.line(location.line).replacingOccurrences(of: "\t", with: " ")
-            out += "\n    \(text)\n    \(String(repeating: " ", count: max(0, location.column - 1)))^"
+            var text = Array(file.line(location.line).replacingOccurrences(of: "\t", with: " ").utf8)
+            var column = max(0, location.column - 1)
+            // A long line is shown as a window around the column, so the caret stays readable.
+            if text.count > 120 {
+                let start = max(0, min(column - 60, text.count - 120))
+                let end = min(text.count, start + 120)
+                text = (start > 0 ? Array("…".utf8) : []) + Array(text[start..<end]) + (end < text.count ? Array("…".utf8) : [])
+                column = column - start + (start > 0 ? 1 : 0)
+            }
+            out += "\n    \(String(decoding: text, as: UTF8.self))\n    \(String(repeating: " ", count: column))^"
         }
         for n in notes { out += "\nnote: \(n)" }
         return out

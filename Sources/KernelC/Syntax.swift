@@ -26,6 +26,22 @@ public struct ExprSyntax: Sendable {
     }
     public var kind: Kind
     public var location: SourceLocation
+    /// Levels of the tree below and including this node. The checker and the evaluator recurse
+    /// over expressions, so the parser bounds this (a 2 000-term `a + a + …` chain would otherwise
+    /// overflow their stacks).
+    public let height: Int
+
+    public init(kind: Kind, location: SourceLocation) {
+        self.kind = kind
+        self.location = location
+        switch kind {
+        case .identifier, .integer, .typeArgument: height = 1
+        case .unary(_, let e), .preIncDec(_, let e), .postIncDec(_, let e), .member(let e, _, _), .cast(_, let e): height = e.height + 1
+        case .binary(_, let a, let b), .assign(_, let a, let b): height = max(a.height, b.height) + 1
+        case .conditional(let a, let b, let c): height = max(a.height, b.height, c.height) + 1
+        case .call(_, let args): height = (args.map(\.height).max() ?? 0) + 1
+        }
+    }
 }
 
 /// `= {}` / `= { .field = value, ... }` or a plain expression.

@@ -23,7 +23,8 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Configuration for properties without a 'config' clause.") var config: String = "x86_64"
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Runs per job (default 200000 unless --time is given).") var runs: Int?
-    @Option(help: "Stop after this many seconds.") var time: Double?
+    @Option(parsing: .unconditional, help: "Stop after this many seconds.") var time: Double?
+    @Option(help: "Layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else any).") var vmas: Int?
     @Option(help: "Parallel jobs (each with its own seed stream and corpus).") var jobs: Int = 1
     @Option(help: "Corpus folder: cases that reached new behaviour are read from and written to it.") var corpus: String?
     @Option(parsing: .upToNextOption, help: "Seed layouts from these /proc/PID/maps files.") var maps: [String] = []
@@ -35,7 +36,8 @@ struct Fuzz: ParsableCommand {
         guard Config.named(config) != nil else { throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))") }
         guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be in 1...256") }
         if let runs, runs < 1 { throw ValidationError("--runs must be positive") }
-        if let time, time <= 0 { throw ValidationError("--time must be positive") }
+        try Validate.seconds(time, "--time")
+        if let vmas, vmas < 0 { throw ValidationError("--vmas must be 0 or more") }
     }
 
     func run() throws {
@@ -64,13 +66,18 @@ struct Fuzz: ParsableCommand {
             options.jobs = jobs
             options.seeds = seeds
             options.corpus = stored
+            let bound = item.property.layoutVMAs ?? (item.program.usesLayout ? nil : 0)
+            options.maxVMAs = vmas ?? bound
+            if let b = bound, let v = vmas, v > b {
+                FileHandleStream.standardError.write("hugealign fuzz: \(item.property.name) states 'layout vmas <= \(b)'; fuzzing layouts of up to \(v) VMAs as --vmas asks, BEYOND the property's bound (prove checks only ≤ \(b))\n")
+            }
             let fuzzer = Fuzzer(program: item.program, property: item.property, config: item.config, options: options)
             target.set { fuzzer.stop() }
             if interruption.happened { break }
             let name = item.property.name
             let progress = ProgressLine {
                 let s = fuzzer.progress
-                return "fuzz \(name): \(s.runs) runs (\(SearchSupport.rate(s.runsPerSecond))/s), coverage \(s.coverage), corpus \(s.corpus)"
+                return "fuzz \(name): \(s.runs) runs (\(SearchSupport.rate(s.runsPerSecond))/s, \(s.runs - s.vacuous) past the assumptions), coverage \(s.coverage), corpus \(s.corpus)"
             }
             let result: FuzzResult
             do { result = try fuzzer.run() } catch {
@@ -90,10 +97,13 @@ struct Fuzz: ParsableCommand {
                 foundAny = true
             }
             let s = result.stats
-            summaries.append(SearchSummary(spec: spec, property: name, engine: "fuzzer", found: finding != nil, runs: s.runs,
+            summaries.append(SearchSummary(spec: spec, property: name, engine: "fuzzer", found: finding != nil, runs: s.runs, vacuous: s.vacuous,
                                            runsPerSecond: s.runsPerSecond.rounded(), seconds: (s.seconds * 1000).rounded() / 1000,
                                            secondsToFirst: result.secondsToFirst.map { ($0 * 1000).rounded() / 1000 }, exhausted: nil, states: nil,
                                            coverage: s.coverage, report: reportPath, interrupted: result.interrupted))
+            if s.runs > 0 && s.runs > s.vacuous && Double(s.runs - s.vacuous) < 0.01 * Double(s.runs) {
+                FileHandleStream.standardError.write("hugealign fuzz: \(name): only \(s.runs - s.vacuous) of \(s.runs) runs (under 1 %) got past the assumptions; \"no counterexample\" says little\n")
+            }
             if !json {
                 let head = "\(name)".padding(toLength: 34, withPad: " ", startingAt: 0)
                 if let f = finding, let path = reportPath {
@@ -102,6 +112,8 @@ struct Fuzz: ParsableCommand {
                     print("    inputs:  " + f.counterexample.inputs.map { "\($0.name) = \($0.rendered)\($0.relevant ? "" : " (any)")" }.joined(separator: ", "))
                     if let l = f.counterexample.layout, !l.isEmpty { print("    layout:  \(l.count) VMA\(l.count == 1 ? "" : "s") (shrunk from \(result.unshrunk?.layout.vmas.count ?? 0))") }
                     print("    report:  \(path) (+ .txt .svg\(FileManager.default.fileExists(atPath: path.replacingOccurrences(of: ".json", with: ".c")) ? " .c" : ""))")
+                } else if s.runs == s.vacuous {
+                    print("\(head) NOTHING CHECKED  \(s.runs) runs, none got past the property's assumptions\(result.interrupted ? " (interrupted)" : "")")
                 } else {
                     print("\(head) no counterexample  \(s.runs) runs in \(String(format: "%.2f", s.seconds)) s (\(SearchSupport.rate(s.runsPerSecond))/s, \(s.vacuous) vacuous), coverage \(s.coverage), corpus \(s.corpus)\(result.interrupted ? " (interrupted)" : "")")
                 }
@@ -110,6 +122,10 @@ struct Fuzz: ParsableCommand {
         if json { try SearchSupport.printJSON(summaries) }
         if foundAny { throw ExitCode(ExitStatus.counterexample.rawValue) }
         if interrupted { throw ExitCode(ExitStatus.unknown.rawValue) }
+        if summaries.contains(where: { $0.runs == $0.vacuous }) {
+            FileHandleStream.standardError.write("hugealign fuzz: a property was not checked at all (no run got past its assumptions, or no time for a run): give it more --runs or --time\n")
+            throw ExitCode(ExitStatus.inputError.rawValue)
+        }
     }
 }
 

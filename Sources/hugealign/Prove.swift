@@ -165,7 +165,7 @@ struct Prove: ParsableCommand {
         }
         if json {
             print(try JSONReport(results: results, diagnostics: diagnostics).encoded())
-        } else {
+        } else if !results.isEmpty || diagnostics.isEmpty {
             print(TextReport.summary(results) + (stopped.map { " (\($0.text): results so far)" } ?? ""))
         }
         let status: ExitStatus

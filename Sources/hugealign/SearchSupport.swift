@@ -81,6 +81,8 @@ struct SearchSummary: Codable {
     var engine: String
     var found: Bool
     var runs: Int
+    /// Runs stopped by a false assumption (they check nothing).
+    var vacuous: Int = 0
     var runsPerSecond: Double
     var seconds: Double
     var secondsToFirst: Double?
