@@ -97,8 +97,11 @@ public final class ConcreteRunner: @unchecked Sendable {
         defer { evaluator.recordCalls = false; evaluator.stopAtFalseAssumption = true }
         let trace = evaluator.run(property, inputs: arguments(c.values))
         guard trace.assumptions.allSatisfy({ $0 }) else { return nil }
-        let failed = trace.obligations.filter { $0.violated }
+        var failed = trace.obligations.filter { $0.violated }
         guard !failed.isEmpty else { return nil }
+        // After an undefined operation or a cut loop the run continues on a made-up value; failures
+        // after that one are artefacts of it, not findings.
+        if let cut = failed.firstIndex(where: { $0.kind.leavesMadeUpValues }) { failed = Array(failed[...cut]) }
         var locals: [String: String] = [:]
         let names = Set(parameters.map(\.name))
         for (name, v) in evaluator.failureLocals ?? [] where !names.contains(name) { locals[name] = Self.render(v) }
@@ -129,7 +132,8 @@ public final class ConcreteRunner: @unchecked Sendable {
         }
     }
 
-    /// Per parameter: whether some other value (the rest fixed) makes the property hold. Values are
+    /// Per parameter: whether some other value (the rest fixed) makes the property hold, or no other
+    /// value fails at all (the assumptions pin it). Values are
     /// tried exhaustively for domains of at most 4096 values, else a fixed sample of 48, so for wide
     /// inputs "irrelevant" means "no tried value avoided the failure".
     public func relevance(_ c: TestCase) -> [Bool] {
@@ -145,11 +149,18 @@ public final class ConcreteRunner: @unchecked Sendable {
                 for b in stride(from: 0, to: p.width, by: 3) { tries.append(c.values[i] ^ (1 << UInt64(b))) }
             }
             var values = c.values
+            var othersFail = false
             for t in tries where t != c.values[i] {
                 values[i] = t
-                if run(values, in: space) == .passed { return true }
+                switch run(values, in: space) {
+                case .passed: return true
+                case .failed: othersFail = true
+                case .vacuous: break
+                }
             }
-            return false
+            // "Any value" only when other values fail too; an input the assumptions pin (every
+            // other value vacuous) matters.
+            return !othersFail
         }
     }
 }

@@ -391,14 +391,18 @@ final class Session {
         return values
     }
 
-    /// An input is irrelevant when, the others fixed, no value of it avoids the failure. Without
-    /// budget left an input counts as relevant (the cautious answer).
+    /// An input is irrelevant when, the others fixed, no value of it avoids the failure and another
+    /// value fails too. Without budget left an input counts as relevant (the cautious answer).
     func relevance(_ values: [UInt64]) throws -> [Bool] {
         var out: [Bool] = []
         for i in 0..<parameterCount {
             let others = values.indices.filter { $0 != i }.map { equals($0, values[$0]) }
             let r = try check(others + [!violation], share: .quick, pin: pinned?.input != i)
-            out.append(r != .unsat)
+            if r != .unsat { out.append(true); continue }
+            // No value avoids the failure; "any value" only if another value fails too (an input
+            // pinned by the assumptions matters).
+            let another = try check(others + [violation, !equals(i, values[i])], share: .quick, pin: pinned?.input != i)
+            out.append(another != .sat)
         }
         return out
     }

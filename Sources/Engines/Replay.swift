@@ -15,13 +15,35 @@ public enum Replay {
         case differs(String)
     }
 
-    public static func replay(_ f: Finding) throws -> Outcome {
-        guard let config = Config.named(f.config) else {
-            throw InputError(file: f.spec, line: 0, message: "unknown config '\(f.config)' in the counterexample", text: "")
+    /// `report`: the JSON file the finding was read from (its text, for locating errors): the spec
+    /// path stored in it is relative to where hugealign ran, so it is also looked for relative to
+    /// the report's folder and that folder's parents.
+    /// The stored spec path if it exists from here, else the first `ancestor/spec` that exists,
+    /// walking up from the report's folder; else the stored path (whose error then names it).
+    static func specPath(_ spec: String, report: String) -> String {
+        let fm = FileManager.default
+        if spec.hasPrefix("/") || fm.fileExists(atPath: spec) { return spec }
+        var dir = ((report as NSString).deletingLastPathComponent as NSString).standardizingPath
+        if !dir.hasPrefix("/") { dir = (fm.currentDirectoryPath as NSString).appendingPathComponent(dir) }
+        while true {
+            let candidate = (dir as NSString).appendingPathComponent(spec)
+            if fm.fileExists(atPath: candidate) { return candidate }
+            let parent = (dir as NSString).deletingLastPathComponent
+            if parent == dir || parent.isEmpty { return spec }
+            dir = parent
         }
-        let plan = try SpecPlan(file: f.spec, defaultConfig: config, only: f.property)
+    }
+
+    public static func replay(_ f: Finding, report: String? = nil, text: String = "") throws -> Outcome {
+        guard let config = Config.named(f.config) else {
+            throw InputError(file: report ?? f.spec, line: 0, message: "unknown config '\(f.config)' in the counterexample", text: "")
+        }
+        try f.validateLayout(file: report ?? f.spec, text: text, pageSize: config.value("PAGE_SIZE") ?? 1,
+                             limit: config.value("TASK_SIZE_MAX") ?? config.value("TASK_SIZE") ?? .max)
+        let spec = report.map { specPath(f.spec, report: $0) } ?? f.spec
+        let plan = try SpecPlan(file: spec, defaultConfig: config, only: f.property)
         guard let item = plan.items.first else {
-            throw InputError(file: f.spec, line: 0, message: "no property '\(f.property)' in \(f.spec)", text: "")
+            throw InputError(file: spec, line: 0, message: "no property '\(f.property)' in \(spec)", text: "")
         }
         let runner = try ConcreteRunner(program: item.program, property: item.property, config: config, unwind: f.bounds.unwind)
         guard runner.parameters.count == f.counterexample.inputs.count else {
@@ -47,7 +69,8 @@ public enum Replay {
         guard let cex = runner.counterexample(c, relevant: f.counterexample.inputs.map(\.relevant)) else {
             return runner.run(c) == .vacuous ? .differs("an assumption of the property no longer holds for these inputs") : .passes
         }
-        let key = { (fs: [Failure]) in fs.map { "\($0.kind)@\($0.location)" } }
+        // Locations compared without their folder: the spec may be reached by another path from here.
+        let key = { (fs: [Failure]) in fs.map { "\($0.kind)@\(($0.location as NSString).lastPathComponent)" } }
         guard key(cex.failures) == key(f.counterexample.failures) else {
             return .differs("it now fails with: " + cex.failures.map { "\($0.kind) at \($0.location)" }.joined(separator: "; "))
         }

@@ -96,8 +96,9 @@ public final class Solver: @unchecked Sendable {
         return Model(context, m)
     }
 
-    /// The assertions as an SMT-LIB2 script that `z3 -smt2` runs: declarations, assertions,
-    /// `(check-sat)` and `(get-model)`.
+    /// The assertions as an SMT-LIB2 script that `z3 -smt2` runs: declarations, assertions and
+    /// `(check-sat)`. No `(get-model)`: after `unsat` (a proof) it is an error and z3 exits 1; the
+    /// comment says how to ask for the model of a `sat` answer.
     public func smtlib2(comment: String? = nil) -> String {
         var out = ""
         if let comment {
@@ -106,7 +107,7 @@ public final class Solver: @unchecked Sendable {
         out += "(set-logic QF_BV)\n"
         out += String(cString: Z3_solver_to_string(context.raw, raw))
         if !out.hasSuffix("\n") { out += "\n" }
-        out += "(check-sat)\n(get-model)\n"
+        out += "(check-sat)\n; for the model of a sat answer: z3 -smt2 model=true FILE\n"
         return out
     }
 }

@@ -16,6 +16,10 @@ public struct Obligation<D: Domain> {
         case shiftRange = "shift count out of range"
         case unwinding = "unwinding assertion"
         case missingReturn = "missing return"
+
+        /// Whether execution after this failure runs on a made-up value (the result of an undefined
+        /// operation, a loop cut at its bound, a missing return): later failures then say nothing.
+        public var leavesMadeUpValues: Bool { self != .assertion }
     }
     public var kind: Kind
     public var location: SourceLocation

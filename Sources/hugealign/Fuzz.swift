@@ -101,7 +101,7 @@ struct Fuzz: ParsableCommand {
                                            runsPerSecond: s.runsPerSecond.rounded(), seconds: (s.seconds * 1000).rounded() / 1000,
                                            secondsToFirst: result.secondsToFirst.map { ($0 * 1000).rounded() / 1000 }, exhausted: nil, states: nil,
                                            coverage: s.coverage, report: reportPath, interrupted: result.interrupted))
-            if s.runs > 0 && s.runs > s.vacuous && Double(s.runs - s.vacuous) < 0.01 * Double(s.runs) {
+            if finding == nil && s.runs > 0 && s.runs > s.vacuous && Double(s.runs - s.vacuous) < 0.01 * Double(s.runs) {
                 FileHandleStream.standardError.write("hugealign fuzz: \(name): only \(s.runs - s.vacuous) of \(s.runs) runs (under 1 %) got past the assumptions; \"no counterexample\" says little\n")
             }
             if !json {

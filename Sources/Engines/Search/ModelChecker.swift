@@ -229,21 +229,21 @@ public final class ModelChecker: @unchecked Sendable {
         let anon = c("MAP_PRIVATE") | c("MAP_ANONYMOUS")
         var ops: [Finding.Syscall] = []
         for len in [v.page, 2 * v.page, v.pmd, 2 * v.pmd, v.pmd + v.page] {
-            ops.append(.init(op: "mmap", file: 0, addr: 0, len: len, flags: anon, pgoff: 0))
+            ops.append(.init(op: .mmap, file: 0, addr: 0, len: len, flags: anon, pgoff: 0))
         }
-        ops.append(.init(op: "mmap", file: 0, addr: 0, len: v.pmd, flags: c("MAP_SHARED") | c("MAP_ANONYMOUS"), pgoff: 0))
+        ops.append(.init(op: .mmap, file: 0, addr: 0, len: v.pmd, flags: c("MAP_SHARED") | c("MAP_ANONYMOUS"), pgoff: 0))
         if let thp = config.value("FILE_THP") {
-            for pgoff in [0, 1] as [UInt64] { ops.append(.init(op: "mmap", file: thp, addr: 0, len: 2 * v.pmd, flags: c("MAP_SHARED"), pgoff: pgoff)) }
+            for pgoff in [0, 1] as [UInt64] { ops.append(.init(op: .mmap, file: thp, addr: 0, len: 2 * v.pmd, flags: c("MAP_SHARED"), pgoff: pgoff)) }
         }
-        if v.vmGrowsDown != 0 { ops.append(.init(op: "mmap", file: 0, addr: 0, len: 2 * v.page, flags: anon, pgoff: 0, vmFlags: v.vmGrowsDown)) }
+        if v.vmGrowsDown != 0 { ops.append(.init(op: .mmap, file: 0, addr: 0, len: 2 * v.page, flags: anon, pgoff: 0, vmFlags: v.vmGrowsDown)) }
         if c("MAP_FIXED_NOREPLACE") != 0 {
             for at in [v.mmapBase &- v.pmd, v.mmapBase &- 2 * v.pmd &+ v.page, v.legacyBase] {
-                ops.append(.init(op: "mmap", file: 0, addr: at, len: v.page, flags: anon | c("MAP_FIXED_NOREPLACE"), pgoff: 0))
+                ops.append(.init(op: .mmap, file: 0, addr: at, len: v.page, flags: anon | c("MAP_FIXED_NOREPLACE"), pgoff: 0))
             }
         }
         for vma in layout.vmas {
-            ops.append(.init(op: "munmap", addr: vma.start, len: vma.end - vma.start))
-            if vma.end - vma.start > v.page { ops.append(.init(op: "munmap", addr: vma.start, len: v.page)) }
+            ops.append(.init(op: .munmap, addr: vma.start, len: vma.end - vma.start))
+            if vma.end - vma.start > v.page { ops.append(.init(op: .munmap, addr: vma.start, len: v.page)) }
         }
         return ops
     }
@@ -260,7 +260,7 @@ public final class ModelChecker: @unchecked Sendable {
         var op = op
         var vmas = layout.vmas
         let start: UInt64, end: UInt64
-        if op.op == "munmap" {
+        if op.op == .munmap {
             start = op.addr; end = op.addr &+ v.pageAlign(op.len &+ v.page &- 1)
         } else {
             guard let r = runner.call("do_mmap_placement", [op.file ?? 0, op.addr, op.len, op.flags ?? 0, 0, op.pgoff ?? 0],
@@ -277,7 +277,7 @@ public final class ModelChecker: @unchecked Sendable {
             if x.end > end { var r = x; r.start = end; out.append(r) }
         }
         vmas = out
-        if op.op == "mmap" { vmas.append(VMA(start: start, end: end, flags: op.vmFlags ?? 0)) }
+        if op.op == .mmap { vmas.append(VMA(start: start, end: end, flags: op.vmFlags ?? 0)) }
         return (Layout(vmas: vmas), op)
     }
 
