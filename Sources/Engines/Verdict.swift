@@ -36,6 +36,47 @@ public struct InputValue: Sendable, Codable, Equatable {
     /// False when the property fails for every value of this input (others fixed).
     public var relevant: Bool
 
+    public init(name: String, type: String, bits: UInt64, signed: Bool, width: Int, relevant: Bool) {
+        self.name = name
+        self.type = type
+        self.bits = bits
+        self.signed = signed
+        self.width = width
+        self.relevant = relevant
+    }
+
+    /// `bits` is also written as a hex string (`"hex"`): JSON numbers above 2^53 lose precision in
+    /// jq, JavaScript and most JSON tools. Readers prefer `hex` when present.
+    enum CodingKeys: String, CodingKey { case name, type, bits, hex, signed, width, relevant }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        type = try c.decode(String.self, forKey: .type)
+        if let h = try c.decodeIfPresent(String.self, forKey: .hex) {
+            guard h.hasPrefix("0x"), let v = UInt64(h.dropFirst(2), radix: 16) else {
+                throw DecodingError.dataCorruptedError(forKey: .hex, in: c, debugDescription: "\"hex\" must be a string such as \"0x1f\"")
+            }
+            bits = v
+        } else {
+            bits = try c.decode(UInt64.self, forKey: .bits)
+        }
+        signed = try c.decode(Bool.self, forKey: .signed)
+        width = try c.decode(Int.self, forKey: .width)
+        relevant = try c.decode(Bool.self, forKey: .relevant)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(type, forKey: .type)
+        try c.encode(bits, forKey: .bits)
+        try c.encode("0x" + String(bits, radix: 16), forKey: .hex)
+        try c.encode(signed, forKey: .signed)
+        try c.encode(width, forKey: .width)
+        try c.encode(relevant, forKey: .relevant)
+    }
+
     /// `0x…` for unsigned, decimal (with sign) for signed inputs, `true/false` for bools.
     public var rendered: String {
         if type == "bool" { return bits != 0 ? "true" : "false" }

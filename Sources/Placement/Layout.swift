@@ -25,11 +25,18 @@ public struct Layout: Sendable, Codable, Equatable {
     public static let empty = Layout(vmas: [])
 
     /// Why this is not a valid layout, or nil.
-    public func problem(pageSize: UInt64) -> String? {
+    public func problem(pageSize: UInt64) -> String? { firstProblem(pageSize: pageSize)?.message }
+
+    /// The first VMA that no kernel could have (its index and why): empty or inverted, not
+    /// page-aligned, overlapping the one before, or ending above `limit` (TASK_SIZE_MAX).
+    public func firstProblem(pageSize: UInt64, limit: UInt64 = .max) -> (index: Int, message: String)? {
         for (i, v) in vmas.enumerated() {
-            if v.start >= v.end { return "VMA \(i) [\(hex(v.start)), \(hex(v.end))) is empty or inverted" }
-            if v.start % pageSize != 0 || v.end % pageSize != 0 { return "VMA \(i) [\(hex(v.start)), \(hex(v.end))) is not page-aligned" }
-            if i > 0 && vmas[i - 1].end > v.start { return "VMAs \(i - 1) and \(i) overlap" }
+            if v.start >= v.end { return (i, "VMA [\(hex(v.start)), \(hex(v.end))) is empty or inverted") }
+            if v.start % pageSize != 0 || v.end % pageSize != 0 { return (i, "VMA [\(hex(v.start)), \(hex(v.end))) is not page-aligned") }
+            if i > 0 && vmas[i - 1].end > v.start { return (i, "VMA [\(hex(v.start)), \(hex(v.end))) overlaps the one before it") }
+            if v.end > limit {
+                return (i, "VMA [\(hex(v.start)), \(hex(v.end))) ends above the configuration's TASK_SIZE_MAX \(hex(limit)) (a layout of another paging mode or architecture?)")
+            }
         }
         return nil
     }

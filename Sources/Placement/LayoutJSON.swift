@@ -43,9 +43,12 @@ public enum LayoutJSON {
             guard let pgoff else { throw fail("\"pgoff\" must be a hex string") }
             out.append(VMA(start: start, end: end, flags: flags, pgoff: pgoff, name: (o["name"] as? String) ?? ""))
         }
-        let layout = Layout(vmas: out)
-        if let problem = layout.problem(pageSize: config.value("PAGE_SIZE") ?? 4096) {
-            throw InputError(file: file, line: 0, message: problem, text: "")
+        // Sorted on reading (the format allows any order); errors name the VMA's own line.
+        let order = out.indices.sorted { out[$0].start < out[$1].start }
+        let layout = Layout(vmas: order.map { out[$0] })
+        if let (i, problem) = layout.firstProblem(pageSize: config.value("PAGE_SIZE") ?? 4096, limit: LayoutFile.limit(config)) {
+            let line = lineOfVMA(order[i], in: text)
+            throw InputError(file: file, line: line, message: "vma \(order[i]): \(problem)", text: lineText(line, text))
         }
         return layout
     }

@@ -37,11 +37,17 @@ public struct MapsEntry: Sendable, Equatable {
 /// mm, and is left out of the layout.
 public enum MapsReader {
     public static func entries(text: String, file: String = "maps") throws -> [MapsEntry] {
-        var out: [MapsEntry] = []
+        try numberedEntries(text: text, file: file).map(\.entry)
+    }
+
+    /// The entries with their 1-based line numbers (for errors about a VMA).
+    static func numberedEntries(text: String, file: String) throws -> [(entry: MapsEntry, line: Int)] {
+        var out: [(entry: MapsEntry, line: Int)] = []
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(raw)
+            // A file that crossed a Windows machine ends its lines in CR LF.
+            let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            out.append(try entry(line, file: file, number: i + 1))
+            out.append((try entry(line, file: file, number: i + 1), i + 1))
         }
         return out
     }
@@ -80,11 +86,11 @@ public enum MapsReader {
 
     /// The layout the placement code sees: VM flags from the permissions, pgoff from the offset.
     public static func layout(text: String, file: String = "maps", config: Config) throws -> Layout {
-        let entries = try entries(text: text, file: file)
+        let entries = try numberedEntries(text: text, file: file).filter { $0.entry.path != "[vsyscall]" }
         let v = { (name: String) in config.value(name) ?? 0 }
         let pageShift = v("PAGE_SHIFT")
         var vmas: [VMA] = []
-        for e in entries where e.path != "[vsyscall]" {
+        for (e, _) in entries {
             var flags: UInt64 = 0
             if e.read { flags |= v("VM_READ") }
             if e.write { flags |= v("VM_WRITE") }
@@ -94,8 +100,9 @@ public enum MapsReader {
             vmas.append(VMA(start: e.start, end: e.end, flags: flags, pgoff: e.offset >> pageShift, name: e.path))
         }
         let layout = Layout(vmas: vmas)
-        if let problem = layout.problem(pageSize: v("PAGE_SIZE")) {
-            throw InputError(file: file, line: 0, message: problem, text: "")
+        if let (i, problem) = layout.firstProblem(pageSize: v("PAGE_SIZE"), limit: LayoutFile.limit(config)) {
+            let line = entries[i].line
+            throw InputError(file: file, line: line, message: problem, text: LayoutJSON.lineText(line, text))
         }
         return layout
     }

@@ -15,20 +15,19 @@ public struct LayoutGenerator {
         self.seeds = seeds
     }
 
-    /// Reads the given maps files, or every readable `/proc/PID/maps` when `paths` is empty and
-    /// `allProcesses` is set. Files whose VMAs do not fit the configuration are skipped (a scaled
-    /// config cannot hold a real layout); a malformed file given by name is an error.
+    /// Reads the given layout files (/proc/PID/maps or JSON), and every readable `/proc/PID/maps`
+    /// when `allProcesses` is set. A file given by name that is malformed or does not fit the
+    /// configuration is an error naming the line; other processes' maps that do not fit are skipped.
     public static func seeds(paths: [String], allProcesses: Bool, config: Config) throws -> [Layout] {
         var out: [Layout] = []
-        for p in paths { out.append(try MapsReader.layout(path: p, config: config)) }
+        for p in paths { out.append(try LayoutFile.read(path: p, config: config)) }
         if allProcesses && config.dataModel.longBits == 64 {
             let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { $0.allSatisfy(\.isNumber) }
             for pid in pids.sorted(by: { Int($0)! < Int($1)! }) {
                 if let l = try? MapsReader.layout(path: "/proc/\(pid)/maps", config: config), !l.vmas.isEmpty { out.append(l) }
             }
         }
-        let limit = config.value("TASK_SIZE_MAX") ?? .max
-        return out.filter { $0.vmas.allSatisfy { $0.end <= limit } }
+        return out
     }
 
     public func generate(_ rng: inout DeterministicRandom, focus: UInt64) -> Layout {
