@@ -1,4 +1,5 @@
 import Foundation
+import KernelC
 import Placement
 
 /// A counterexample as it is stored and replayed, whichever engine found it: concrete values only
@@ -99,7 +100,7 @@ public struct Finding: Codable, Sendable, Equatable {
         var from = a.upperBound
         for k in 0...n {
             guard let r = text.range(of: key, range: from..<text.endIndex) else { return 0 }
-            if k == n { return text[..<r.lowerBound].filter { $0 == "\n" }.count + 1 }
+            if k == n { return text.lineNumber(at: r.lowerBound) }
             from = r.upperBound
         }
         return 0

@@ -21,6 +21,9 @@ public struct ProverOptions: Sendable {
     public var keepQuery: Bool
     /// Symbolic VMAs for properties that query the layout without a `layout vmas <= N` clause.
     public var defaultLayoutVMAs = 4
+    /// Z3 resource units the first check of a query with a `struct file *` input may use before
+    /// the query is split by file kind (when the budget counts units; else about 2 s).
+    public var splitAfterResources = Budget.shortCheckUnits
 
     /// The budget of runs whose verdicts must not depend on the machine's load (the tests,
     /// `--check-expectations`): Z3 resource units per property, about 30× what the slowest bundled
@@ -232,7 +235,8 @@ final class Session {
     /// A spent budget answers "timeout" (or "resource limit") without asking Z3.
     func check(_ extra: [SBool], share: Share = .rest, pin: Bool = true) throws -> CheckResult {
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
-        guard let limits = budget.limits(share) else { return .unknown(reason: budget.exhaustedReason) }
+        guard var limits = budget.limits(share) else { return .unknown(reason: budget.exhaustedReason) }
+        if share == .probe, let r = limits.rlimit { limits.rlimit = UInt32(min(UInt64(r), options.splitAfterResources)) }
         checks += 1
         let s = try Solver(context, limits: limits)
         for a in assumptions { s.assert(a) }

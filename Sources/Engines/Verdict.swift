@@ -117,10 +117,20 @@ public struct CallRecord: Sendable, Codable, Equatable {
     public struct Argument: Sendable, Codable, Equatable {
         public var name: String
         public var value: String
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
     }
     public var function: String
     public var arguments: [Argument]
     public var result: String?
+
+    public init(function: String, arguments: [Argument], result: String?) {
+        self.function = function
+        self.arguments = arguments
+        self.result = result
+    }
 
     public func argument(_ name: String) -> UInt64? {
         arguments.first { $0.name == name }.flatMap { UInt64($0.value.dropFirst(2), radix: 16) }

@@ -8,7 +8,7 @@ public final class SourceFile: @unchecked Sendable {
     public init(path: String, text: String) {
         self.path = path
         self.text = text
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        self.lines = text.textLines
     }
 
     public func line(_ n: Int) -> String {
@@ -64,5 +64,18 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
         }
         for n in notes { out += "\nnote: \(n)" }
         return out
+    }
+}
+
+extension StringProtocol {
+    /// The lines of a text file, LF or CR LF terminated. (Swift's `Character` treats "\r\n" as one
+    /// character, so splitting on "\n" alone leaves CR LF files as a single line.)
+    public var textLines: [SubSequence] {
+        split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+    }
+
+    /// The 1-based line number of a position.
+    public func lineNumber(at index: Index) -> Int {
+        self[..<index].reduce(1) { $1 == "\n" || $1 == "\r\n" ? $0 + 1 : $0 }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KernelC
 
 /// The JSON layout format (docs/layout-json.md):
 ///
@@ -73,12 +74,25 @@ public enum LayoutJSON {
     }
 
     public static func describe(_ error: Error) -> String {
-        let ns = error as NSError
-        return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
+        switch error {
+        case DecodingError.dataCorrupted(let c):
+            return c.underlyingError.map(describe) ?? c.debugDescription
+        case DecodingError.keyNotFound(let key, let c):
+            return "missing field \"\((c.codingPath + [key]).map(\.stringValue).joined(separator: "."))\""
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+            return "\"\(c.codingPath.map(\.stringValue).joined(separator: "."))\": \(c.debugDescription)"
+        default:
+            let ns = error as NSError
+            return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
+        }
     }
 
     /// Foundation reports the failing character offset; turn it into a line number.
     public static func lineOfError(_ error: Error, in text: String) -> Int {
+        // JSONDecoder says only "not valid JSON"; JSONSerialization says where.
+        if case DecodingError.dataCorrupted = error, (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) == nil {
+            do { _ = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) } catch { return lineOfError(error, in: text) }
+        }
         let d = describe(error)
         guard let r = d.range(of: "character ") else { return 0 }
         let digits = d[r.upperBound...].prefix { $0.isNumber }
@@ -89,10 +103,10 @@ public enum LayoutJSON {
     /// The line where the i-th VMA object starts (the i-th `{` after `"vmas"`), for messages.
     static func lineOfVMA(_ index: Int, in text: String) -> Int {
         guard let vmas = text.range(of: "\"vmas\"") else { return 0 }
-        var seen = -1, line = text[..<vmas.lowerBound].filter { $0 == "\n" }.count + 1
+        var seen = -1, line = text.lineNumber(at: vmas.lowerBound)
         var depth = 0
         for ch in text[vmas.upperBound...] {
-            if ch == "\n" { line += 1 }
+            if ch == "\n" || ch == "\r\n" { line += 1 }
             if ch == "{" {
                 if depth == 0 { seen += 1; if seen == index { return line } }
                 depth += 1
@@ -102,7 +116,7 @@ public enum LayoutJSON {
     }
 
     public static func lineText(_ n: Int, _ text: String) -> String {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.textLines
         return n >= 1 && n <= lines.count ? String(lines[n - 1]).trimmingCharacters(in: .whitespaces) : ""
     }
 }

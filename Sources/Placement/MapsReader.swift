@@ -1,4 +1,5 @@
 import Foundation
+import KernelC
 
 /// An input file that could not be read: which file and line, and why.
 public struct InputError: Error, CustomStringConvertible, Sendable {
@@ -43,9 +44,9 @@ public enum MapsReader {
     /// The entries with their 1-based line numbers (for errors about a VMA).
     static func numberedEntries(text: String, file: String) throws -> [(entry: MapsEntry, line: Int)] {
         var out: [(entry: MapsEntry, line: Int)] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            // A file that crossed a Windows machine ends its lines in CR LF.
-            let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+        // A file that crossed a Windows machine ends its lines in CR LF.
+        for (i, raw) in text.textLines.enumerated() {
+            let line = String(raw)
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             out.append((try entry(line, file: file, number: i + 1), i + 1))
         }

@@ -32,7 +32,8 @@ public enum CReproducer {
         // The model's do_mmap_placement returns \(h(model)) for this request, which violates:
         \(failed)
         // Build and run: cc -O2 -o repro repro.c && ./repro
-        // Exit status: 1 the kernel shows the violation, 0 not reproduced, 2 cannot be set up here.
+        // Exit status: 1 the kernel shows the violation, 0 not reproduced (this process's own mappings
+        // are in the way), 3 the kernel and the model disagree, 2 cannot be set up here.
         #define _GNU_SOURCE
         #include <errno.h>
         #include <fcntl.h>
@@ -46,6 +47,21 @@ public enum CReproducer {
         #ifndef MAP_FIXED_NOREPLACE
         #define MAP_FIXED_NOREPLACE 0x100000
         #endif
+
+        /* Whether [start, end) overlaps a mapping of this process (/proc/self/maps). */
+        static int range_taken(unsigned long start, unsigned long end)
+        {
+            FILE *m = fopen("/proc/self/maps", "r");
+            char line[512];
+            int taken = 0;
+            if (!m) return 0;
+            while (!taken && fgets(line, sizeof line, m)) {
+                unsigned long s, e;
+                if (sscanf(line, "%lx-%lx", &s, &e) == 2 && s < end && start < e) taken = 1;
+            }
+            fclose(m);
+            return taken;
+        }
 
         static const struct { unsigned long start, end; int growsdown; } layout[] = {
         \(vmas.joined(separator: "\n"))
@@ -85,6 +101,8 @@ public enum CReproducer {
                 fd = memfd_create("hugealign-repro", 0);
                 if (fd < 0 || ftruncate(fd, (off_t)((pgoff << 12) + len)) != 0) { perror("memfd_create"); return 2; }
             }
+            unsigned long model_end = model + ((len + 0xfffUL) & ~0xfffUL);
+            int model_range_taken = model < -4095UL && range_taken(model, model_end);
             void *r = mmap((void *)addr, len, PROT_READ, (int)flags, fd, (off_t)(pgoff << 12));
             unsigned long got = r == MAP_FAILED ? -(unsigned long)errno : (unsigned long)r;
             printf("request: mmap(0x%lx, 0x%lx, PROT_READ, 0x%lx, %s, 0x%lx)\\n", addr, len, flags, kind, pgoff << 12);
@@ -93,8 +111,12 @@ public enum CReproducer {
                 printf("VIOLATED on this kernel: it returned the model's address, which breaks property \(f.property)\\n");
                 return 1;
             }
-            printf("not reproduced: the kernel chose another address (its own mappings differ from the counterexample's layout)\\n");
-            return 0;
+            if (model_range_taken) {
+                printf("not reproduced: this process's own mappings (libc, stack, ...) occupy the model's answer; the layout here is not the counterexample's\\n");
+                return 0;
+            }
+            printf("MODEL AND KERNEL DISAGREE: the model's answer was free here, yet the kernel chose another; the model (or its config) does not match this kernel\\n");
+            return 3;
         }
 
         """

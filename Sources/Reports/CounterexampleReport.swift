@@ -40,9 +40,8 @@ public struct CounterexampleReport {
         if let calls = c.calls, !calls.isEmpty {
             out.append("")
             out.append("requests the property made:")
-            for call in calls {
-                out.append("    \(call.function)(\(call.arguments.map { "\($0.name)=\($0.value)" }.joined(separator: ", "))) = \(call.result ?? "void")")
-            }
+            let names = RequestNames(config: config)
+            for call in calls { out.append("    " + names.call(call)) }
         }
         out.append("")
         out.append("what the property wanted:")

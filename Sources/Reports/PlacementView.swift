@@ -15,6 +15,10 @@ public struct PlacementView {
     public var align: UInt64
     public var missed: UInt64?
     public let vocabulary: Vocabulary
+    /// Where an unhinted search looks: below mmap_base top-down, above the legacy base bottom-up
+    /// (a hinted request may land anywhere in [mmap_min_addr, TASK_SIZE)). The missed range is
+    /// looked for only there: a congruent range the search could never reach was not missed.
+    public var window: (low: UInt64, high: UInt64)
 
     public init(finding: Finding, config: Config) {
         let v = Vocabulary(config: config)
@@ -23,11 +27,14 @@ public struct PlacementView {
         layout = Layout(vmas: c.layout ?? [])
         align = v.pmd
         offset = 0
+        let topDown = (config.value("mm.flags.MMF_TOPDOWN") ?? 1) != 0
+        window = topDown ? (v.minAddr, v.mmapBase == 0 ? v.taskSize : v.mmapBase) : (max(v.minAddr, v.legacyBase), v.taskSize)
         let pageShift = UInt64(v.page.trailingZeroBitCount)
         let isError = { (x: UInt64) in x > v.mask &- (config.value("MAX_ERRNO") ?? 4095) }
         if let call = c.calls?.last(where: { $0.argument("len") != nil && $0.resultValue.map { !isError($0) } == true }),
            let r = call.resultValue, let len = call.argument("len") {
             chosen = (r, v.pageAlign(len &+ v.page &- 1))
+            if let hint = call.argument("addr"), hint != 0 { window = (v.minAddr, v.taskSize) }
             if let pg = call.argument("pgoff") { offset = (pg << pageShift) & v.mask } else if let off = call.argument("off") { offset = off }
         } else {
             let value = { (name: String) -> UInt64? in
@@ -48,16 +55,16 @@ public struct PlacementView {
     public var congruent: Bool { chosen.map { ($0.start &- offset) & (align &- 1) == 0 } ?? true }
 
     /// The free range `[x, x + length)` with `x ≡ offset (mod align)` nearest to `near`, inside
-    /// [mmap_min_addr, TASK_SIZE) and clear of guard gaps.
+    /// the search window and clear of guard gaps.
     func nearestCongruent(to near: UInt64, length: UInt64) -> UInt64? {
         let v = vocabulary
         var best: UInt64?
-        var lo = v.minAddr
+        var lo = window.low
         let vmas = layout.vmas
         for i in 0...vmas.count {
-            var hi = i < vmas.count ? vmas[i].start : v.taskSize
+            var hi = i < vmas.count ? vmas[i].start : window.high
             if i < vmas.count && vmas[i].flags & v.vmGrowsDown != 0 && v.vmGrowsDown != 0 { hi = hi >= v.guardGap ? hi - v.guardGap : 0 }
-            hi = min(hi, v.taskSize)
+            hi = min(hi, window.high)
             if hi > lo && hi - lo >= length {
                 let first = lo &+ ((offset &- lo) & (align &- 1))
                 let lastStart = hi - length

@@ -22,11 +22,11 @@ struct Check: ParsableCommand {
     @ArgumentParser.Argument(help: "The spec file.") var spec: String
     @Option(help: "Only this property (default: every property in the file, in turn).") var property: String?
     @Option(help: "A scaled configuration (scaled8, scaled16) for properties without a 'config' clause.") var config: String = "scaled8"
-    @Option(help: "Mode 1: layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else 1; at most 4).") var vmas: Int?
+    @Option(parsing: .unconditional, help: "Mode 1: layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else 1; at most 4).") var vmas: Int?
     @Option(help: "Mode 2: syscall sequences of at most this length.") var depth: Int?
-    @Option(help: "Parallel jobs.") var jobs: Int = 1
+    @Option(parsing: .unconditional, help: "Parallel jobs.") var jobs: Int = 1
     @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard: String = "0/1"
-    @Option(name: .customLong("max-runs"), help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
+    @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
     @Option(help: "Where to write counterexample reports (default: next to the spec, SPEC.cex/).") var out: String?
     @Flag(help: "Print a JSON summary per property.") var json = false
 

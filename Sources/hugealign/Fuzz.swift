@@ -22,10 +22,10 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Only this property (default: every property in the file, in turn).") var property: String?
     @Option(help: "Configuration for properties without a 'config' clause.") var config: String = "x86_64"
     @Option(help: "Random seed.") var seed: UInt64 = 1
-    @Option(help: "Runs per job (default 200000 unless --time is given).") var runs: Int?
+    @Option(parsing: .unconditional, help: "Runs per job (default 200000 unless --time is given).") var runs: Int?
     @Option(parsing: .unconditional, help: "Stop after this many seconds.") var time: Double?
-    @Option(help: "Layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else any).") var vmas: Int?
-    @Option(help: "Parallel jobs (each with its own seed stream and corpus).") var jobs: Int = 1
+    @Option(parsing: .unconditional, help: "Layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else any).") var vmas: Int?
+    @Option(parsing: .unconditional, help: "Parallel jobs (each with its own seed stream and corpus).") var jobs: Int = 1
     @Option(help: "Corpus folder: cases that reached new behaviour are read from and written to it.") var corpus: String?
     @Option(parsing: .upToNextOption, help: "Seed layouts from these files: /proc/PID/maps or JSON layouts (docs/layout-json.md).") var maps: [String] = []
     @Flag(name: .customLong("all-maps"), help: "Also seed layouts from every readable /proc/PID/maps on this machine (not reproducible across machines).") var allMaps = false

@@ -16,7 +16,7 @@ struct Live: ParsableCommand {
         MAP_FIXED_NOREPLACE (never MAP_FIXED over existing mappings).
         """)
 
-    @Option(help: "Number of mmap requests.") var count: Int = 1000
+    @Option(parsing: .unconditional, help: "Number of mmap requests.") var count: Int = 1000
     @Option(help: "Random seed (requests are reproducible for a seed).") var seed: UInt64 = 1
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "As root: touch THP-eligible mappings and check in /proc/self/pagemap that VA ≡ PA (mod 2 MiB) where a huge page was mapped.")

@@ -35,7 +35,7 @@ struct Prove: ParsableCommand {
             help: "Budget of the whole run in seconds: when it runs out the properties in progress and those not started are reported unknown.")
     var totalTimeout: Double?
 
-    @Option(name: .long, help: "Loop unwinding bound for properties without an 'unwind' clause.")
+    @Option(name: .long, parsing: .unconditional, help: "Loop unwinding bound for properties without an 'unwind' clause.")
     var unwind: Int = 8
 
     @Option(name: .long, help: "Symbolic VMAs for properties that use the layout but have no 'layout vmas <= N' clause.")
@@ -53,7 +53,7 @@ struct Prove: ParsableCommand {
     @Flag(name: .long, help: "Print solver statistics (checks, time) per property.")
     var stats = false
 
-    @Option(help: "Properties proved in parallel (results are printed in order when all are done).")
+    @Option(parsing: .unconditional, help: "Properties proved in parallel (results are printed in plan order as they are decided).")
     var jobs: Int = 1
 
     @Option(help: "Write each counterexample's reports (JSON, text, SVG, SMT-LIB2, C reproducer) into this folder.")

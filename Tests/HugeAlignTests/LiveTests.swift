@@ -1,10 +1,19 @@
 import Foundation
 import Testing
 
-/// The x86-64 models against the running kernel: real mmap calls in a child process.
-@Suite struct LiveTests {
+let hostIsX86Linux: Bool = {
+    #if os(Linux) && arch(x86_64)
+    return true
+    #else
+    return false
+    #endif
+}()
+
+/// The x86-64 models against the running kernel: real mmap calls in a child process. Skipped (not
+/// passed) where the host is not x86-64 Linux.
+@Suite(.enabled(if: hostIsX86Linux, "hugealign live compares with an x86-64 Linux kernel"))
+struct LiveTests {
     @Test func modelAgreesWithThisKernel() throws {
-        #if os(Linux) && arch(x86_64)
         let r = try runCLI(["live", "--count", "400", "--seed", "3", "--json"])
         #expect(r.status == 0, "disagreements:\n\(r.out)\(r.err)")
         let doc = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
@@ -12,16 +21,44 @@ import Testing
         let agreements = doc?["agreements"] as? Int ?? -1
         #expect(requests == 400)
         #expect(agreements == requests)
-        #else
-        print("LiveTests: skipped: hugealign live compares with the x86-64 Linux kernel, and this is not one")
-        #endif
     }
 
     @Test func sameSeedSameRequests() throws {
-        #if os(Linux) && arch(x86_64)
         let a = try runCLI(["live", "--count", "50", "--seed", "9", "--json"])
         let b = try runCLI(["live", "--count", "50", "--seed", "9", "--json"])
         #expect(a.out == b.out)
-        #endif
+    }
+
+    /// A killed `hugealign live` takes its child with it, and the child's data file is gone.
+    @Test func childDiesWithItsParent() throws {
+        let dir = try temporaryFolder("live")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Paths.binary)
+        p.arguments = ["live", "--count", "10000000", "--model", Paths.repo("specs/kernel/v6.18/mmap.spec")]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        func child() -> Int32? {
+            for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where pid.allSatisfy(\.isNumber) {
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { continue }
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                if fields.count > 1, Int32(fields[1]) == p.processIdentifier { return Int32(pid) }
+            }
+            return nil
+        }
+        var kid: Int32?
+        for _ in 0..<200 where kid == nil { kid = child(); if kid == nil { usleep(50_000) } }
+        let pid = try #require(kid, "the live child never started")
+        usleep(300_000)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        var gone = false
+        for _ in 0..<100 where !gone { gone = kill(pid, 0) != 0; if !gone { usleep(50_000) } }
+        #expect(gone, "live-child \(pid) outlived its parent")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".hugealign-live") }
+        #expect(left.isEmpty, "left behind: \(left)")
     }
 }

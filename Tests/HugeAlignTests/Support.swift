@@ -22,20 +22,37 @@ enum Paths {
     }
 }
 
-/// Runs the CLI as a real process; returns exit status, stdout and stderr.
-func runCLI(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+/// Runs the CLI as a real process; returns exit status, stdout and stderr. Both pipes are read at
+/// once (reading one to its end first deadlocks when the other fills its 64 KiB buffer).
+func runCLI(_ args: [String], in directory: String = Paths.root, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: Paths.binary)
     p.arguments = args
-    p.currentDirectoryURL = URL(fileURLWithPath: Paths.root)
+    p.currentDirectoryURL = URL(fileURLWithPath: directory)
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
+}
+
+/// A fresh temporary folder for one test.
+func temporaryFolder(_ name: String) throws -> String {
+    let dir = NSTemporaryDirectory() + "hugealign-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
 }
 
 /// A small deterministic PRNG (SplitMix64) so failures reproduce.
