@@ -21,13 +21,13 @@ struct Check: ParsableCommand {
 
     @ArgumentParser.Argument(help: "The spec file.") var spec: String
     @Option(help: "Only this property (default: every property in the file, in turn).") var property: String?
-    @Option(help: "A scaled configuration (scaled8, scaled16) for properties without a 'config' clause.") var config: String = "scaled8"
+    @Option(help: "A scaled configuration (\(Config.names.filter { Config.named($0)!.dataModel.longBits <= 16 }.joined(separator: ", "))) for properties without a 'config' clause.") var config: String = "scaled8"
     @Option(parsing: .unconditional, help: "Mode 1: layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else 1; at most 4).") var vmas: Int?
     @Option(help: "Mode 2: syscall sequences of at most this length.") var depth: Int?
     @Option(parsing: .unconditional, help: "Parallel jobs.") var jobs: Int = 1
     @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard: String = "0/1"
     @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
-    @Option(help: "Where to write counterexample reports (default: next to the spec, SPEC.cex/).") var out: String?
+    @Option(help: "Where to write counterexample reports (default: next to the spec, specs/x.spec → specs/x.cex/).") var out: String?
     @Flag(help: "Print a JSON summary per property.") var json = false
 
     var shardParts: (Int, Int)? {
@@ -38,7 +38,7 @@ struct Check: ParsableCommand {
 
     func validate() throws {
         guard let c = Config.named(config) else { throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))") }
-        guard c.dataModel.longBits <= 16 else { throw ValidationError("--config must be a scaled configuration (scaled8, scaled16): \(config) has \(c.dataModel.longBits)-bit words") }
+        guard c.dataModel.longBits <= 16 else { throw ValidationError("--config must be a scaled configuration (\(Config.names.filter { Config.named($0)!.dataModel.longBits <= 16 }.joined(separator: ", "))): \(config) has \(c.dataModel.longBits)-bit words") }
         if let vmas, !(0...4).contains(vmas) { throw ValidationError("--vmas must be in 0...4") }
         if let maxRuns, maxRuns < 1 { throw ValidationError("--max-runs must be positive") }
         if let depth, !(0...8).contains(depth) { throw ValidationError("--depth must be in 0...8") }

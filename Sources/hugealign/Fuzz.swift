@@ -29,7 +29,7 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Corpus folder: cases that reached new behaviour are read from and written to it.") var corpus: String?
     @Option(parsing: .upToNextOption, help: "Seed layouts from these files: /proc/PID/maps or JSON layouts (docs/layout-json.md).") var maps: [String] = []
     @Flag(name: .customLong("all-maps"), help: "Also seed layouts from every readable /proc/PID/maps on this machine (not reproducible across machines).") var allMaps = false
-    @Option(help: "Where to write counterexample reports (default: next to the spec, SPEC.cex/).") var out: String?
+    @Option(help: "Where to write counterexample reports (default: next to the spec, specs/x.spec → specs/x.cex/).") var out: String?
     @Flag(help: "Print a JSON summary per property.") var json = false
 
     func validate() throws {

@@ -47,7 +47,7 @@ struct Prove: ParsableCommand {
     @Option(name: .customLong("smt2-out"), help: "Write each property's SMT-LIB2 query into this folder.")
     var smt2Out: String?
 
-    @Flag(name: .customLong("check-expectations"), help: "Exit 0 when every verdict matches its '// expect:' comment, 10 otherwise.")
+    @Flag(name: .customLong("check-expectations"), help: "Exit 0 when every verdict matches its '// expect:' comment; 10 a mismatch, 5 a mismatch that is unknown, 2 a property without one. Budgets count Z3 resource units (deterministic).")
     var checkExpectations = false
 
     @Flag(name: .long, help: "Print solver statistics (checks, time) per property.")
