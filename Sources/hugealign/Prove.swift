@@ -120,7 +120,7 @@ struct Prove: ParsableCommand {
         let interruption = Interruption { campaign.interrupt() }
         var lastFile: String?
         var notRun = 0
-        try campaign.run { index, outcome in
+        campaign.run { index, outcome in
             let w = work[index]
             guard let outcome else { notRun += 1; return }
             if !json && w.file != lastFile { print("\(w.file):"); lastFile = w.file }
