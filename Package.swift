@@ -30,7 +30,7 @@ let package = Package(
         ]),
         .executableTarget(name: "hugealign-bench", dependencies: ["Engines", "Semantics", "KernelC", "Placement", "SMT"]),
         .testTarget(name: "HugeAlignTests", dependencies: [
-            "SMT", "KernelC", "Placement", "Semantics", "Engines", "Reports", "HugeAlignTesting", "hugealign",
+            "SMT", "KernelC", "Placement", "Semantics", "Engines", "Reports", "HugeAlignTesting", "hugealign", "hugealign-bench",
         ], resources: [.copy("Malformed")]),
     ]
 )

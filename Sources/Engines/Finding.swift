@@ -36,10 +36,15 @@ public struct Finding: Codable, Sendable, Equatable {
         }
     }
 
+    /// The engine that found a counterexample (stored by these names in the JSON).
+    public enum Engine: String, Codable, Sendable, CaseIterable {
+        case prover, fuzzer
+        case modelChecker = "model-checker"
+    }
+
     public var version: Int
     public var tool: String
-    /// "prover" | "fuzzer" | "model-checker"
-    public var engine: String
+    public var engine: Engine
     /// The spec file as it was given (relative to where hugealign ran).
     public var spec: String
     public var property: String
@@ -53,7 +58,7 @@ public struct Finding: Codable, Sendable, Equatable {
     public var expected: [String]
     public var counterexample: Counterexample
 
-    public init(engine: String, spec: String, property: String, config: String, bounds: Bounds, seed: UInt64?,
+    public init(engine: Engine, spec: String, property: String, config: String, bounds: Bounds, seed: UInt64?,
                 sequence: [Syscall]?, counterexample: Counterexample) {
         version = Finding.schemaVersion
         tool = "hugealign"

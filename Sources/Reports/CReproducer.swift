@@ -28,7 +28,7 @@ public enum CReproducer {
         let failed = f.expected.map { "//   " + $0 }.joined(separator: "\n")
         return """
         // hugealign counterexample reproducer (generated; do not edit)
-        // spec \(f.spec), property \(f.property), config \(f.config), found by the \(f.engine)
+        // spec \(f.spec), property \(f.property), config \(f.config), found by the \(f.engine.rawValue)
         // The model's do_mmap_placement returns \(h(model)) for this request, which violates:
         \(failed)
         // Build and run: cc -O2 -o repro repro.c && ./repro

@@ -25,7 +25,7 @@ public struct CounterexampleReport {
         let f = finding, c = f.counterexample
         var out: [String] = []
         out.append("counterexample: \(f.spec): property \(f.property)")
-        out.append("found by:       \(f.engine)\(f.seed.map { " (seed \($0))" } ?? "")")
+        out.append("found by:       \(f.engine.rawValue)\(f.seed.map { " (seed \($0))" } ?? "")")
         out.append("bounds:         \(f.bounds)")
         out.append("")
         out.append("inputs:")
@@ -66,7 +66,7 @@ public struct CounterexampleReport {
     /// Files by name (stem + extension) → contents.
     public func files(stem: String) throws -> [(String, String)] {
         var out = [("\(stem).json", try finding.encoded()), ("\(stem).txt", text()),
-                   ("\(stem).svg", SVGPicture.svg(view, title: "\(finding.property): \(finding.engine) counterexample"))]
+                   ("\(stem).svg", SVGPicture.svg(view, title: "\(finding.property): \(finding.engine.rawValue) counterexample"))]
         if let c = CReproducer.program(finding, config: config) { out.append(("\(stem).c", c)) }
         if let q = smtlib2 { out.append(("\(stem).smt2", q)) }
         return out

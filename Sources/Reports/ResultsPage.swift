@@ -47,7 +47,7 @@ public enum ResultsPage {
             out.append("")
             for r in f.results {
                 guard case .counterexample(let c) = r.verdict, let config = Config.named(r.bounds.config) else { continue }
-                let finding = Finding(engine: "prover", spec: f.path, property: r.property, config: r.bounds.config, bounds: r.bounds,
+                let finding = Finding(engine: .prover, spec: f.path, property: r.property, config: r.bounds.config, bounds: r.bounds,
                                       seed: nil, sequence: nil, counterexample: c)
                 out.append("### Counterexample: `\(r.property)`")
                 out.append("")

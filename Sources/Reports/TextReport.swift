@@ -5,19 +5,24 @@ import Foundation
 public enum TextReport {
     public static func line(_ r: PropertyResult, nameWidth: Int = 32) -> String {
         let name = r.property.padding(toLength: max(nameWidth, r.property.count), withPad: " ", startingAt: 0)
-        let verdict: String
-        switch r.verdict {
-        case .proved(let vacuous): verdict = vacuous ? "proved (VACUOUS)" : "proved"
-        case .counterexample: verdict = "counterexample"
-        case .unknown(let reason): verdict = "unknown (\(reason))"
-        case .internalError: verdict = "INTERNAL ERROR"
-        }
+        let verdict = verdictWords(r)
         let column = verdict.count >= 16 ? verdict : verdict.padding(toLength: 16, withPad: " ", startingAt: 0)
         var out = "\(name)  \(column)  \(String(format: "%7.3fs", r.seconds))  [\(r.bounds)]"
         if let e = r.expected {
             out += r.matchesExpectation ? "  (expected)" : "  (EXPECTED \(e.rawValue))"
         }
         return out
+    }
+
+    /// The verdict as the line shows it: `proved`, `proved (VACUOUS)`, `counterexample`,
+    /// `unknown (timeout)`, `INTERNAL ERROR`.
+    public static func verdictWords(_ r: PropertyResult) -> String {
+        switch r.verdict {
+        case .proved(let vacuous): return vacuous ? "proved (VACUOUS)" : "proved"
+        case .counterexample: return "counterexample"
+        case .unknown(let reason): return "unknown (\(reason))"
+        case .internalError: return "INTERNAL ERROR"
+        }
     }
 
     /// The detail printed under a verdict line (empty for a plain proof).

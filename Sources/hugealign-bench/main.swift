@@ -176,7 +176,7 @@ func benchMutants(fuzzSeconds: Double, checkSeconds: Double, only: String?) thro
         let spec = try MutantCampaign.materialize(root: root, mutant: m)
         let f = try MutantCampaign.fuzz(spec: spec, property: m.property, seconds: fuzzSeconds)
         let c = try MutantCampaign.check(spec: spec, property: m.property, seconds: checkSeconds)
-        let cell = { (o: MutantCampaign.Outcome) in o.found ? String(format: "%.3f s (%d runs)", o.seconds, o.runs) : String(format: "not found (%d runs)", o.runs) }
+        let cell = { (o: MutantCampaign.EngineRun) in o.found ? String(format: "%.3f s (%d runs)", o.seconds, o.runs) : String(format: "not found (%d runs)", o.runs) }
         if !f.found || !c.found { missed += 1 }
         say("| \(m.id) | \(m.bug) | \(m.property) | \(cell(f)) | \(cell(c)) |")
     }

@@ -29,6 +29,7 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
     @Option(help: "Where to write counterexample reports (default: next to the spec, specs/x.spec → specs/x.cex/).") var out: String?
     @Flag(help: "Print a JSON summary per property.") var json = false
+    @OptionGroup var ci: CIOutputOptions
 
     var shardParts: (Int, Int)? {
         let p = shard.split(separator: "/").compactMap { Int($0) }
@@ -51,6 +52,8 @@ struct Check: ParsableCommand {
         let plan = try SearchSupport.plan(spec, config: cfg, property: property)
         var foundAny = false
         var summaries: [SearchSummary] = []
+        try ci.prepare()
+        var records: [CheckRecord] = []
         let target = StopTarget()
         let interruption = Interruption { target.fire() }
         for item in plan.items {
@@ -99,7 +102,7 @@ struct Check: ParsableCommand {
             }
             var reportPath: String?
             var finding: Finding?
-            if let c = result.failing, let (f, path) = try SearchSupport.report(c, item: item, engine: "model-checker", spec: spec, seed: nil,
+            if let c = result.failing, let (f, path) = try SearchSupport.report(c, item: item, engine: .modelChecker, spec: spec, seed: nil,
                                                                                sequence: result.sequence,
                                                                                layoutBound: depth == nil ? layoutVMAs : c.layout.vmas.count, out: out) {
                 finding = f
@@ -108,10 +111,16 @@ struct Check: ParsableCommand {
             }
             let s = result.stats
             let unit = depth == nil ? "layouts" : "states"
-            summaries.append(SearchSummary(spec: spec, property: name, engine: "model-checker", found: finding != nil, runs: s.runs,
+            summaries.append(SearchSummary(spec: spec, property: name, engine: .modelChecker, found: finding != nil, runs: s.runs,
                                            runsPerSecond: s.runsPerSecond.rounded(), seconds: (s.seconds * 1000).rounded() / 1000,
                                            secondsToFirst: result.secondsToFirst.map { ($0 * 1000).rounded() / 1000 }, exhausted: s.exhausted,
                                            states: s.states, coverage: nil, report: reportPath, interrupted: result.interrupted))
+            let scopeText = "config \(item.config.name), " + (depth.map { "sequences ≤ \($0) syscalls" } ?? "layouts ≤ \(layoutVMAs) VMAs") + ", shard \(shard), \(s.runs) runs"
+            records.append(CheckRecord(file: spec, property: name, engine: .modelChecker,
+                                       status: finding != nil ? .failed : (s.exhausted ? .passed : .error),
+                                       summary: finding != nil ? "counterexample" : (s.exhausted ? "no counterexample (exhausted)" : "no counterexample (NOT exhausted)"),
+                                       seconds: s.seconds, bounds: scopeText, failure: finding?.counterexample.failures.first,
+                                       details: finding.map { CounterexampleReport(finding: $0, config: item.config).text() } ?? ""))
             if !json {
                 let head = name.padding(toLength: 34, withPad: " ", startingAt: 0)
                 let scope = depth.map { "sequences ≤ \($0) syscalls (reached depth \(s.depthReached))" } ?? "layouts ≤ \(layoutVMAs) VMAs"
@@ -126,6 +135,7 @@ struct Check: ParsableCommand {
                 }
             }
         }
+        try ci.write(records, command: "check")
         if json { try SearchSupport.printJSON(summaries) }
         if foundAny { throw ExitCode(ExitStatus.counterexample.rawValue) }
         if interruption.happened || summaries.contains(where: { $0.exhausted == false }) { throw ExitCode(ExitStatus.unknown.rawValue) }

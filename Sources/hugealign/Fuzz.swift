@@ -31,6 +31,7 @@ struct Fuzz: ParsableCommand {
     @Flag(name: .customLong("all-maps"), help: "Also seed layouts from every readable /proc/PID/maps on this machine (not reproducible across machines).") var allMaps = false
     @Option(help: "Where to write counterexample reports (default: next to the spec, specs/x.spec → specs/x.cex/).") var out: String?
     @Flag(help: "Print a JSON summary per property.") var json = false
+    @OptionGroup var ci: CIOutputOptions
 
     func validate() throws {
         guard Config.named(config) != nil else { throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))") }
@@ -53,6 +54,8 @@ struct Fuzz: ParsableCommand {
             throw ExitCode(ExitStatus.inputError.rawValue)
         }
         let stored = try corpus.map { try CorpusFolder.read($0) } ?? []
+        try ci.prepare()
+        var records: [CheckRecord] = []
         var foundAny = false, interrupted = false
         var summaries: [SearchSummary] = []
         let target = StopTarget()
@@ -90,17 +93,23 @@ struct Fuzz: ParsableCommand {
             if let dir = corpus { try CorpusFolder.write(result.corpus, to: dir) }
             var reportPath: String?
             var finding: Finding?
-            if let c = result.failing, let (f, path) = try SearchSupport.report(c, item: item, engine: "fuzzer", spec: spec, seed: seed,
+            if let c = result.failing, let (f, path) = try SearchSupport.report(c, item: item, engine: .fuzzer, spec: spec, seed: seed,
                                                                                sequence: nil, layoutBound: c.layout.vmas.count, out: out) {
                 finding = f
                 reportPath = path
                 foundAny = true
             }
             let s = result.stats
-            summaries.append(SearchSummary(spec: spec, property: name, engine: "fuzzer", found: finding != nil, runs: s.runs, vacuous: s.vacuous,
+            summaries.append(SearchSummary(spec: spec, property: name, engine: .fuzzer, found: finding != nil, runs: s.runs, vacuous: s.vacuous,
                                            runsPerSecond: s.runsPerSecond.rounded(), seconds: (s.seconds * 1000).rounded() / 1000,
                                            secondsToFirst: result.secondsToFirst.map { ($0 * 1000).rounded() / 1000 }, exhausted: nil, states: nil,
                                            coverage: s.coverage, report: reportPath, interrupted: result.interrupted))
+            let scope = "config \(item.config.name), layouts ≤ \(options.maxVMAs.map(String.init) ?? "any") VMAs, \(s.runs) runs (\(s.vacuous) vacuous), seed \(seed)"
+            records.append(CheckRecord(file: spec, property: name, engine: .fuzzer,
+                                       status: finding != nil ? .failed : (s.runs == s.vacuous ? .error : .passed),
+                                       summary: finding != nil ? "counterexample" : (s.runs == s.vacuous ? "nothing checked" : "no counterexample"),
+                                       seconds: s.seconds, bounds: scope, failure: finding?.counterexample.failures.first,
+                                       details: finding.map { CounterexampleReport(finding: $0, config: item.config).text() } ?? ""))
             if finding == nil && s.runs > 0 && s.runs > s.vacuous && Double(s.runs - s.vacuous) < 0.01 * Double(s.runs) {
                 FileHandleStream.standardError.write("hugealign fuzz: \(name): only \(s.runs - s.vacuous) of \(s.runs) runs (under 1 %) got past the assumptions; \"no counterexample\" says little\n")
             }
@@ -119,6 +128,7 @@ struct Fuzz: ParsableCommand {
                 }
             }
         }
+        try ci.write(records, command: "fuzz")
         if json { try SearchSupport.printJSON(summaries) }
         if foundAny { throw ExitCode(ExitStatus.counterexample.rawValue) }
         if interrupted { throw ExitCode(ExitStatus.unknown.rawValue) }

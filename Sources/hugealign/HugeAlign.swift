@@ -21,8 +21,10 @@ struct HugeAlign: ParsableCommand {
         Exit codes: 0 all proved / nothing found, 10 counterexample, 5 unknown (timeout or resource \
         limit), 1 usage error, 2 input error (spec, maps, JSON), 6 internal error.
         """,
-        version: "hugealign 0.4.0",
+        version: "hugealign \(version)",
         subcommands: [Prove.self, Fuzz.self, Check.self, Replay.self, Report.self, Live.self, Configs.self, LiveChild.self])
+
+    static let version = "0.4.0"
 
     /// No subcommand is a usage error: the help goes to stderr and the exit code is 1.
     func run() throws {

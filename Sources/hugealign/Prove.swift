@@ -59,6 +59,8 @@ struct Prove: ParsableCommand {
     @Option(help: "Write each counterexample's reports (JSON, text, SVG, SMT-LIB2, C reproducer) into this folder.")
     var out: String?
 
+    @OptionGroup var ci: CIOutputOptions
+
     @Option(name: .customLong("minimize-budget"), help: "Solver checks spent shrinking a counterexample (0: report the first model).")
     var minimizeBudget: Int = 96
 
@@ -90,6 +92,7 @@ struct Prove: ParsableCommand {
 
         let files = try CLIError.specFiles(paths)
         for dir in [smt2Out, out].compactMap({ $0 }) { try CLIError.prepareFolder(dir) }
+        try ci.prepare()
         // Plan every file first (spec errors are reported here), then prove.
         var work: [ProofCampaign.Work] = []
         for file in files {
@@ -141,7 +144,7 @@ struct Prove: ParsableCommand {
                     try AtomicFile.write(q, to: (dir as NSString).appendingPathComponent("\(stem).\(w.item.property.name).smt2"))
                 }
                 if let dir = out, case .counterexample(let cex) = r.verdict {
-                    let f = Finding(engine: "prover", spec: w.file, property: w.item.property.name, config: w.item.config.name, bounds: r.bounds,
+                    let f = Finding(engine: .prover, spec: w.file, property: w.item.property.name, config: w.item.config.name, bounds: r.bounds,
                                     seed: nil, sequence: nil, counterexample: cex)
                     _ = try SearchSupport.write(f, config: w.item.config, smtlib2: r.smtlib2, to: dir)
                 }
@@ -163,6 +166,7 @@ struct Prove: ParsableCommand {
             let msg = "hugealign: \(stopped.text): \(notRun) of \(work.count) properties were not checked"
             FileHandleStream.standardError.write(msg + "\n")
         }
+        try ci.write(results.map { CheckRecord($0, expectations: checkExpectations) }, command: "prove")
         if json {
             print(try JSONReport(results: results, diagnostics: diagnostics).encoded())
         } else if !results.isEmpty || diagnostics.isEmpty {

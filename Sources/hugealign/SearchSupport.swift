@@ -30,14 +30,14 @@ enum SearchSupport {
 
     /// Writes a finding's reports; returns the JSON path.
     static func write(_ finding: Finding, config: Config, smtlib2: String? = nil, to dir: String) throws -> String {
-        let stem = "\(finding.property).\(finding.engine)"
+        let stem = "\(finding.property).\(finding.engine.rawValue)"
         let paths = try CounterexampleReport(finding: finding, config: config, smtlib2: smtlib2).write(to: dir, stem: stem)
         return paths.first { $0.hasSuffix(".json") } ?? dir
     }
 
     /// The finding for a failing case of a search engine: described (requests, locals, relevance)
     /// by the concrete runner, written with all its reports. Nil if the case does not fail.
-    static func report(_ c: TestCase, item: SpecPlan.Item, engine: String, spec: String, seed: UInt64?,
+    static func report(_ c: TestCase, item: SpecPlan.Item, engine: Finding.Engine, spec: String, seed: UInt64?,
                        sequence: [Finding.Syscall]?, layoutBound: Int, out: String?) throws -> (Finding, String)? {
         let runner = try ConcreteRunner(program: item.program, property: item.property, config: item.config)
         guard let cex = runner.counterexample(c, relevant: runner.relevance(c)) else { return nil }
@@ -78,7 +78,7 @@ enum SearchSupport {
 struct SearchSummary: Codable {
     var spec: String
     var property: String
-    var engine: String
+    var engine: Finding.Engine
     var found: Bool
     var runs: Int
     /// Runs stopped by a false assumption (they check nothing).

@@ -219,7 +219,7 @@ import Testing
         let inRepo = Paths.repo(".build/replay-test-\(getpid())")
         try FileManager.default.createDirectory(atPath: inRepo, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: inRepo) }
-        let finding = Finding(engine: "fuzzer", spec: "specs/examples/thp_alignment_lemma.spec", property: prop.name, config: "x86_64",
+        let finding = Finding(engine: .fuzzer, spec: "specs/examples/thp_alignment_lemma.spec", property: prop.name, config: "x86_64",
                               bounds: Bounds(config: "x86_64", intBits: 32, longBits: 64, unwind: 8, layoutVMAs: nil), seed: 1,
                               sequence: nil, counterexample: cex)
         try finding.encoded().write(toFile: inRepo + "/good.json", atomically: true, encoding: .utf8)
@@ -289,7 +289,7 @@ import Testing
             .init(name: "flags", value: "0x1"), .init(name: "vm_flags", value: "0x0"), .init(name: "pgoff", value: "0x0")],
             result: "0x" + String(v.mmapBase - 0x201000, radix: 16))
         let cex = Counterexample(inputs: [], failures: [], locals: [:], layout: [VMA(start: v.mmapBase - 0x1000, end: v.mmapBase)], calls: [call])
-        let f = Finding(engine: "prover", spec: "s.spec", property: "p", config: "x86_64",
+        let f = Finding(engine: .prover, spec: "s.spec", property: "p", config: "x86_64",
                         bounds: Bounds(config: "x86_64", intBits: 32, longBits: 64, unwind: 8, layoutVMAs: 1), seed: nil, sequence: nil, counterexample: cex)
         let view = PlacementView(finding: f, config: .x86_64)
         let missed = try #require(view.missed)

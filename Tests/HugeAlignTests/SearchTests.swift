@@ -5,6 +5,7 @@ import Placement
 import Reports
 import Semantics
 import Testing
+@testable import hugealign_bench
 
 /// The solver-free engines (fuzzer, model checker), replay, and the counterexample reports.
 @Suite struct SearchTests {
@@ -23,7 +24,7 @@ import Testing
         #expect(c.values[1] == 1 && c.values[0] == 0, "\(c.values)")
         let runner = try ConcreteRunner(program: it.program, property: it.property, config: it.config)
         let cex = try #require(runner.counterexample(c, relevant: runner.relevance(c)))
-        let f = Finding(engine: "fuzzer", spec: spec, property: it.property.name, config: "x86_64",
+        let f = Finding(engine: .fuzzer, spec: spec, property: it.property.name, config: "x86_64",
                         bounds: Bounds(config: "x86_64", intBits: 32, longBits: 64, unwind: 8, layoutVMAs: 0), seed: 1, sequence: nil, counterexample: cex)
         let back = try Finding.decode(try f.encoded(), file: "x.json")
         #expect(back == f)
@@ -73,7 +74,7 @@ import Testing
         let failing = try #require(r.failing)
         let runner = try ConcreteRunner(program: it.program, property: it.property, config: config)
         let cex = try #require(runner.counterexample(failing, relevant: runner.relevance(failing)))
-        let f = Finding(engine: "model-checker", spec: spec, property: it.property.name, config: config.name,
+        let f = Finding(engine: .modelChecker, spec: spec, property: it.property.name, config: config.name,
                         bounds: Bounds(config: config.name, intBits: 8, longBits: 8, unwind: runner.unwind, layoutVMAs: failing.layout.vmas.count),
                         seed: nil, sequence: seq, counterexample: cex)
         guard case .reproduced = try Replay.replay(try Finding.decode(try f.encoded(), file: "x.json")) else {

@@ -1,3 +1,4 @@
+import Engines
 import Foundation
 import KernelC
 import Placement
@@ -16,8 +17,9 @@ public struct Mutant: Codable, Sendable {
 }
 
 public enum MutantCampaign {
-    public struct Outcome: Sendable {
-        public var engine: String
+    /// One engine's run on one mutant.
+    public struct EngineRun: Sendable {
+        public var engine: Finding.Engine
         public var found: Bool
         public var seconds: Double
         public var runs: Int
@@ -56,7 +58,7 @@ public enum MutantCampaign {
     }
 
     /// Fuzzes `property` of the spec in x86_64 with a time limit.
-    public static func fuzz(spec: String, property: String, seconds: Double, seed: UInt64 = 1, runs: Int? = nil) throws -> Outcome {
+    public static func fuzz(spec: String, property: String, seconds: Double, seed: UInt64 = 1, runs: Int? = nil) throws -> EngineRun {
         let plan = try SpecPlan(file: spec, defaultConfig: .x86_64, only: property)
         guard let item = plan.items.first else { throw InputError(file: spec, line: 0, message: "no property \(property)", text: "") }
         var o = FuzzOptions()
@@ -69,11 +71,11 @@ public enum MutantCampaign {
             if case .failed(let at)? = runner?.run(c) { return at }
             return nil
         }
-        return Outcome(engine: "fuzzer", found: r.failing != nil, seconds: r.secondsToFirst ?? r.stats.seconds, runs: r.stats.runs, failure: failure)
+        return EngineRun(engine: .fuzzer, found: r.failing != nil, seconds: r.secondsToFirst ?? r.stats.seconds, runs: r.stats.runs, failure: failure)
     }
 
     /// Model-checks `property` in scaled8-x86 (layouts of up to `vmas` VMAs) with a time limit.
-    public static func check(spec: String, property: String, seconds: Double, vmas: Int = 1) throws -> Outcome {
+    public static func check(spec: String, property: String, seconds: Double, vmas: Int = 1) throws -> EngineRun {
         let config = Config.named("scaled8-x86")!
         let plan = try SpecPlan(file: spec, defaultConfig: config, only: property)
         guard let item = plan.items.first else { throw InputError(file: spec, line: 0, message: "no property \(property)", text: "") }
@@ -91,6 +93,6 @@ public enum MutantCampaign {
             if case .failed(let at)? = runner?.run(c) { return at }
             return nil
         }
-        return Outcome(engine: "model-checker", found: r.failing != nil, seconds: r.secondsToFirst ?? r.stats.seconds, runs: r.stats.runs, failure: failure)
+        return EngineRun(engine: .modelChecker, found: r.failing != nil, seconds: r.secondsToFirst ?? r.stats.seconds, runs: r.stats.runs, failure: failure)
     }
 }
