@@ -15,7 +15,7 @@ public struct TestCase: Sendable, Equatable {
 }
 
 /// What one concrete run of a property showed.
-public enum Outcome: Equatable, Sendable {
+public enum RunOutcome: Equatable, Sendable {
     /// An `assume` did not hold: the run says nothing.
     case vacuous
     case passed
@@ -65,7 +65,7 @@ public final class ConcreteRunner: @unchecked Sendable {
     }
 
     /// The fast path: the outcome only.
-    public func run(_ values: [UInt64], in space: IndexedAddressSpace) -> Outcome {
+    public func run(_ values: [UInt64], in space: IndexedAddressSpace) -> RunOutcome {
         evaluator.space = space
         let trace = evaluator.run(property, inputs: arguments(values))
         for a in trace.assumptions where !a { return .vacuous }
@@ -73,7 +73,7 @@ public final class ConcreteRunner: @unchecked Sendable {
         return .passed
     }
 
-    public func run(_ c: TestCase) -> Outcome { run(c.values, in: IndexedAddressSpace(c.layout)) }
+    public func run(_ c: TestCase) -> RunOutcome { run(c.values, in: IndexedAddressSpace(c.layout)) }
 
     /// Calls a function of the program directly (the model checker's mmap steps).
     public func call(_ name: String, _ arguments: [UInt64], in space: IndexedAddressSpace) -> UInt64? {

@@ -93,7 +93,7 @@ public struct Finding: Codable, Sendable, Equatable {
             if let problem {
                 let line = Finding.line(ofOccurrence: i, of: "\"start\"", after: "\"layout\"", in: text)
                 throw InputError(file: file, line: line, message: "layout VMA \(i) [0x\(String(v.start, radix: 16)), 0x\(String(v.end, radix: 16))) \(problem)",
-                                 text: LayoutJSON.lineText(line, text))
+                                 text: JSONErrors.lineText(line, text))
             }
             previousEnd = v.end
         }
@@ -128,9 +128,9 @@ public struct Finding: Codable, Sendable, Equatable {
         } catch let e as InputError {
             throw e
         } catch {
-            let line = LayoutJSON.lineOfError(error, in: text)
-            throw InputError(file: file, line: line, message: "not a hugealign counterexample: \(LayoutJSON.describe(error))",
-                             text: LayoutJSON.lineText(line, text))
+            let line = JSONErrors.lineOfError(error, in: text)
+            throw InputError(file: file, line: line, message: "not a hugealign counterexample: \(JSONErrors.describe(error))",
+                             text: JSONErrors.lineText(line, text))
         }
     }
 }

@@ -6,7 +6,7 @@ import Placement
 /// layout (re-running the syscall sequence of a model-checker finding and checking each result),
 /// runs the property with the stored inputs and compares the failures with the stored ones.
 public enum Replay {
-    public enum Outcome: Equatable, Sendable {
+    public enum Answer: Equatable, Sendable {
         /// The same obligations fail at the same places.
         case reproduced(Counterexample)
         /// The property holds on these inputs now (the model or the property changed).
@@ -34,7 +34,7 @@ public enum Replay {
         }
     }
 
-    public static func replay(_ f: Finding, report: String? = nil, text: String = "") throws -> Outcome {
+    public static func replay(_ f: Finding, report: String? = nil, text: String = "") throws -> Answer {
         guard let config = Config.named(f.config) else {
             throw InputError(file: report ?? f.spec, line: 0, message: "unknown config '\(f.config)' in the counterexample", text: "")
         }

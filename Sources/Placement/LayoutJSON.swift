@@ -18,7 +18,7 @@ public enum LayoutJSON {
         do {
             object = try JSONSerialization.jsonObject(with: Data(text.utf8))
         } catch {
-            throw InputError(file: file, line: lineOfError(error, in: text), message: "not valid JSON (\(describe(error)))", text: "")
+            throw InputError(file: file, line: JSONErrors.lineOfError(error, in: text), message: "not valid JSON (\(JSONErrors.describe(error)))", text: "")
         }
         guard let root = object as? [String: Any], let vmas = root["vmas"] as? [Any] else {
             throw InputError(file: file, line: 1, message: "expected an object with a \"vmas\" array", text: "")
@@ -29,7 +29,7 @@ public enum LayoutJSON {
         var out: [VMA] = []
         for (i, item) in vmas.enumerated() {
             let where_ = lineOfVMA(i, in: text)
-            func fail(_ m: String) -> InputError { InputError(file: file, line: where_, message: "vma \(i): \(m)", text: lineText(where_, text)) }
+            func fail(_ m: String) -> InputError { InputError(file: file, line: where_, message: "vma \(i): \(m)", text: JSONErrors.lineText(where_, text)) }
             guard let o = item as? [String: Any] else { throw fail("expected an object") }
             guard let start = hex(o["start"]) else { throw fail("\"start\" must be a hex string such as \"0x1000\"") }
             guard let end = hex(o["end"]) else { throw fail("\"end\" must be a hex string such as \"0x2000\"") }
@@ -49,7 +49,7 @@ public enum LayoutJSON {
         let layout = Layout(vmas: order.map { out[$0] })
         if let (i, problem) = layout.firstProblem(pageSize: config.value("PAGE_SIZE") ?? 4096, limit: LayoutFile.limit(config)) {
             let line = lineOfVMA(order[i], in: text)
-            throw InputError(file: file, line: line, message: "vma \(order[i]): \(problem)", text: lineText(line, text))
+            throw InputError(file: file, line: line, message: "vma \(order[i]): \(problem)", text: JSONErrors.lineText(line, text))
         }
         return layout
     }
@@ -73,33 +73,6 @@ public enum LayoutJSON {
         return UInt64(s.dropFirst(2), radix: 16)
     }
 
-    public static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let c):
-            return c.underlyingError.map(describe) ?? c.debugDescription
-        case DecodingError.keyNotFound(let key, let c):
-            return "missing field \"\((c.codingPath + [key]).map(\.stringValue).joined(separator: "."))\""
-        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
-            return "\"\(c.codingPath.map(\.stringValue).joined(separator: "."))\": \(c.debugDescription)"
-        default:
-            let ns = error as NSError
-            return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
-        }
-    }
-
-    /// Foundation reports the failing character offset; turn it into a line number.
-    public static func lineOfError(_ error: Error, in text: String) -> Int {
-        // JSONDecoder says only "not valid JSON"; JSONSerialization says where.
-        if case DecodingError.dataCorrupted = error, (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) == nil {
-            do { _ = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) } catch { return lineOfError(error, in: text) }
-        }
-        let d = describe(error)
-        guard let r = d.range(of: "character ") else { return 0 }
-        let digits = d[r.upperBound...].prefix { $0.isNumber }
-        guard let offset = Int(digits) else { return 0 }
-        return text.utf8.prefix(offset).filter { $0 == UInt8(ascii: "\n") }.count + 1
-    }
-
     /// The line where the i-th VMA object starts (the i-th `{` after `"vmas"`), for messages.
     static func lineOfVMA(_ index: Int, in text: String) -> Int {
         guard let vmas = text.range(of: "\"vmas\"") else { return 0 }
@@ -115,8 +88,4 @@ public enum LayoutJSON {
         return 0
     }
 
-    public static func lineText(_ n: Int, _ text: String) -> String {
-        let lines = text.textLines
-        return n >= 1 && n <= lines.count ? String(lines[n - 1]).trimmingCharacters(in: .whitespaces) : ""
-    }
 }

@@ -1,25 +1,6 @@
 import Foundation
 import KernelC
 
-/// An input file that could not be read: which file and line, and why.
-public struct InputError: Error, CustomStringConvertible, Sendable {
-    public var file: String
-    public var line: Int
-    public var message: String
-    public var text: String
-
-    public init(file: String, line: Int, message: String, text: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-        self.text = text
-    }
-
-    public var description: String {
-        line > 0 ? "\(file):\(line): error: \(message)\n    \(text)" : "\(file): error: \(message)"
-    }
-}
-
 /// One line of /proc/PID/maps, every field.
 public struct MapsEntry: Sendable, Equatable {
     public var start: UInt64
@@ -103,7 +84,7 @@ public enum MapsReader {
         let layout = Layout(vmas: vmas)
         if let (i, problem) = layout.firstProblem(pageSize: v("PAGE_SIZE"), limit: LayoutFile.limit(config)) {
             let line = entries[i].line
-            throw InputError(file: file, line: line, message: problem, text: LayoutJSON.lineText(line, text))
+            throw InputError(file: file, line: line, message: problem, text: JSONErrors.lineText(line, text))
         }
         return layout
     }
@@ -116,10 +97,3 @@ public enum MapsReader {
     }
 }
 
-/// Reads a file to its end. `FileManager.contents(atPath:)` stops after one read on /proc files
-/// (they report size 0), which cuts /proc/PID/maps short.
-public func readWholeFile(_ path: String) -> String? {
-    guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-    defer { try? h.close() }
-    return String(data: h.readDataToEndOfFile(), encoding: .utf8)
-}

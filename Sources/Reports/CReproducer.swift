@@ -12,7 +12,7 @@ public enum CReproducer {
     /// `do_mmap_placement` call.
     public static func program(_ f: Finding, config: Config) -> String? {
         guard config.name.hasPrefix("x86_64"), config.dataModel.longBits == 64,
-              let call = f.counterexample.calls?.first(where: { $0.function == "do_mmap_placement" }),
+              let call = f.counterexample.calls?.first(where: { $0.function == PlacementEntry.function }),
               let file = call.argument("file"), let addr = call.argument("addr"), let len = call.argument("len"),
               let flags = call.argument("flags"), let pgoff = call.argument("pgoff"), let model = call.resultValue else { return nil }
         let kind: String

@@ -101,7 +101,7 @@ func benchGaps() {
 /// specs/kernel/v6.18/mmap.spec) over a 50-VMA layout: placements per second on one core.
 func benchPlacement(runs: Int) throws {
     let unit = try SpecLoader.load(path: repoPath("specs/kernel/v6.18/mmap.spec"))
-    let fn = unit.program.functions.first { $0.name == "do_mmap_placement" }!
+    let fn = unit.program.functions.first { $0.name == PlacementEntry.function }!
     let evaluator = try Evaluator(program: unit.program, config: .x86_64, domain: ConcreteDomain(), unwind: 64)
     var vmas: [VMA] = []
     var addr: UInt64 = 0x7fff_0000_0000

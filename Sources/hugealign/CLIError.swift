@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import KernelC
+import Placement
+import SMT
+import Semantics
 
 /// Validation of numeric options that every command shares: a budget is a finite, positive number
 /// of seconds (Z3 and the search loops cannot honour NaN, infinity or a negative one).
@@ -13,7 +16,29 @@ enum Validate {
     }
 }
 
-/// Errors of the command line that end a command with a message and an exit code (design §4).
+/// The one place where an error becomes a message and an exit code (design §4): commands and data
+/// readers throw what went wrong; `HugeAlign.main` asks this how to end.
+enum ErrorExit {
+    /// The message and exit status for an error, or nil for ArgumentParser's own (help, usage,
+    /// `ExitCode`), which it reports itself.
+    static func ending(for error: Error) -> (message: String, status: ExitStatus)? {
+        switch error {
+        case let d as Diagnostic: return (d.description, .inputError)
+        case let e as InputError: return (e.description, .inputError)
+        case let e as EvaluationError: return ("hugealign: \(e)", .inputError)
+        case let e as SMTError: return ("hugealign: internal error: \(e)", .internalError)
+        case is ExitCode, is CleanExit, is ValidationError: return nil
+        default:
+            let ns = error as NSError
+            if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
+                return ("hugealign: \(CLIError.describe(error))", .inputError)
+            }
+            return nil
+        }
+    }
+}
+
+/// Checks of the command line's paths, before any work.
 enum CLIError {
     /// The `.spec` files of the arguments; a missing path, an unreadable folder, a file that is not a
     /// spec or a folder without specs ends the command with exit 2 (a run that would check nothing).
@@ -21,8 +46,8 @@ enum CLIError {
         do {
             return try SpecLoader.specFiles(in: paths)
         } catch let d as Diagnostic {
-            FileHandleStream.standardError.write("hugealign: \(d.message)\n")
-            throw ExitCode(ExitStatus.inputError.rawValue)
+            // The paths are the command's own words: no file location to show.
+            throw InputError(file: "hugealign", line: 0, message: d.message, text: "")
         }
     }
 

@@ -96,9 +96,6 @@ struct Check: ParsableCommand {
                 }
                 result = try checker.run()
                 progress.finish()
-            } catch let e as EvaluationError {
-                FileHandleStream.standardError.write("hugealign check: \(e)\n")
-                throw ExitCode(ExitStatus.inputError.rawValue)
             }
             var reportPath: String?
             var finding: Finding?

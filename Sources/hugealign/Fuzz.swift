@@ -45,13 +45,8 @@ struct Fuzz: ParsableCommand {
         let cfg = Config.named(config)!
         let plan = try SearchSupport.plan(spec, config: cfg, property: property)
         var seeds: [Layout] = []
-        do {
-            for item in [plan.items.first].compactMap({ $0 }) {
-                seeds = try LayoutGenerator.seeds(paths: maps, allProcesses: allMaps, config: item.config)
-            }
-        } catch let e as InputError {
-            FileHandleStream.standardError.write(e.description + "\n")
-            throw ExitCode(ExitStatus.inputError.rawValue)
+        for item in [plan.items.first].compactMap({ $0 }) {
+            seeds = try LayoutGenerator.seeds(paths: maps, allProcesses: allMaps, config: item.config)
         }
         let stored = try corpus.map { try CorpusFolder.read($0) } ?? []
         try ci.prepare()
@@ -82,12 +77,8 @@ struct Fuzz: ParsableCommand {
                 let s = fuzzer.progress
                 return "fuzz \(name): \(s.runs) runs (\(SearchSupport.rate(s.runsPerSecond))/s, \(s.runs - s.vacuous) past the assumptions), coverage \(s.coverage), corpus \(s.corpus)"
             }
-            let result: FuzzResult
-            do { result = try fuzzer.run() } catch {
-                progress.finish()
-                FileHandleStream.standardError.write("hugealign fuzz: \(spec): \(name): \(error)\n")
-                throw ExitCode(ExitStatus.inputError.rawValue)
-            }
+            defer { progress.finish() }
+            let result = try fuzzer.run()
             progress.finish()
             interrupted = result.interrupted
             if let dir = corpus { try CorpusFolder.write(result.corpus, to: dir) }
@@ -135,40 +126,6 @@ struct Fuzz: ParsableCommand {
         if summaries.contains(where: { $0.runs == $0.vacuous }) {
             FileHandleStream.standardError.write("hugealign fuzz: a property was not checked at all (no run got past its assumptions, or no time for a run): give it more --runs or --time\n")
             throw ExitCode(ExitStatus.inputError.rawValue)
-        }
-    }
-}
-
-/// A fuzzing corpus on disk: one JSON file per case, named by a hash of its content, so saving
-/// twice writes the same files.
-enum CorpusFolder {
-    struct Entry: Codable { var values: [UInt64]; var layout: [VMA] }
-
-    static func read(_ dir: String) throws -> [TestCase] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
-        return try names.filter { $0.hasSuffix(".json") }.sorted().map { name in
-            let path = (dir as NSString).appendingPathComponent(name)
-            let text = readWholeFile(path) ?? ""
-            do {
-                let e = try JSONDecoder().decode(Entry.self, from: Data(text.utf8))
-                return TestCase(values: e.values, layout: Layout(vmas: e.layout))
-            } catch {
-                FileHandleStream.standardError.write(InputError(file: path, line: LayoutJSON.lineOfError(error, in: text),
-                                                                message: "not a corpus entry: \(LayoutJSON.describe(error))", text: "").description + "\n")
-                throw ExitCode(ExitStatus.inputError.rawValue)
-            }
-        }
-    }
-
-    static func write(_ cases: [TestCase], to dir: String) throws {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        for c in cases {
-            let text = String(decoding: try enc.encode(Entry(values: c.values, layout: c.layout.vmas)), as: UTF8.self)
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            try AtomicFile.write(text + "\n", to: (dir as NSString).appendingPathComponent(String(format: "%016llx.json", h)))
         }
     }
 }

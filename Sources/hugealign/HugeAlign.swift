@@ -40,6 +40,10 @@ struct HugeAlign: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            if let end = ErrorExit.ending(for: error) {
+                FileHandleStream.standardError.write(end.message + "\n")
+                Foundation.exit(end.status.rawValue)
+            }
             if exitCode(for: error) == .validationFailure {
                 FileHandleStream.standardError.write(fullMessage(for: error) + "\n")
                 Foundation.exit(ExitStatus.usage.rawValue)

@@ -37,11 +37,3 @@ final class StopTarget: @unchecked Sendable {
     func set(_ a: @escaping @Sendable () -> Void) { lock.lock(); action = a; lock.unlock() }
     func fire() { lock.lock(); let a = action; lock.unlock(); a?() }
 }
-
-/// stderr as a text stream.
-enum FileHandleStream {
-    static let standardError = StandardError()
-    struct StandardError {
-        func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
-    }
-}

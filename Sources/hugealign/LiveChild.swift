@@ -25,16 +25,9 @@ struct LiveChild: ParsableCommand {
         getrlimit(Int32(RLIMIT_STACK.rawValue), &rl)
         let machine = Config.thisMachine(stackRlimit: UInt64(rl.rlim_cur))
         let config = machine.config
-        let unit: SpecUnit
-        do {
-            unit = try SpecLoader.load(path: model, model: config.dataModel)
-        } catch let d as Diagnostic {
-            FileHandleStream.standardError.write(d.description + "\n")
-            throw ExitCode(ExitStatus.inputError.rawValue)
-        }
-        guard let fn = unit.program.functions.first(where: { $0.name == "do_mmap_placement" }) else {
-            FileHandleStream.standardError.write("hugealign live: \(model) has no do_mmap_placement\n")
-            throw ExitCode(ExitStatus.inputError.rawValue)
+        let unit = try SpecLoader.load(path: model, model: config.dataModel)
+        guard let fn = unit.program.functions.first(where: { $0.name == PlacementEntry.function }) else {
+            throw InputError(file: model, line: 0, message: "no function \(PlacementEntry.function): live predicts with the whole mmap path", text: "")
         }
         let evaluator = try Evaluator(program: unit.program, config: config, domain: ConcreteDomain(), unwind: 64)
         var session = try LiveSession(config: config, seed: seed)

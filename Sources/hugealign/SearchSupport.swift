@@ -7,19 +7,17 @@ import Reports
 
 /// What `fuzz`, `check` and `prove --out` share: picking properties, where reports go, progress.
 enum SearchSupport {
-    /// The properties of a spec (or the one named) under a configuration; input errors exit 2.
+    /// The properties of a spec (or the one named) under a configuration. A spec with no
+    /// property checks nothing (exit 2); a `--property` it lacks is a usage error (exit 1).
     static func plan(_ spec: String, config: Config, property: String?) throws -> SpecPlan {
-        do {
-            let plan = try SpecPlan(file: spec, defaultConfig: config, only: property)
-            if let property, plan.items.isEmpty {
-                FileHandleStream.standardError.write("hugealign: no property named '\(property)' in \(spec)\n")
-                throw ExitCode(ExitStatus.usage.rawValue)
-            }
-            return plan
-        } catch let d as Diagnostic {
-            FileHandleStream.standardError.write(d.description + "\n")
-            throw ExitCode(ExitStatus.inputError.rawValue)
+        _ = try CLIError.specFiles([spec])
+        let plan = try SpecPlan(file: spec, defaultConfig: config, only: property)
+        if let property, plan.items.isEmpty {
+            FileHandleStream.standardError.write("hugealign: no property named '\(property)' in \(spec)\n")
+            throw ExitCode(ExitStatus.usage.rawValue)
         }
+        if plan.items.isEmpty { throw InputError(file: spec, line: 0, message: "no properties: nothing was checked", text: "") }
+        return plan
     }
 
     /// `--out DIR`, else a folder next to the spec: `specs/x.spec` → `specs/x.cex/`.

@@ -263,7 +263,7 @@ public final class ModelChecker: @unchecked Sendable {
         if op.op == .munmap {
             start = op.addr; end = op.addr &+ v.pageAlign(op.len &+ v.page &- 1)
         } else {
-            guard let r = runner.call("do_mmap_placement", [op.file ?? 0, op.addr, op.len, op.flags ?? 0, 0, op.pgoff ?? 0],
+            guard let r = runner.call(PlacementEntry.function, [op.file ?? 0, op.addr, op.len, op.flags ?? 0, 0, op.pgoff ?? 0],
                                       in: space) else { return nil }
             op.result = r
             if r > v.mask &- maxErrno { return nil }
@@ -284,7 +284,7 @@ public final class ModelChecker: @unchecked Sendable {
     func sequences(depth: Int, seconds: @escaping @Sendable () -> Double) throws -> ModelCheckResult {
         let jobs = max(1, options.jobs)
         let runners = try (0..<jobs).map { _ in try ConcreteRunner(program: program, property: property, config: config) }
-        guard program.functions.contains(where: { $0.name == "do_mmap_placement" }) else {
+        guard program.functions.contains(where: { $0.name == PlacementEntry.function }) else {
             throw EvaluationError(message: "sequence mode (--depth) needs do_mmap_placement: #include specs/kernel/v6.18/mmap.spec", location: property.location)
         }
         let inputs = try runners.map { try InputSpace(runner: $0, vocabulary: vocabulary) }
@@ -329,6 +329,6 @@ public final class ModelChecker: @unchecked Sendable {
     }
 }
 
-extension Outcome {
+extension RunOutcome {
     public var isFailure: Bool { if case .failed = self { return true }; return false }
 }
