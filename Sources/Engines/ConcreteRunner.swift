@@ -102,7 +102,7 @@ public final class ConcreteRunner: @unchecked Sendable {
         // After an undefined operation or a cut loop the run continues on a made-up value; failures
         // after that one are artefacts of it, not findings.
         if let cut = failed.firstIndex(where: { $0.kind.leavesMadeUpValues }) { failed = Array(failed[...cut]) }
-        var locals: [String: String] = [:]
+        var locals: [String: ShownValue] = [:]
         let names = Set(parameters.map(\.name))
         for (name, v) in evaluator.failureLocals ?? [] where !names.contains(name) { locals[name] = Self.render(v) }
         let calls = evaluator.calls.map { call -> CallRecord in
@@ -118,17 +118,17 @@ public final class ConcreteRunner: @unchecked Sendable {
                 return InputValue(name: p.name, type: p.type.description, bits: c.values[i] & ConcreteDomain.mask(p.width),
                                   signed: p.type.isSigned, width: p.width, relevant: i < relevant.count ? relevant[i] : true)
             },
-            failures: failed.map { Failure(kind: $0.kind.rawValue, location: $0.location.description, text: $0.text) },
+            failures: failed.map { Failure(kind: $0.kind, location: $0.location.description, text: $0.text) },
             locals: locals,
             layout: c.layout.vmas,
             calls: calls.isEmpty ? nil : calls)
     }
 
-    static func render(_ v: Value<ConcreteDomain>) -> String {
+    static func render(_ v: Value<ConcreteDomain>) -> ShownValue {
         switch v {
-        case .word(let w): return "0x" + String(w, radix: 16)
-        case .truth(let t): return t ? "true" : "false"
-        case .record(let fs): return "{" + fs.map { "0x" + String($0, radix: 16) }.joined(separator: ", ") + "}"
+        case .word(let w): return .word(w)
+        case .truth(let t): return .truth(t)
+        case .record(let fs): return .record(fs)
         }
     }
 

@@ -87,23 +87,74 @@ public struct InputValue: Sendable, Codable, Equatable {
 
 /// A failed obligation as shown to people.
 public struct Failure: Sendable, Codable, Equatable {
-    public var kind: String
+    public var kind: ObligationKind
     public var location: String
     public var text: String
+}
+
+/// A value of a counterexample as the program had it: a word, a truth value or a struct's fields.
+/// Kept as numbers; written to JSON as the text people read (`"0x1f"`, `"true"`,
+/// `"{0x1, 0x2}"`), which is also what earlier reports hold.
+public enum ShownValue: Sendable, Equatable, Codable, CustomStringConvertible {
+    case word(UInt64)
+    case truth(Bool)
+    case record([UInt64])
+
+    /// The value as a word (nil for a struct).
+    public var word: UInt64? {
+        switch self {
+        case .word(let w): return w
+        case .truth(let t): return t ? 1 : 0
+        case .record: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .word(let w): return "0x" + String(w, radix: 16)
+        case .truth(let t): return t ? "true" : "false"
+        case .record(let fs): return "{" + fs.map { "0x" + String($0, radix: 16) }.joined(separator: ", ") + "}"
+        }
+    }
+
+    public init(parsing text: String) throws {
+        let hex = { (s: Substring) -> UInt64? in s.hasPrefix("0x") ? UInt64(s.dropFirst(2), radix: 16) : nil }
+        if text == "true" || text == "false" { self = .truth(text == "true"); return }
+        if let w = hex(Substring(text)) { self = .word(w); return }
+        if text.hasPrefix("{") && text.hasSuffix("}") {
+            let inner = text.dropFirst().dropLast()
+            let fields = inner.isEmpty ? [] : inner.split(separator: ",").map { hex(Substring($0.trimmingCharacters(in: .whitespaces))) }
+            if fields.allSatisfy({ $0 != nil }) { self = .record(fields.map { $0! }); return }
+        }
+        throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not a value: \"\(text)\" (expected 0x…, true, false or {0x…, …})"))
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        do { try self.init(parsing: text) } catch {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a value: \"\(text)\"")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
 }
 
 /// A concrete, replayed counterexample.
 public struct Counterexample: Sendable, Codable, Equatable {
     public var inputs: [InputValue]
     public var failures: [Failure]
-    /// Locals where the first failure was met: name → value (as shown).
-    public var locals: [String: String]
+    /// Locals where the first failure was met: name → value.
+    public var locals: [String: ShownValue]
     /// The address space (for properties with a layout bound).
     public var layout: [VMA]?
     /// The calls the property made directly (its placement requests) with their results.
     public var calls: [CallRecord]?
 
-    public init(inputs: [InputValue], failures: [Failure], locals: [String: String], layout: [VMA]?, calls: [CallRecord]? = nil) {
+    public init(inputs: [InputValue], failures: [Failure], locals: [String: ShownValue], layout: [VMA]?, calls: [CallRecord]? = nil) {
         self.inputs = inputs
         self.failures = failures
         self.locals = locals
@@ -116,26 +167,26 @@ public struct Counterexample: Sendable, Codable, Equatable {
 public struct CallRecord: Sendable, Codable, Equatable {
     public struct Argument: Sendable, Codable, Equatable {
         public var name: String
-        public var value: String
-        public init(name: String, value: String) {
+        public var value: ShownValue
+        public init(name: String, value: ShownValue) {
             self.name = name
             self.value = value
         }
     }
     public var function: String
     public var arguments: [Argument]
-    public var result: String?
+    public var result: ShownValue?
 
-    public init(function: String, arguments: [Argument], result: String?) {
+    public init(function: String, arguments: [Argument], result: ShownValue?) {
         self.function = function
         self.arguments = arguments
         self.result = result
     }
 
     public func argument(_ name: String) -> UInt64? {
-        arguments.first { $0.name == name }.flatMap { UInt64($0.value.dropFirst(2), radix: 16) }
+        arguments.first { $0.name == name }?.value.word
     }
-    public var resultValue: UInt64? { result.flatMap { UInt64($0.dropFirst(2), radix: 16) } }
+    public var resultValue: UInt64? { result?.word }
 }
 
 public enum Verdict: Sendable, Equatable {

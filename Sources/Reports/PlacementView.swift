@@ -38,7 +38,7 @@ public struct PlacementView {
             if let pg = call.argument("pgoff") { offset = (pg << pageShift) & v.mask } else if let off = call.argument("off") { offset = off }
         } else {
             let value = { (name: String) -> UInt64? in
-                if let l = c.locals[name] { return UInt64(l.dropFirst(2), radix: 16) }
+                if let l = c.locals[name] { return l.word }
                 return c.inputs.first { $0.name == name }?.bits
             }
             if let r = ["r", "va", "ret", "addr"].lazy.compactMap(value).first(where: { !isError($0) }), let len = value("len") {

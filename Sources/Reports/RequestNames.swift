@@ -14,8 +14,9 @@ public struct RequestNames {
     }
 
     /// One argument, named by what it is: a file kind, MAP_ flags, VM_ flags; else as stored.
-    public func argument(_ name: String, _ value: String) -> String {
-        guard value.hasPrefix("0x"), let v = UInt64(value.dropFirst(2), radix: 16) else { return value }
+    public func argument(_ name: String, _ shown: ShownValue) -> String {
+        let value = shown.description
+        guard case .word(let v) = shown else { return value }
         switch name {
         case "file", "filp":
             if v == 0 { return "NULL" }
@@ -27,8 +28,9 @@ public struct RequestNames {
     }
 
     /// A result: `-ENOMEM` for an error value, the address otherwise.
-    public func result(_ value: String) -> String {
-        guard value.hasPrefix("0x"), let v = UInt64(value.dropFirst(2), radix: 16) else { return value }
+    public func result(_ shown: ShownValue) -> String {
+        let value = shown.description
+        guard case .word(let v) = shown else { return value }
         let maxErrno = config.value("MAX_ERRNO") ?? 4095
         guard v > mask &- maxErrno else { return value }
         let errno = (0 &- v) & mask

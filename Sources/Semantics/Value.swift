@@ -7,20 +7,25 @@ public enum Value<D: Domain> {
     case record([D.Word])
 }
 
-/// Something that must hold: a user assertion or a check the evaluator adds (division by zero,
-/// shift range, loop unwinding, falling off a non-void function).
-public struct Obligation<D: Domain> {
-    public enum Kind: String, Sendable, Codable {
-        case assertion
-        case divisionByZero = "division by zero"
-        case shiftRange = "shift count out of range"
-        case unwinding = "unwinding assertion"
-        case missingReturn = "missing return"
+/// What kind of thing must hold: a user assertion or a check the evaluator adds (division by zero,
+/// shift range, loop unwinding, falling off a non-void function). Stored and shown by its words.
+public enum ObligationKind: String, Sendable, Codable, CustomStringConvertible {
+    case assertion
+    case divisionByZero = "division by zero"
+    case shiftRange = "shift count out of range"
+    case unwinding = "unwinding assertion"
+    case missingReturn = "missing return"
 
-        /// Whether execution after this failure runs on a made-up value (the result of an undefined
-        /// operation, a loop cut at its bound, a missing return): later failures then say nothing.
-        public var leavesMadeUpValues: Bool { self != .assertion }
-    }
+    /// Whether execution after this failure runs on a made-up value (the result of an undefined
+    /// operation, a loop cut at its bound, a missing return): later failures then say nothing.
+    public var leavesMadeUpValues: Bool { self != .assertion }
+
+    public var description: String { rawValue }
+}
+
+/// Something that must hold, and the inputs on which it fails.
+public struct Obligation<D: Domain> {
+    public typealias Kind = ObligationKind
     public var kind: Kind
     public var location: SourceLocation
     public var text: String

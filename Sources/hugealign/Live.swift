@@ -31,8 +31,8 @@ struct Live: ParsableCommand {
         #if os(Linux)
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         // Inherited by the exec'd child: its mmap bases are not randomised.
-        let current = hugealign_personality(0xffff_ffff)
-        _ = hugealign_personality(UInt(bitPattern: Int(current)) | 0x0040000)
+        let current = hugealign_personality(LinuxUAPI.PER_QUERY)
+        _ = hugealign_personality(UInt(bitPattern: Int(current)) | LinuxUAPI.ADDR_NO_RANDOMIZE)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         var args = ["live-child", "--count", String(count), "--seed", String(seed), "--model", modelPath()]

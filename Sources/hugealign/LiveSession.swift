@@ -2,6 +2,16 @@ import CLinux
 import Foundation
 import Placement
 
+/// uapi constants Glibc's Swift module does not export (include/uapi/asm-generic/mman-common.h,
+/// include/uapi/linux/personality.h).
+enum LinuxUAPI {
+    static let MAP_STACK: Int32 = 0x20000
+    static let MAP_FIXED_NOREPLACE: Int32 = 0x100000
+    static let ADDR_NO_RANDOMIZE: UInt = 0x0040000
+    /// personality(2) with this argument only queries the current persona.
+    static let PER_QUERY: UInt = 0xffff_ffff
+}
+
 /// One mmap request of `hugealign live`.
 struct LiveRequest: Codable {
     enum Kind: String, Codable { case anonPrivate = "anon-private", anonShared = "anon-shared", file, memfd }
@@ -77,14 +87,14 @@ struct LiveSession {
         case 91..<94: hint = rng.below(minAddr)                          // raised to mmap_min_addr
         default:
             // Build layouts with MAP_FIXED_NOREPLACE (never MAP_FIXED over existing mappings).
-            flags |= 0x100000
+            flags |= LinuxUAPI.MAP_FIXED_NOREPLACE
             if let m = live.isEmpty ? nil : rng.pick(live), rng.chance(70) {
                 hint = rng.chance(50) ? m.start + m.length + (rng.below(4) << 12) : m.start + (rng.below(max(1, m.length >> 12)) << 12)
             } else {
                 hint = (0x1000_0000 + rng.below(0x7f00_0000_0000 - 0x1000_0000)) & ~0xfff
             }
         }
-        if rng.chance(3) && kind == .anonPrivate { flags |= 0x20000 }   // MAP_STACK
+        if rng.chance(3) && kind == .anonPrivate { flags |= LinuxUAPI.MAP_STACK }
         return LiveRequest(kind: kind, hint: hint, length: length, flags: flags, pgoff: pgoff)
     }
 

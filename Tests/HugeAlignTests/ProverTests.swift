@@ -30,8 +30,8 @@ import Testing
         // The shift does not matter: every size in range fails for these ret/off.
         #expect(byName["shift"]?.relevant == false)
         #expect(byName["off"]?.relevant == true)
-        #expect(c.failures.first?.kind == "assertion")
-        #expect(c.locals["va"] == "0xfff")
+        #expect(c.failures.first?.kind == .assertion)
+        #expect(c.locals["va"] == .word(0xfff))
     }
 
     @Test func vacuousProofsAreFlagged() throws {
@@ -113,7 +113,7 @@ import Testing
             Issue.record("expected a counterexample, got \(r[0].verdict)")
             return
         }
-        #expect(c.failures.contains { $0.kind == "missing return" })
+        #expect(c.failures.contains { $0.kind == .missingReturn })
         #expect(c.inputs[0].bits == 0)
     }
 

@@ -91,7 +91,7 @@ import Testing
         let unit = try SpecLoader.load(text: text)
         let runner = try ConcreteRunner(program: unit.program, property: unit.program.properties[0], config: .x86_64)
         let c = try #require(runner.counterexample(TestCase(values: [0, 70], layout: .empty), relevant: [true, true]))
-        #expect(c.failures.map(\.kind) == ["shift count out of range"])
+        #expect(c.failures.map(\.kind) == [.shiftRange])
     }
 
     // MARK: Runs that check nothing, options, exit codes
@@ -271,12 +271,12 @@ import Testing
 
     @Test func requestsAreShownWithNames() throws {
         let names = RequestNames(config: .x86_64)
-        #expect(names.argument("file", "0x2") == "FILE_THP")
-        #expect(names.argument("file", "0x0") == "NULL")
-        #expect(names.argument("flags", "0x11") == "MAP_SHARED|MAP_FIXED")
-        #expect(names.argument("flags", "0x100022") == "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE")
-        #expect(names.result("0xfffffffffffffff4") == "-ENOMEM")
-        #expect(names.result("0x10000") == "0x10000")
+        #expect(names.argument("file", .word(2)) == "FILE_THP")
+        #expect(names.argument("file", .word(0)) == "NULL")
+        #expect(names.argument("flags", .word(0x11)) == "MAP_SHARED|MAP_FIXED")
+        #expect(names.argument("flags", .word(0x100022)) == "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE")
+        #expect(names.result(.word(0xffff_ffff_ffff_fff4)) == "-ENOMEM")
+        #expect(names.result(.word(0x10000)) == "0x10000")
     }
 
     /// The missed congruent range is one the unhinted top-down search could have returned: below
@@ -285,9 +285,9 @@ import Testing
         let v = Vocabulary(config: .x86_64)
         // A VMA fills [mmap_base - 8 MiB, mmap_base) but for the chosen, incongruent range below it.
         let call = CallRecord(function: "do_mmap_placement", arguments: [
-            .init(name: "file", value: "0x2"), .init(name: "addr", value: "0x0"), .init(name: "len", value: "0x200000"),
-            .init(name: "flags", value: "0x1"), .init(name: "vm_flags", value: "0x0"), .init(name: "pgoff", value: "0x0")],
-            result: "0x" + String(v.mmapBase - 0x201000, radix: 16))
+            .init(name: "file", value: .word(2)), .init(name: "addr", value: .word(0)), .init(name: "len", value: .word(0x200000)),
+            .init(name: "flags", value: .word(1)), .init(name: "vm_flags", value: .word(0)), .init(name: "pgoff", value: .word(0))],
+            result: .word(v.mmapBase - 0x201000))
         let cex = Counterexample(inputs: [], failures: [], locals: [:], layout: [VMA(start: v.mmapBase - 0x1000, end: v.mmapBase)], calls: [call])
         let f = Finding(engine: .prover, spec: "s.spec", property: "p", config: "x86_64",
                         bounds: Bounds(config: "x86_64", intBits: 32, longBits: 64, unwind: 8, layoutVMAs: 1), seed: nil, sequence: nil, counterexample: cex)
