@@ -21,34 +21,30 @@ struct Check: ParsableCommand {
 
     @ArgumentParser.Argument(help: "The spec file.") var spec: String
     @Option(help: "Only this property (default: every property in the file, in turn).") var property: String?
-    @Option(help: "A scaled configuration (\(Config.names.filter { Config.named($0)!.dataModel.longBits <= 16 }.joined(separator: ", "))) for properties without a 'config' clause.") var config: String = "scaled8"
+    @Option(help: "A scaled configuration (\(ConfigArgument.scaledNames.joined(separator: ", "))) for properties without a 'config' clause.")
+    var config = ConfigArgument(Config.named("scaled8")!)
     @Option(parsing: .unconditional, help: "Mode 1: layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else 1; at most 4).") var vmas: Int?
     @Option(help: "Mode 2: syscall sequences of at most this length.") var depth: Int?
     @Option(parsing: .unconditional, help: "Parallel jobs.") var jobs: Int = 1
-    @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard: String = "0/1"
+    @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard = Shard(index: 0, count: 1)
     @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
     @Option(help: "Where to write counterexample reports (default: next to the spec, specs/x.spec → specs/x.cex/).") var out: String?
     @Flag(help: "Print a JSON summary per property.") var json = false
     @OptionGroup var ci: CIOutputOptions
 
-    var shardParts: (Int, Int)? {
-        let p = shard.split(separator: "/").compactMap { Int($0) }
-        guard p.count == 2, p[1] >= 1, p[0] >= 0, p[0] < p[1] else { return nil }
-        return (p[0], p[1])
-    }
-
     func validate() throws {
-        guard let c = Config.named(config) else { throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))") }
-        guard c.dataModel.longBits <= 16 else { throw ValidationError("--config must be a scaled configuration (\(Config.names.filter { Config.named($0)!.dataModel.longBits <= 16 }.joined(separator: ", "))): \(config) has \(c.dataModel.longBits)-bit words") }
+        let c = config.config
+        guard c.dataModel.longBits <= 16 else {
+            throw ValidationError("--config must be a scaled configuration (\(ConfigArgument.scaledNames.joined(separator: ", "))): \(c.name) has \(c.dataModel.longBits)-bit words")
+        }
         if let vmas, !(0...4).contains(vmas) { throw ValidationError("--vmas must be in 0...4") }
         if let maxRuns, maxRuns < 1 { throw ValidationError("--max-runs must be positive") }
         if let depth, !(0...8).contains(depth) { throw ValidationError("--depth must be in 0...8") }
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256") }
-        guard shardParts != nil else { throw ValidationError("--shard must be I/N with 0 <= I < N") }
     }
 
     func run() throws {
-        let cfg = Config.named(config)!
+        let cfg = config.config
         let plan = try SearchSupport.plan(spec, config: cfg, property: property)
         var foundAny = false
         var summaries: [SearchSummary] = []
@@ -69,7 +65,7 @@ struct Check: ParsableCommand {
             }
             options.depth = depth
             options.jobs = jobs
-            options.shard = (shardParts!.0, shardParts!.1)
+            options.shard = (shard.index, shard.count)
             options.maxRuns = maxRuns
             let name = item.property.name
             let checker: ModelChecker
@@ -77,7 +73,7 @@ struct Check: ParsableCommand {
             do {
                 checker = try ModelChecker(program: item.program, property: item.property, config: item.config, options: options)
                 target.set { checker.stop() }
-                let total = depth == nil ? checker.layoutCount / Double(shardParts!.1) : nil
+                let total = depth == nil ? checker.layoutCount / Double(shard.count) : nil
                 let progress = ProgressLine {
                     let s = checker.progress
                     let rate = s.seconds > 0 ? Double(s.runs) / s.seconds : 0

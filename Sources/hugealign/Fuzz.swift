@@ -20,7 +20,7 @@ struct Fuzz: ParsableCommand {
 
     @ArgumentParser.Argument(help: "The spec file.") var spec: String
     @Option(help: "Only this property (default: every property in the file, in turn).") var property: String?
-    @Option(help: "Configuration for properties without a 'config' clause.") var config: String = "x86_64"
+    @Option(help: "Configuration for properties without a 'config' clause.") var config = ConfigArgument(.x86_64)
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Runs per job (default 200000 unless --time is given).") var runs: Int?
     @Option(parsing: .unconditional, help: "Stop after this many seconds.") var time: Double?
@@ -34,7 +34,6 @@ struct Fuzz: ParsableCommand {
     @OptionGroup var ci: CIOutputOptions
 
     func validate() throws {
-        guard Config.named(config) != nil else { throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))") }
         guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be in 1...256") }
         if let runs, runs < 1 { throw ValidationError("--runs must be positive") }
         try Validate.seconds(time, "--time")
@@ -42,7 +41,7 @@ struct Fuzz: ParsableCommand {
     }
 
     func run() throws {
-        let cfg = Config.named(config)!
+        let cfg = config.config
         let plan = try SearchSupport.plan(spec, config: cfg, property: property)
         var seeds: [Layout] = []
         for item in [plan.items.first].compactMap({ $0 }) {

@@ -21,8 +21,8 @@ struct Prove: ParsableCommand {
     @Option(name: .long, help: "Only prove the property with this name.")
     var property: String?
 
-    @Option(name: .long, help: "Configuration (\(Config.names.joined(separator: ", "))).")
-    var config: String = "x86_64"
+    @Option(name: .long, help: "Configuration for properties without a 'config' clause.")
+    var config = ConfigArgument(.x86_64)
 
     @Option(name: .long, parsing: .unconditional,
             help: "Budget of each property in seconds, covering its checks and minimisation (default 30; 900 with --check-expectations, which counts Z3 resource units instead).")
@@ -65,9 +65,6 @@ struct Prove: ParsableCommand {
     var minimizeBudget: Int = 96
 
     func validate() throws {
-        guard Config.named(config) != nil else {
-            throw ValidationError("unknown config '\(config)'; known: \(Config.names.joined(separator: ", "))")
-        }
         try Validate.seconds(timeout, "--timeout")
         try Validate.seconds(totalTimeout, "--total-timeout")
         if rlimit == 0 { throw ValidationError("--rlimit must be positive") }
@@ -78,7 +75,7 @@ struct Prove: ParsableCommand {
     }
 
     func run() throws {
-        let cfg = Config.named(config)!
+        let cfg = config.config
         // Expectations must not depend on the machine's speed: count Z3's work, keep the clock as
         // an outer bound only.
         let resources = rlimit ?? (checkExpectations ? ProverOptions.deterministicResources : nil)

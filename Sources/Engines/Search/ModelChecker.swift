@@ -57,7 +57,7 @@ public final class ModelChecker: @unchecked Sendable {
 
     public init(program: Program, property: Property, config: Config, options: CheckOptions) throws {
         guard config.dataModel.longBits <= 16 else {
-            throw EvaluationError(message: "the model checker enumerates a scaled address space: use a scaled --config (\(Config.names.filter { Config.named($0)!.dataModel.longBits <= 16 }.joined(separator: ", "))), not \(config.name)",
+            throw EvaluationError(message: "the model checker enumerates a scaled address space: use a scaled --config (\(Config.names.filter { (Config.named($0)?.dataModel.longBits ?? 64) <= 16 }.joined(separator: ", "))), not \(config.name)",
                                   location: property.location)
         }
         self.program = program

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Placement
+
+/// `--config NAME`: a configuration, checked by the parser (an unknown name is a usage error that
+/// lists the known ones), so commands never look a name up again.
+struct ConfigArgument: ExpressibleByArgument {
+    let config: Config
+
+    init(_ config: Config) { self.config = config }
+
+    init?(argument: String) {
+        guard let c = Config.named(argument) else { return nil }
+        config = c
+    }
+
+    var defaultValueDescription: String { config.name }
+    static var allValueStrings: [String] { Config.names }
+
+    /// The configurations the model checker can enumerate (words of at most 16 bits).
+    static var scaledNames: [String] { Config.names.filter { (Config.named($0)?.dataModel.longBits ?? 64) <= 16 } }
+}
+
+/// `--shard I/N`: the I-th of N deterministic slices of a campaign (0 ≤ I < N).
+struct Shard: ExpressibleByArgument, CustomStringConvertible {
+    let index: Int
+    let count: Int
+
+    init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    init?(argument: String) {
+        let p = argument.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
+        guard p.count == 2, let i = p[0], let n = p[1], n >= 1, i >= 0, i < n else { return nil }
+        index = i
+        count = n
+    }
+
+    var description: String { "\(index)/\(count)" }
+    var defaultValueDescription: String { description }
+}
