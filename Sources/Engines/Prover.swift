@@ -178,8 +178,8 @@ final class Session {
         -> (SlotAddressSpace<SymbolicDomain>, [SBool]) {
         var slots: [VMASlot<SymbolicDomain>] = []
         var facts: [SBool] = []
-        let pageMask = c.bv((config.value("PAGE_SIZE") ?? 4096) - 1, width: bits)
-        let limit = c.bv(config.value("TASK_SIZE_MAX") ?? config.value("TASK_SIZE") ?? .max, width: bits)
+        let pageMask = c.bv(config.number(.pageSize) - 1, width: bits)
+        let limit = c.bv(config.number(.taskSizeMax), width: bits)
         var presents: [SBool] = []
         for i in 0..<n {
             let p = c.boolConst("vma\(i).present")

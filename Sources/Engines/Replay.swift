@@ -38,8 +38,8 @@ public enum Replay {
         guard let config = Config.named(f.config) else {
             throw InputError(file: report ?? f.spec, line: 0, message: "unknown config '\(f.config)' in the counterexample", text: "")
         }
-        try f.validateLayout(file: report ?? f.spec, text: text, pageSize: config.value("PAGE_SIZE") ?? 1,
-                             limit: config.value("TASK_SIZE_MAX") ?? config.value("TASK_SIZE") ?? .max)
+        try f.validateLayout(file: report ?? f.spec, text: text, pageSize: config.number(.pageSize),
+                             limit: config.number(.taskSizeMax))
         let spec = report.map { specPath(f.spec, report: $0) } ?? f.spec
         let plan = try SpecPlan(file: spec, defaultConfig: config, only: f.property)
         guard let item = plan.items.first else {
@@ -56,7 +56,7 @@ public enum Replay {
             for (n, step) in seq.enumerated() {
                 var request = step
                 request.result = nil
-                guard let (next, done) = ModelChecker.apply(request, to: l, runner: runner, vocabulary: v, maxErrno: config.value("MAX_ERRNO") ?? 4095),
+                guard let (next, done) = ModelChecker.apply(request, to: l, runner: runner, vocabulary: v, maxErrno: config.number(.maxErrno)),
                       done.result == step.result else {
                     return .differs("syscall \(n + 1) (\(step.description)) no longer gives the stored result")
                 }

@@ -20,6 +20,6 @@ public enum LayoutFile {
 
     /// The highest end a VMA may have in a configuration.
     static func limit(_ config: Config) -> UInt64 {
-        config.value("TASK_SIZE_MAX") ?? config.value("TASK_SIZE") ?? .max
+        config.number(.taskSizeMax)
     }
 }

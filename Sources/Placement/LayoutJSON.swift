@@ -47,7 +47,7 @@ public enum LayoutJSON {
         // Sorted on reading (the format allows any order); errors name the VMA's own line.
         let order = out.indices.sorted { out[$0].start < out[$1].start }
         let layout = Layout(vmas: order.map { out[$0] })
-        if let (i, problem) = layout.firstProblem(pageSize: config.value("PAGE_SIZE") ?? 4096, limit: LayoutFile.limit(config)) {
+        if let (i, problem) = layout.firstProblem(pageSize: config.number(.pageSize), limit: LayoutFile.limit(config)) {
             let line = lineOfVMA(order[i], in: text)
             throw InputError(file: file, line: line, message: "vma \(order[i]): \(problem)", text: JSONErrors.lineText(line, text))
         }

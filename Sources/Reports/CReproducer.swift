@@ -18,12 +18,12 @@ public enum CReproducer {
         let kind: String
         switch file {
         case 0: kind = "anon"
-        case config.value("FILE_THP"): kind = "ext4"
-        case config.value("FILE_SHMEM"): kind = "memfd"
+        case config[.fileTHP]: kind = "ext4"
+        case config[.fileShmem]: kind = "memfd"
         default: return nil
         }
         let h = { (v: UInt64) in "0x" + String(v, radix: 16) + "UL" }
-        let growsdown = config.value("VM_GROWSDOWN") ?? 0
+        let growsdown = config.number(.vmGrowsDown)
         let vmas = (f.counterexample.layout ?? []).map { "    { \(h($0.start)), \(h($0.end)), \($0.flags & growsdown != 0 ? 1 : 0) }," }
         let failed = f.expected.map { "//   " + $0 }.joined(separator: "\n")
         return """

@@ -27,10 +27,10 @@ public struct PlacementView {
         layout = Layout(vmas: c.layout ?? [])
         align = v.pmd
         offset = 0
-        let topDown = (config.value("mm.flags.MMF_TOPDOWN") ?? 1) != 0
+        let topDown = config.number(.topDown) != 0
         window = topDown ? (v.minAddr, v.mmapBase == 0 ? v.taskSize : v.mmapBase) : (max(v.minAddr, v.legacyBase), v.taskSize)
         let pageShift = UInt64(v.page.trailingZeroBitCount)
-        let isError = { (x: UInt64) in x > v.mask &- (config.value("MAX_ERRNO") ?? 4095) }
+        let isError = { (x: UInt64) in x > v.mask &- config.number(.maxErrno) }
         if let call = c.calls?.last(where: { $0.argument("len") != nil && $0.resultValue.map { !isError($0) } == true }),
            let r = call.resultValue, let len = call.argument("len") {
             chosen = (r, v.pageAlign(len &+ v.page &- 1))

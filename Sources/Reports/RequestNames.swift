@@ -31,7 +31,7 @@ public struct RequestNames {
     public func result(_ shown: ShownValue) -> String {
         let value = shown.description
         guard case .word(let v) = shown else { return value }
-        let maxErrno = config.value("MAX_ERRNO") ?? 4095
+        let maxErrno = config.number(.maxErrno)
         guard v > mask &- maxErrno else { return value }
         let errno = (0 &- v) & mask
         let name = config.values.filter { $0.key.hasPrefix("E") && $0.key.allSatisfy { $0.isUppercase || $0.isNumber } && $0.value == errno }

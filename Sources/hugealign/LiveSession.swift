@@ -38,7 +38,7 @@ struct LiveSession {
 
     init(config: Config, seed: UInt64) throws {
         rng = DeterministicRandom(seed: seed)
-        minAddr = config.value("mmap_min_addr") ?? 65536
+        minAddr = config.number(.mmapMinAddr)
         // A file on the local disk filesystem (ext4 here); its mmaps go through thp_get_unmapped_area.
         filePath = FileManager.default.currentDirectoryPath + "/.hugealign-live-\(getpid()).data"
         fileFD = open(filePath, O_RDWR | O_CREAT | O_TRUNC, 0o600)

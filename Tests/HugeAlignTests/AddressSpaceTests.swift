@@ -136,3 +136,13 @@ import Testing
         }
     }
 }
+
+/// Every configuration defines the values the engines read without a default.
+@Suite struct ConfigKeyTests {
+    @Test(arguments: Config.names)
+    func requiredKeysAreDefined(name: String) throws {
+        let config = try #require(Config.named(name))
+        let missing = ConfigKey.required.filter { config[$0] == nil }
+        #expect(missing.isEmpty, "\(name) lacks \(missing.map(\.rawValue))")
+    }
+}

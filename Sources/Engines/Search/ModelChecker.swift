@@ -232,7 +232,7 @@ public final class ModelChecker: @unchecked Sendable {
             ops.append(.init(op: .mmap, file: 0, addr: 0, len: len, flags: anon, pgoff: 0))
         }
         ops.append(.init(op: .mmap, file: 0, addr: 0, len: v.pmd, flags: c("MAP_SHARED") | c("MAP_ANONYMOUS"), pgoff: 0))
-        if let thp = config.value("FILE_THP") {
+        if let thp = config[.fileTHP] {
             for pgoff in [0, 1] as [UInt64] { ops.append(.init(op: .mmap, file: thp, addr: 0, len: 2 * v.pmd, flags: c("MAP_SHARED"), pgoff: pgoff)) }
         }
         if v.vmGrowsDown != 0 { ops.append(.init(op: .mmap, file: 0, addr: 0, len: 2 * v.page, flags: anon, pgoff: 0, vmFlags: v.vmGrowsDown)) }
@@ -288,7 +288,7 @@ public final class ModelChecker: @unchecked Sendable {
             throw EvaluationError(message: "sequence mode (--depth) needs do_mmap_placement: #include specs/kernel/v6.18/mmap.spec", location: property.location)
         }
         let inputs = try runners.map { try InputSpace(runner: $0, vocabulary: vocabulary) }
-        let maxErrno = config.value("MAX_ERRNO") ?? 4095
+        let maxErrno = config.number(.maxErrno)
         struct State { var layout: Layout; var path: [Finding.Syscall] }
         var level = [State(layout: .empty, path: [])]
         var visited: Set<[UInt64]> = [[]]

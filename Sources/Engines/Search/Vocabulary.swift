@@ -23,22 +23,21 @@ public struct Vocabulary: Sendable {
     public let mapPrivate: UInt64, mapShared: UInt64, mapAnonymous: UInt64
 
     public init(config: Config) {
-        let v = { (n: String) in config.value(n) ?? 0 }
+        let v = { (k: ConfigKey) in config.number(k) }
         width = config.dataModel.longBits
         mask = width >= 64 ? .max : (1 << UInt64(width)) - 1
-        page = v("PAGE_SIZE"); pmd = v("PMD_SIZE"); pud = v("PUD_SIZE")
-        taskSize = v("TASK_SIZE"); taskSizeMax = v("TASK_SIZE_MAX"); window = v("DEFAULT_MAP_WINDOW")
-        mmapBase = v("mm.mmap_base"); legacyBase = v("mm.mmap_legacy_base"); minAddr = v("mmap_min_addr")
-        guardGap = v("stack_guard_gap")
-        hugeSizes = [v("PMD_SIZE"), v("PUD_SIZE"), v("CONT_PTE_SIZE"), v("CONT_PMD_SIZE")].filter { $0 != 0 }
-        mapBits = ["MAP_SHARED", "MAP_PRIVATE", "MAP_FIXED", "MAP_ANONYMOUS", "MAP_32BIT", "MAP_FIXED_NOREPLACE", "MAP_ABOVE4G",
-                   "MAP_STACK", "MAP_GROWSDOWN", "MAP_NORESERVE", "MAP_POPULATE", "MAP_HUGETLB"].compactMap { n in
-            let b = v(n); return b == 0 ? nil : (n, b)
+        page = v(.pageSize); pmd = v(.pmdSize); pud = v(.pudSize)
+        taskSize = v(.taskSize); taskSizeMax = v(.taskSizeMax); window = v(.defaultMapWindow)
+        mmapBase = v(.mmapBase); legacyBase = v(.mmapLegacyBase); minAddr = v(.mmapMinAddr)
+        guardGap = v(.stackGuardGap)
+        hugeSizes = [v(.pmdSize), v(.pudSize), v(.contPTESize), v(.contPMDSize)].filter { $0 != 0 }
+        mapBits = ConfigKey.mapFlags.compactMap { k in
+            let b = v(k); return b == 0 ? nil : (k.rawValue, b)
         }
-        vmGrowsDown = v("VM_GROWSDOWN"); vmShadowStack = v("VM_SHADOW_STACK")
-        fileKinds = [0] + ["FILE_PLAIN", "FILE_THP", "FILE_SHMEM", "FILE_HUGETLBFS", "FILE_DAX"].compactMap { config.value($0) }
+        vmGrowsDown = v(.vmGrowsDown); vmShadowStack = v(.vmShadowStack)
+        fileKinds = [0] + ConfigKey.fileKinds.compactMap { config[$0] }
         let m = mask, page = self.page, pmd = self.pmd, pud = self.pud, taskSize = self.taskSize
-        var b: [UInt64] = [0, page, self.minAddr, self.mmapBase, self.legacyBase, taskSize, self.taskSizeMax, self.window, v("SZ_4G"), v("TASK_UNMAPPED_BASE"), m, m &- page &+ 1]
+        var b: [UInt64] = [0, page, self.minAddr, self.mmapBase, self.legacyBase, taskSize, self.taskSizeMax, self.window, v(.sz4G), v(.taskUnmappedBase), m, m &- page &+ 1]
         for h in [pmd, pud] { b += [h, 2 &* h, h &- page, h &+ page] }
         boundaries = b.map { x in x & m }
         var l: [UInt64] = [page, 2 &* page, 3 &* page, 4 &* page]
@@ -46,7 +45,7 @@ public struct Vocabulary: Sendable {
         l += [taskSize, taskSize &- page, m &- page &+ 1, 0]
         lengths = l.map { x in x & m }
         focusLengths = lengths.filter { $0 != 0 } + hugeSizes
-        mapPrivate = v("MAP_PRIVATE"); mapShared = v("MAP_SHARED"); mapAnonymous = v("MAP_ANONYMOUS")
+        mapPrivate = v(.mapPrivate); mapShared = v(.mapShared); mapAnonymous = v(.mapAnonymous)
     }
 
     @inline(__always) public func pageAlign(_ x: UInt64) -> UInt64 { x & ~(page &- 1) & mask }
