@@ -7,7 +7,7 @@ import Semantics
 /// Benchmarks. Run in release mode: `swift run -c release hugealign-bench [lemma|eval|all]`.
 /// Figures are wall-clock medians over repeated runs on this machine.
 
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+func seconds(_ d: Duration) -> Double { d.seconds }
 
 func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 

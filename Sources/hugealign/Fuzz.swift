@@ -110,11 +110,12 @@ struct Fuzz: ParsableCommand {
                     print("    failed:  " + f.expected.joined(separator: "\n             "))
                     print("    inputs:  " + f.counterexample.inputs.map { "\($0.name) = \($0.rendered)\($0.relevant ? "" : " (any)")" }.joined(separator: ", "))
                     if let l = f.counterexample.layout, !l.isEmpty { print("    layout:  \(l.count) VMA\(l.count == 1 ? "" : "s") (shrunk from \(result.unshrunk?.layout.vmas.count ?? 0))") }
+                    if let sh = result.shrink { print("    shrunk:  \(sh.runs) runs, \(sh.skipped) candidates skipped; stopped: \(sh.stop.rawValue)") }
                     print("    report:  \(path) (+ .txt .svg\(FileManager.default.fileExists(atPath: path.replacingOccurrences(of: ".json", with: ".c")) ? " .c" : ""))")
                 } else if s.runs == s.vacuous {
                     print("\(head) NOTHING CHECKED  \(s.runs) runs, none got past the property's assumptions\(result.interrupted ? " (interrupted)" : "")")
                 } else {
-                    print("\(head) no counterexample  \(s.runs) runs in \(String(format: "%.2f", s.seconds)) s (\(SearchSupport.rate(s.runsPerSecond))/s, \(s.vacuous) vacuous), coverage \(s.coverage), corpus \(s.corpus)\(result.interrupted ? " (interrupted)" : "")")
+                    print("\(head) no counterexample  (\(result.stop.rawValue)) \(s.runs) runs in \(String(format: "%.2f", s.seconds)) s (\(SearchSupport.rate(s.runsPerSecond))/s, \(s.vacuous) vacuous), coverage \(s.coverage), corpus \(s.corpus)\(result.interrupted ? " (interrupted)" : "")")
                 }
             }
         }

@@ -146,6 +146,17 @@ import Testing
         #expect(small.layout.vmas.isEmpty)
         #expect(small.values[0] < start.values[0] && small.values[1] <= start.values[1] && small.values[2] == 0, "\(small.values)")
         #expect(runner.run(small).isFailure)
+        // Hypothesis-style: it says why it stopped, tried no candidate twice and ran none that was
+        // not simpler; shrinking the result again runs nothing new that helps.
+        let shrinker = Shrinker(runner: runner, vocabulary: Vocabulary(config: it.config))
+        let r = shrinker.shrinkCase(start)
+        #expect(r.stop == .noSimplerFailure && r.smallest == small)
+        #expect(r.skipped > 0, "candidates that are not simpler are rejected before running")
+        let again = shrinker.shrinkCase(small)
+        #expect(again.smallest == small && again.stop == .noSimplerFailure)
+        #expect(again.runs < r.runs)
+        let tight = shrinker.shrinkCase(start, budget: 3)
+        #expect(tight.stop == .budget && tight.runs == 3)
     }
 
     @Test func proverReportsHavePictureSVGAndSMT() throws {

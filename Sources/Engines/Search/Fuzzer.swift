@@ -40,6 +40,17 @@ public struct FuzzResult: Sendable {
     /// Cases that reached new behaviour (to save as a corpus).
     public var corpus: [TestCase]
     public var interrupted: Bool
+    /// Why the campaign ended.
+    public var stop: StopReason
+    /// How shrinking the failing case went.
+    public var shrink: Shrinker.Result?
+
+    public enum StopReason: String, Sendable {
+        case found = "a counterexample was found"
+        case runs = "every job made its runs"
+        case time = "the time limit was reached"
+        case interrupted = "interrupted"
+    }
 }
 
 /// Generation + coverage-guided mutation + shrinking over concrete runs of a property. Each job has
@@ -103,12 +114,16 @@ public final class Fuzzer: @unchecked Sendable {
         let done = box.results.compactMap { $0 }
         let stats = progress
         let first = done.enumerated().first { $0.element.failing != nil }
+        let stop: FuzzResult.StopReason = first != nil ? .found : isStopped ? .interrupted
+            : (options.seconds.map { stats.seconds >= $0 } ?? false) && done.contains { $0.run < (options.runs ?? .max) } ? .time : .runs
         var result = FuzzResult(failing: nil, unshrunk: nil, foundBy: nil, secondsToFirst: nil, stats: stats,
-                                corpus: done.flatMap(\.corpus), interrupted: isStopped)
+                                corpus: done.flatMap(\.corpus), interrupted: isStopped, stop: stop)
         if let (j, r) = first, let c = r.failing {
             let runner = try ConcreteRunner(program: program, property: property, config: config)
             result.unshrunk = c
-            result.failing = Shrinker(runner: runner, vocabulary: vocabulary).shrink(c, budget: options.shrinkBudget)
+            let shrunk = Shrinker(runner: runner, vocabulary: vocabulary).shrinkCase(c, budget: options.shrinkBudget)
+            result.failing = shrunk.smallest
+            result.shrink = shrunk
             result.foundBy = (j, r.run)
             result.secondsToFirst = r.seconds
         }
