@@ -15,27 +15,40 @@ struct Report: ParsableCommand {
     @Option(parsing: .unconditional, help: "Wall-clock bound of each property in seconds; the budget that decides is Z3's resource count (deterministic, so the page is the same on a busy machine).")
     var timeout: Double = ProverOptions.deterministicTimeoutSeconds
 
-    func validate() throws { try Validate.seconds(timeout, "--timeout") }
+    @Option(parsing: .unconditional, help: "Properties proved in parallel (the page is the same whatever the number).")
+    var jobs: Int = 1
+
+    func validate() throws {
+        try Validate.seconds(timeout, "--timeout")
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
+    }
 
     func run() throws {
         let files = try CLIError.specFiles(paths)
         var options = ProverOptions.deterministic()
         options.timeoutSeconds = timeout
-        let prover = Prover(options: options)
-        var pages: [ResultsPage.File] = []
-        var mismatch = false, internalError = false
+        var work: [ProofCampaign.Work] = []
         for file in files {
-            let plan = try SearchSupport.plan(file, config: .x86_64, property: nil)
-            var results: [PropertyResult] = []
-            for item in plan.items {
-                let r = try prover.prove(item, file: file)
-                print(TextReport.line(r))
-                if !r.matchesExpectation { mismatch = true }
-                if case .internalError = r.verdict { internalError = true }
-                results.append(r)
-            }
-            pages.append(ResultsPage.File(path: file, text: readWholeFile(file) ?? "", results: results))
+            work += try SearchSupport.plan(file, config: .x86_64, property: nil).items.map { ProofCampaign.Work(file: file, item: $0) }
         }
+        let campaign = ProofCampaign(work: work, options: options, jobs: jobs)
+        let interruption = Interruption { campaign.interrupt() }
+        var byFile: [String: [PropertyResult]] = [:]
+        var mismatch = false, internalError = false
+        try campaign.run { index, outcome in
+            guard let outcome else { return }
+            let r = try outcome.get()
+            print(TextReport.line(r))
+            if !r.matchesExpectation { mismatch = true }
+            if case .internalError = r.verdict { internalError = true }
+            byFile[work[index].file, default: []].append(r)
+        }
+        _ = interruption
+        if let stopped = campaign.stopReason {
+            FileHandleStream.standardError.write("hugealign report: \(stopped.text); the page is not written\n")
+            throw ExitCode(ExitStatus.unknown.rawValue)
+        }
+        let pages = files.map { ResultsPage.File(path: $0, text: readWholeFile($0) ?? "", results: byFile[$0] ?? []) }
         let command = "hugealign report \(paths.joined(separator: " ")) --out \(out)" + (title == "hugealign results" ? "" : " --title \"\(title)\"")
         try AtomicFile.write(ResultsPage.markdown(title: title, command: command, files: pages), to: out)
         print("wrote \(out)")

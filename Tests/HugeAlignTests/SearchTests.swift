@@ -175,7 +175,7 @@ import Testing
 
     /// The C reproducer asks this machine's kernel: it must show the violation. Skipped without a
     /// C compiler.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cc"), "needs a C compiler (/usr/bin/cc)"))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/cc"), "needs a C compiler (/usr/bin/cc)"), .tags(.hostKernel))
     func cReproducerShowsTheViolationOnThisKernel() throws {
         let dir = try temporaryFolder("repro")
         defer { try? FileManager.default.removeItem(atPath: dir) }

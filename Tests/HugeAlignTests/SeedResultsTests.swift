@@ -10,7 +10,7 @@ import Testing
         let fresh = NSTemporaryDirectory() + "hugealign-seed-\(getpid()).md"
         defer { try? FileManager.default.removeItem(atPath: fresh) }
         let title = "The June 2025 vfio/mm thread, answered"
-        let r = try runCLI(["report", "specs/seed", "--out", fresh, "--title", title])
+        let r = try runCLI(["report", "specs/seed", "--out", fresh, "--title", title, "--jobs", "2"])
         #expect(r.status == 0, "every seed verdict must be the expected one:\n\(r.out)\(r.err)")
         let page = try String(contentsOfFile: fresh, encoding: .utf8)
             .replacingOccurrences(of: "--out \(fresh)", with: "--out docs/seed-results.md")

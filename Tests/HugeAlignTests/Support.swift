@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 
 /// Paths the tests need: the repository root, its specs, and the built `hugealign` binary.
@@ -66,4 +67,10 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
     }
+}
+
+extension Tag {
+    /// Tests that ask this machine's kernel (real mmap calls, a compiled C reproducer): they say
+    /// something about the host, not only about hugealign.
+    @Tag static var hostKernel: Tag
 }
