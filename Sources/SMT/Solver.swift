@@ -125,15 +125,20 @@ public final class Model: @unchecked Sendable {
 
     deinit { Z3_model_dec_ref(context.raw, raw) }
 
-    /// The value of a bit-vector term, completing the model (unconstrained inputs read as 0).
-    public func value(_ t: SBV) throws -> UInt64 {
+    /// A term evaluated in the model, completed (unconstrained inputs read as 0).
+    func evaluate(_ t: Term, shown: @autoclosure () -> String) throws -> Term {
         var out: Z3_ast?
-        guard Z3_model_eval(context.raw, raw, t.term.raw, true, &out), let out else {
+        guard Z3_model_eval(context.raw, raw, t.raw, true, &out), let out else {
             context.checkError()
             try context.throwIfError()
-            throw SMTError(code: "Z3_INVALID_ARG", message: "could not evaluate \(t) in the model")
+            throw SMTError(code: "Z3_INVALID_ARG", message: "could not evaluate \(shown()) in the model")
         }
-        let term = Term(context, out)
+        return Term(context, out)
+    }
+
+    /// The value of a bit-vector term, completing the model (unconstrained inputs read as 0).
+    public func value(_ t: SBV) throws -> UInt64 {
+        let term = try evaluate(t.term, shown: "\(t)")
         var v: UInt64 = 0
         guard Z3_get_numeral_uint64(context.raw, term.raw, &v) else {
             throw SMTError(code: "Z3_INVALID_ARG", message: "model value of \(t) is not a numeral")
@@ -142,13 +147,7 @@ public final class Model: @unchecked Sendable {
     }
 
     public func value(_ b: SBool) throws -> Bool {
-        var out: Z3_ast?
-        guard Z3_model_eval(context.raw, raw, b.term.raw, true, &out), let out else {
-            context.checkError()
-            try context.throwIfError()
-            throw SMTError(code: "Z3_INVALID_ARG", message: "could not evaluate \(b) in the model")
-        }
-        let term = Term(context, out)
+        let term = try evaluate(b.term, shown: "\(b)")
         switch Z3_get_bool_value(context.raw, term.raw) {
         case Z3_L_TRUE: return true
         case Z3_L_FALSE: return false

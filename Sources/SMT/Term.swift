@@ -56,22 +56,20 @@ public struct SBool: @unchecked Sendable, CustomStringConvertible {
         return or([a, b], in: a.ctx)
     }
 
-    public static func and(_ xs: [SBool], in c: Context) -> SBool {
-        let live = xs.filter { $0.literal != true }
-        if live.contains(where: { $0.literal == false }) { return c.falseTerm }
-        if live.isEmpty { return c.trueTerm }
-        if live.count == 1 { return live[0] }
-        let raws = live.map { Optional($0.term.raw) }
-        return SBool(Term(c, raws.withUnsafeBufferPointer { Z3_mk_and(c.raw, UInt32(live.count), $0.baseAddress) }))
-    }
+    public static func and(_ xs: [SBool], in c: Context) -> SBool { junction(xs, unit: true, in: c, Z3_mk_and) }
 
-    public static func or(_ xs: [SBool], in c: Context) -> SBool {
-        let live = xs.filter { $0.literal != false }
-        if live.contains(where: { $0.literal == true }) { return c.trueTerm }
-        if live.isEmpty { return c.falseTerm }
+    public static func or(_ xs: [SBool], in c: Context) -> SBool { junction(xs, unit: false, in: c, Z3_mk_or) }
+
+    /// `and` (unit true) or `or` (unit false) of many terms, folding literals: the unit drops out,
+    /// its negation decides the whole.
+    static func junction(_ xs: [SBool], unit: Bool, in c: Context,
+                         _ make: (Z3_context?, UInt32, UnsafePointer<Z3_ast?>?) -> Z3_ast?) -> SBool {
+        let live = xs.filter { $0.literal != unit }
+        if live.contains(where: { $0.literal == !unit }) { return c.bool(!unit) }
+        if live.isEmpty { return c.bool(unit) }
         if live.count == 1 { return live[0] }
         let raws = live.map { Optional($0.term.raw) }
-        return SBool(Term(c, raws.withUnsafeBufferPointer { Z3_mk_or(c.raw, UInt32(live.count), $0.baseAddress) }))
+        return SBool(Term(c, raws.withUnsafeBufferPointer { make(c.raw, UInt32(live.count), $0.baseAddress) }))
     }
 
     public func implies(_ b: SBool) -> SBool { !self || b }
