@@ -24,18 +24,18 @@ func benchLemma(iterations: Int) throws {
     let clock = ContinuousClock()
     for name in ["thp_alignment_lemma", "thp_alignment_sign_slip"] {
         var times: [Double] = []
-        var verdict = ""
+        var verdict = Verdict.Kind.unknown
         for _ in 0..<iterations {
             let start = clock.now
             let unit = try SpecLoader.load(path: path)
             let prover = Prover(options: ProverOptions())
             let r = try prover.prove(unit.program.property(named: name)!, in: unit.program, file: path)
             times.append(seconds(clock.now - start))
-            verdict = r.verdict.name
+            verdict = r.verdict.kind
         }
         print(String(format: "prove %-26@ %-15@ median %.4f s  min %.4f s  (%d runs, end to end: load + check + solve%@)",
-                     name as NSString, verdict as NSString, median(times), times.min()!, iterations,
-                     (verdict == "counterexample" ? " + minimise + replay" : "") as NSString))
+                     name as NSString, verdict.rawValue as NSString, median(times), times.min()!, iterations,
+                     (verdict == .counterexample ? " + minimise + replay" : "") as NSString))
     }
 }
 

@@ -43,7 +43,7 @@ public struct FuzzResult: Sendable {
     /// Why the campaign ended.
     public var stop: StopReason
     /// How shrinking the failing case went.
-    public var shrink: Shrinker.Result?
+    public var shrink: Shrinker.Shrunk?
 
     public enum StopReason: String, Sendable {
         case found = "a counterexample was found"

@@ -25,7 +25,7 @@ public struct Shrinker {
         case notFailing = "the case does not fail"
     }
 
-    public struct Result: Sendable {
+    public struct Shrunk: Sendable {
         public var smallest: TestCase
         public var stop: StopReason
         /// Cases run; candidates rejected as not simpler and repeats are not counted.
@@ -36,8 +36,8 @@ public struct Shrinker {
 
     public func shrink(_ start: TestCase, budget: Int = 20_000) -> TestCase { shrinkCase(start, budget: budget).smallest }
 
-    public func shrinkCase(_ start: TestCase, budget: Int = 20_000) -> Result {
-        guard case .failed(let target) = runner.run(start) else { return Result(smallest: start, stop: .notFailing, runs: 1, skipped: 0) }
+    public func shrinkCase(_ start: TestCase, budget: Int = 20_000) -> Shrunk {
+        guard case .failed(let target) = runner.run(start) else { return Shrunk(smallest: start, stop: .notFailing, runs: 1, skipped: 0) }
         var best = start
         var bestKey = Simplicity(best, runner: runner)
         var runs = 0, skipped = 0
@@ -95,7 +95,7 @@ public struct Shrinker {
                 }
             }
         }
-        return Result(smallest: best, stop: runs >= budget ? .budget : .noSimplerFailure, runs: runs, skipped: skipped)
+        return Shrunk(smallest: best, stop: runs >= budget ? .budget : .noSimplerFailure, runs: runs, skipped: skipped)
     }
 
     /// Smaller values in the order worth trying: 0, the value aligned down to each huge size and
