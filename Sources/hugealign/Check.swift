@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Engines
 import Foundation
 import KernelC
@@ -28,6 +29,7 @@ struct Check: ParsableCommand {
     @Option(parsing: .unconditional, help: "Parallel jobs.") var jobs: Int = 1
     @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard = Shard(index: 0, count: 1)
     @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
+    @Option(parsing: .unconditional, help: "Stop each property after this many seconds (the result then says 'not exhausted').") var time: Double?
     @Option(help: "Where to write counterexample reports (default: next to the spec, specs/x.spec → specs/x.cex/).") var out: String?
     @Flag(help: "Print a JSON summary per property.") var json = false
     @OptionGroup var ci: CIOutputOptions
@@ -39,6 +41,7 @@ struct Check: ParsableCommand {
         }
         if let vmas, !(0...4).contains(vmas) { throw ValidationError("--vmas must be in 0...4") }
         if let maxRuns, maxRuns < 1 { throw ValidationError("--max-runs must be positive") }
+        try Validate.seconds(time, "--time")
         if let depth, !(0...8).contains(depth) { throw ValidationError("--depth must be in 0...8") }
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256") }
     }
@@ -73,6 +76,15 @@ struct Check: ParsableCommand {
             do {
                 checker = try ModelChecker(program: item.program, property: item.property, config: item.config, options: options)
                 target.set { checker.stop() }
+                // --time: a timer stops the property like Ctrl-C would, but the run goes on.
+                let timer = time.map { seconds -> DispatchSourceTimer in
+                    let t = DispatchSource.makeTimerSource(queue: .global())
+                    t.schedule(deadline: .now() + seconds)
+                    t.setEventHandler { checker.stop() }
+                    t.resume()
+                    return t
+                }
+                defer { timer?.cancel() }
                 let total = depth == nil ? checker.layoutCount / Double(shard.count) : nil
                 let progress = ProgressLine {
                     let s = checker.progress
@@ -124,7 +136,7 @@ struct Check: ParsableCommand {
                     print("    inputs:  " + f.counterexample.inputs.map { "\($0.name) = \($0.rendered)\($0.relevant ? "" : " (any)")" }.joined(separator: ", "))
                     print("    report:  \(path) (+ .txt .svg)")
                 } else {
-                    print("\(head) \(s.exhausted ? "no counterexample (exhausted)" : "no counterexample (NOT exhausted)")  \(s.states) \(unit), \(s.runs) runs in \(String(format: "%.2f", s.seconds)) s (\(SearchSupport.rate(s.runsPerSecond))/s) [config \(item.config.name), \(scope), shard \(shard)]\(result.interrupted ? " (interrupted)" : "")")
+                    print("\(head) \(s.exhausted ? "no counterexample (exhausted)" : "no counterexample (NOT exhausted)")  \(s.states) \(unit), \(s.runs) runs in \(String(format: "%.2f", s.seconds)) s (\(SearchSupport.rate(s.runsPerSecond))/s) [config \(item.config.name), \(scope), shard \(shard)]\(result.interrupted ? (interruption.happened ? " (interrupted)" : " (--time reached)") : "")")
                 }
             }
         }
