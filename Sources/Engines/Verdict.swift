@@ -100,13 +100,10 @@ public enum ShownValue: Sendable, Equatable, Codable, CustomStringConvertible {
     case truth(Bool)
     case record([UInt64])
 
-    /// The value as a word (nil for a struct).
+    /// The value when it is a word (nil for a truth value or a struct: neither is an address).
     public var word: UInt64? {
-        switch self {
-        case .word(let w): return w
-        case .truth(let t): return t ? 1 : 0
-        case .record: return nil
-        }
+        if case .word(let w) = self { return w }
+        return nil
     }
 
     public var description: String {

@@ -28,9 +28,11 @@ struct Report: ParsableCommand {
         var options = ProverOptions.deterministic()
         options.timeoutSeconds = timeout
         var work: [ProofCampaign.Work] = []
+        // A folder may hold model-only specs (no properties) that others include: they add nothing.
         for file in files {
-            work += try SearchSupport.plan(file, config: .x86_64, property: nil).items.map { ProofCampaign.Work(file: file, item: $0) }
+            work += try SpecPlan(file: file, defaultConfig: .x86_64).items.map { ProofCampaign.Work(file: file, item: $0) }
         }
+        if work.isEmpty { throw InputError(file: "hugealign", line: 0, message: "no properties in \(paths.joined(separator: " ")): nothing was checked", text: "") }
         let campaign = ProofCampaign(work: work, options: options, jobs: jobs)
         let interruption = Interruption { campaign.interrupt() }
         var byFile: [String: [PropertyResult]] = [:]
