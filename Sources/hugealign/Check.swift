@@ -21,17 +21,14 @@ struct Check: ParsableCommand {
         """)
 
     @ArgumentParser.Argument(help: "The spec file.") var spec: String
-    @Option(help: "Only this property (default: every property in the file, in turn).") var property: String?
+    @OptionGroup var common: RunOptions
     @Option(help: "A scaled configuration (\(ConfigArgument.scaledNames.joined(separator: ", "))) for properties without a 'config' clause.")
     var config = ConfigArgument(Config.named("scaled8")!)
     @Option(parsing: .unconditional, help: "Mode 1: layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else 1; at most 4).") var vmas: Int?
     @Option(help: "Mode 2: syscall sequences of at most this length.") var depth: Int?
-    @Option(parsing: .unconditional, help: "Parallel jobs.") var jobs: Int = 1
     @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard = Shard(index: 0, count: 1)
     @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
     @Option(parsing: .unconditional, help: "Stop each property after this many seconds (the result then says 'not exhausted').") var time: Double?
-    @Option(help: "Where to write counterexample reports (default: next to the spec, specs/x.spec → specs/x.cex/).") var out: String?
-    @Flag(help: "Print a JSON summary per property.") var json = false
     @OptionGroup var ci: CIOutputOptions
 
     func validate() throws {
@@ -43,12 +40,11 @@ struct Check: ParsableCommand {
         if let maxRuns, maxRuns < 1 { throw ValidationError("--max-runs must be positive") }
         try Validate.seconds(time, "--time")
         if let depth, !(0...8).contains(depth) { throw ValidationError("--depth must be in 0...8") }
-        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256") }
     }
 
     func run() throws {
         let cfg = config.config
-        let plan = try SearchSupport.plan(spec, config: cfg, property: property)
+        let plan = try SearchSupport.plan(spec, config: cfg, property: common.property)
         var foundAny = false
         var summaries: [SearchSummary] = []
         try ci.prepare()
@@ -67,7 +63,7 @@ struct Check: ParsableCommand {
                     : "hugealign check: \(item.property.name) states 'layout vmas <= \(b)'; checking only layouts of up to \(layoutVMAs) VMAs\(vmas == nil ? " (the enumeration's limit)" : "")\n")
             }
             options.depth = depth
-            options.jobs = jobs
+            options.jobs = common.jobs
             options.shard = (shard.index, shard.count)
             options.maxRuns = maxRuns
             let name = item.property.name
@@ -109,7 +105,7 @@ struct Check: ParsableCommand {
             var finding: Finding?
             if let c = result.failing, let (f, path) = try SearchSupport.report(c, item: item, engine: .modelChecker, spec: spec, seed: nil,
                                                                                sequence: result.sequence,
-                                                                               layoutBound: depth == nil ? layoutVMAs : c.layout.vmas.count, out: out) {
+                                                                               layoutBound: depth == nil ? layoutVMAs : c.layout.vmas.count, out: common.out) {
                 finding = f
                 reportPath = path
                 foundAny = true
@@ -126,7 +122,7 @@ struct Check: ParsableCommand {
                                        summary: finding != nil ? "counterexample" : (s.exhausted ? "no counterexample (exhausted)" : "no counterexample (NOT exhausted)"),
                                        seconds: s.seconds, bounds: scopeText, failure: finding?.counterexample.failures.first,
                                        details: finding.map { CounterexampleReport(finding: $0, config: item.config).text() } ?? ""))
-            if !json {
+            if !common.json {
                 let head = name.padding(toLength: 34, withPad: " ", startingAt: 0)
                 let scope = depth.map { "sequences ≤ \($0) syscalls (reached depth \(s.depthReached))" } ?? "layouts ≤ \(layoutVMAs) VMAs"
                 if let f = finding, let path = reportPath {
@@ -141,7 +137,7 @@ struct Check: ParsableCommand {
             }
         }
         try ci.write(records, command: "check")
-        if json { try SearchSupport.printJSON(summaries) }
+        if common.json { try SearchSupport.printJSON(summaries) }
         if foundAny { throw ExitCode(ExitStatus.counterexample.rawValue) }
         if interruption.happened || summaries.contains(where: { $0.exhausted == false }) { throw ExitCode(ExitStatus.unknown.rawValue) }
     }

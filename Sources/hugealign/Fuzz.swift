@@ -19,22 +19,18 @@ struct Fuzz: ParsableCommand {
         """)
 
     @ArgumentParser.Argument(help: "The spec file.") var spec: String
-    @Option(help: "Only this property (default: every property in the file, in turn).") var property: String?
+    @OptionGroup var common: RunOptions
     @Option(help: "Configuration for properties without a 'config' clause.") var config = ConfigArgument(.x86_64)
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Runs per job (default 200000 unless --time is given).") var runs: Int?
     @Option(parsing: .unconditional, help: "Stop after this many seconds.") var time: Double?
     @Option(parsing: .unconditional, help: "Layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else any).") var vmas: Int?
-    @Option(parsing: .unconditional, help: "Parallel jobs (each with its own seed stream and corpus).") var jobs: Int = 1
     @Option(help: "Corpus folder: cases that reached new behaviour are read from and written to it.") var corpus: String?
     @Option(parsing: .upToNextOption, help: "Seed layouts from these files: /proc/PID/maps or JSON layouts (docs/layout-json.md).") var maps: [String] = []
     @Flag(name: .customLong("all-maps"), help: "Also seed layouts from every readable /proc/PID/maps on this machine (not reproducible across machines).") var allMaps = false
-    @Option(help: "Where to write counterexample reports (default: next to the spec, specs/x.spec → specs/x.cex/).") var out: String?
-    @Flag(help: "Print a JSON summary per property.") var json = false
     @OptionGroup var ci: CIOutputOptions
 
     func validate() throws {
-        guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be in 1...256") }
         if let runs, runs < 1 { throw ValidationError("--runs must be positive") }
         try Validate.seconds(time, "--time")
         if let vmas, vmas < 0 { throw ValidationError("--vmas must be 0 or more") }
@@ -42,7 +38,7 @@ struct Fuzz: ParsableCommand {
 
     func run() throws {
         let cfg = config.config
-        let plan = try SearchSupport.plan(spec, config: cfg, property: property)
+        let plan = try SearchSupport.plan(spec, config: cfg, property: common.property)
         var seeds: [Layout] = []
         for item in [plan.items.first].compactMap({ $0 }) {
             seeds = try LayoutGenerator.seeds(paths: maps, allProcesses: allMaps, config: item.config)
@@ -60,7 +56,7 @@ struct Fuzz: ParsableCommand {
             options.seed = seed
             options.runs = runs ?? (time == nil ? 200_000 : nil)
             options.seconds = time
-            options.jobs = jobs
+            options.jobs = common.jobs
             options.seeds = seeds
             options.corpus = stored
             let bound = item.property.layoutVMAs ?? (item.program.usesLayout ? nil : 0)
@@ -84,7 +80,7 @@ struct Fuzz: ParsableCommand {
             var reportPath: String?
             var finding: Finding?
             if let c = result.failing, let (f, path) = try SearchSupport.report(c, item: item, engine: .fuzzer, spec: spec, seed: seed,
-                                                                               sequence: nil, layoutBound: c.layout.vmas.count, out: out) {
+                                                                               sequence: nil, layoutBound: c.layout.vmas.count, out: common.out) {
                 finding = f
                 reportPath = path
                 foundAny = true
@@ -103,7 +99,7 @@ struct Fuzz: ParsableCommand {
             if finding == nil && s.runs > 0 && s.runs > s.vacuous && Double(s.runs - s.vacuous) < 0.01 * Double(s.runs) {
                 FileHandleStream.standardError.write("hugealign fuzz: \(name): only \(s.runs - s.vacuous) of \(s.runs) runs (under 1 %) got past the assumptions; \"no counterexample\" says little\n")
             }
-            if !json {
+            if !common.json {
                 let head = "\(name)".padding(toLength: 34, withPad: " ", startingAt: 0)
                 if let f = finding, let path = reportPath {
                     print("\(head) counterexample   after \(String(format: "%.3f", result.secondsToFirst ?? 0)) s (job \(result.foundBy!.job), run \(result.foundBy!.run)); \(s.runs) runs, \(SearchSupport.rate(s.runsPerSecond))/s, coverage \(s.coverage)")
@@ -120,7 +116,7 @@ struct Fuzz: ParsableCommand {
             }
         }
         try ci.write(records, command: "fuzz")
-        if json { try SearchSupport.printJSON(summaries) }
+        if common.json { try SearchSupport.printJSON(summaries) }
         if foundAny { throw ExitCode(ExitStatus.counterexample.rawValue) }
         if interrupted { throw ExitCode(ExitStatus.unknown.rawValue) }
         if summaries.contains(where: { $0.runs == $0.vacuous }) {
