@@ -117,7 +117,7 @@ extension Config {
         v.merge([
             "MAX_ERRNO": 127,
             "TASK_SIZE": taskSize, "TASK_SIZE_MAX": taskSize, "DEFAULT_MAP_WINDOW": taskSize, "STACK_TOP": taskSize,
-            "TASK_UNMAPPED_BASE": 0x5000, "mmap_min_addr": 0x40, "dac_mmap_min_addr": 0x40, "stack_guard_gap": 0x10,
+            "TASK_UNMAPPED_BASE": 0x5000, "mmap_min_addr": 0x8, "dac_mmap_min_addr": 0x8, "stack_guard_gap": 0x10,
             "CONT_PTE_SIZE": 0, "CONT_PMD_SIZE": 0,
             "MAP_SHARED": 0x01, "MAP_PRIVATE": 0x02, "MAP_SHARED_VALIDATE": 0x03, "MAP_FIXED": 0x10,
             "MAP_ANONYMOUS": 0x20, "MAP_32BIT": 0x40, "MAP_ABOVE4G": 0x80, "MAP_GROWSDOWN": 0x100,
@@ -148,7 +148,7 @@ extension Config {
         v.merge([
             "MAX_ERRNO": 31, "FILE_PLAIN": 1, "FILE_THP": 2, "FILE_SHMEM": 3, "FILE_HUGETLBFS": 4, "FILE_DAX": 5,
             "TASK_SIZE": taskSize, "TASK_SIZE_MAX": taskSize, "DEFAULT_MAP_WINDOW": taskSize, "STACK_TOP": taskSize,
-            "TASK_UNMAPPED_BASE": 0x40, "mmap_min_addr": 0x8, "dac_mmap_min_addr": 0x8, "stack_guard_gap": 0x8,
+            "TASK_UNMAPPED_BASE": 0x44, "mmap_min_addr": 0x8, "dac_mmap_min_addr": 0x8, "stack_guard_gap": 0xc,
             "CONT_PTE_SIZE": 0, "CONT_PMD_SIZE": 0,
             "MAP_SHARED": 0x01, "MAP_PRIVATE": 0x02, "MAP_SHARED_VALIDATE": 0x03, "MAP_FIXED_NOREPLACE": 0x04,
             "MAP_STACK": 0x08, "MAP_FIXED": 0x10, "MAP_ANONYMOUS": 0x20, "MAP_32BIT": 0x40, "MAP_ABOVE4G": 0x80,
@@ -159,7 +159,7 @@ extension Config {
             "INT_MAX": 0x7f, "INT_MIN": 0x80,
             "SZ_4K": 0x4, "SZ_64K": 0x10, "SZ_2M": 0x10, "SZ_32M": 0x40, "SZ_1G": 0x40, "SZ_4G": 0x80, "SHM_COLOUR": 0x4,
             "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
-            "mm.mmap_base": 0xb0, "mm.mmap_legacy_base": 0x40, "mm.task_size": taskSize,
+            "mm.mmap_base": 0xb0, "mm.mmap_legacy_base": 0x44, "mm.task_size": taskSize,
         ]) { $1 }
         v.merge(scaledErrnos) { $1 }
         return Config(name: "scaled8", summary: "scaled: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs",
