@@ -18,8 +18,27 @@ public struct Budget: Sendable {
         deadline = start.advanced(by: .seconds(min(seconds, 1e9)))
     }
 
-    var remainingSeconds: Double { (deadline - .now).seconds }
-    var remainingResources: UInt64? { resources.map { $0 > used ? $0 - used : 0 } }
+    /// A phase of the property (minimisation) may get only a share: a nearer deadline and a unit cap.
+    private var phaseDeadline: ContinuousClock.Instant?
+    private var phaseUnitsEnd: UInt64?
+
+    var remainingSeconds: Double { (min(deadline, phaseDeadline ?? deadline) - .now).seconds }
+    var remainingResources: UInt64? {
+        let end = min(resources ?? .max, phaseUnitsEnd ?? .max)
+        return end == .max ? nil : (end > used ? end - used : 0)
+    }
+
+    /// From now on at most `seconds` more (or `units` more Z3 resource units, when the budget counts
+    /// them), within what the property has left. `endPhase()` lifts it.
+    mutating func startPhase(seconds: Double, units: UInt64) {
+        phaseDeadline = ContinuousClock.now.advanced(by: .seconds(seconds))
+        if resources != nil { phaseUnitsEnd = used &+ units }
+    }
+
+    mutating func endPhase() {
+        phaseDeadline = nil
+        phaseUnitsEnd = nil
+    }
 
     public var exhausted: Bool { remainingSeconds <= 0 || remainingResources == 0 }
     var exhaustedReason: String { remainingResources == 0 ? "resource limit" : "timeout" }

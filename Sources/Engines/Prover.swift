@@ -24,6 +24,12 @@ public struct ProverOptions: Sendable {
     /// Z3 resource units the first check of a query with a `struct file *` input may use before
     /// the query is split by file kind (when the budget counts units; else about 2 s).
     public var splitAfterResources = Budget.shortCheckUnits
+    /// Minimisation and relevance of a counterexample get this many times what finding it took
+    /// (at least 1 s or `Budget.shortCheckUnits`): the verdict comes soon after the first answer.
+    public var minimizationShare = 8.0
+    /// Called as soon as the solver's first model has been replayed (before minimisation), with the
+    /// property's name and the seconds it took: progress for people waiting on a long run.
+    public var onFirstCounterexample: (@Sendable (String, Double) -> Void)?
 
     /// The budget of runs whose verdicts must not depend on the machine's load (the tests,
     /// `--check-expectations`): Z3 resource units per property, about 30× what the slowest bundled
@@ -233,14 +239,33 @@ final class Session {
     /// One check of `assumptions ∧ pinned ∧ extra`. Each check gets a fresh solver: without push/pop
     /// Z3 keeps its non-incremental QF_BV path (simplify, bit-blast, SAT), which is far faster here.
     /// A spent budget answers "timeout" (or "resource limit") without asking Z3.
-    func check(_ extra: [SBool], share: Share = .rest, pin: Bool = true) throws -> CheckResult {
+    /// One solver holding `assumptions ∧ pinned ∧ violation` for the many small checks of
+    /// minimisation: the query is bit-blasted once and each check only pushes its extra facts.
+    var minimizer: Solver?
+
+    func check(_ extra: [SBool], share: Share = .rest, pin: Bool = true, incremental: Bool = false) throws -> CheckResult {
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
         guard var limits = budget.limits(share) else { return .unknown(reason: budget.exhaustedReason) }
         if share == .probe, let r = limits.rlimit { limits.rlimit = UInt32(min(UInt64(r), options.splitAfterResources)) }
         checks += 1
-        let s = try Solver(context, limits: limits)
-        for a in assumptions { s.assert(a) }
-        if pin, let p = pinned { s.assert(equals(p.input, p.value)) }
+        let s: Solver
+        if incremental {
+            if minimizer == nil {
+                let m = try Solver(context, limits: limits)
+                for a in assumptions { m.assert(a) }
+                if let p = pinned { m.assert(equals(p.input, p.value)) }
+                m.assert(violation)
+                minimizer = m
+            }
+            s = minimizer!
+            try s.set(limits)
+            s.push()
+        } else {
+            s = try Solver(context, limits: limits)
+            for a in assumptions { s.assert(a) }
+            if pin, let p = pinned { s.assert(equals(p.input, p.value)) }
+        }
+        defer { if incremental { s.pop() } }
         for e in extra { s.assert(e) }
         let r = try s.check()
         budget.spend(s.resourceCount)
@@ -268,9 +293,13 @@ final class Session {
 
     var firstCheckSeconds = 0.0
 
+    /// When the session started deciding (for the time to the first counterexample).
+    var started = ContinuousClock.now
+
     func decide() throws -> Verdict {
         let clock = ContinuousClock()
         let start = clock.now
+        started = start
         // A query that does not finish quickly may be split on an input with few possible values.
         let splittable = (0..<parameterCount).contains { inputs[$0].type == .pointer(.file) }
         var first = try check([violation], share: splittable ? .probe : .rest)
@@ -294,11 +323,21 @@ final class Session {
         }
     }
 
-    /// A satisfying model → minimised, relevance marked, replayed.
+    /// A satisfying model → replayed at once (so a counterexample exists whatever happens next),
+    /// then minimised and relevance-marked within a share of the budget, replayed again.
     func refute(_ model: [UInt64]) throws -> Verdict {
+        let first = try replay(model, relevant: Array(repeating: true, count: parameterCount))
+        guard case .counterexample = first else { return first }
+        let found = (ContinuousClock.now - started).seconds
+        options.onFirstCounterexample?(property.name, found)
+        budget.startPhase(seconds: max(1, options.minimizationShare * found),
+                          units: max(Budget.shortCheckUnits, UInt64(options.minimizationShare * Double(budget.used))))
+        defer { budget.endPhase() }
         let values = try minimize(model)
         let relevant = try relevance(values)
-        return try replay(values, relevant: relevant)
+        let small = try replay(values, relevant: relevant)
+        if case .counterexample = small { return small }
+        return first
     }
 
     /// The first pointer parameter (a `struct file *`: the models dispatch on its kind) that the
@@ -353,7 +392,7 @@ final class Session {
             let fixedOthers = { (vals: [UInt64]) in vals.indices.filter { $0 < i }.map { self.equals($0, vals[$0]) } }
             if values[i] == 0 || budget <= 0 { continue }
             budget -= 1
-            if try check([violation] + fixedOthers(values) + [equals(i, 0)], share: .quick) == .sat {
+            if try check(fixedOthers(values) + [equals(i, 0)], share: .quick, incremental: true) == .sat {
                 values = lastModel
                 continue
             }
@@ -371,7 +410,7 @@ final class Session {
             while highBits - lowBits > 1 && budget > 0 && perInput > 0 {
                 budget -= 1; perInput -= 1
                 let midBits = (lowBits + highBits) / 2
-                let r = try check([violation] + fixedOthers(values) + [within((UInt64(1) << UInt64(midBits)) - 1)], share: .quick)
+                let r = try check(fixedOthers(values) + [within((UInt64(1) << UInt64(midBits)) - 1)], share: .quick, incremental: true)
                 if r == .sat { values = lastModel; highBits = min(midBits, 64 - magnitude(values[i]).leadingZeroBitCount) }
                 else if r == .unsat { lowBits = midBits }
                 else { perInput = 0 }
@@ -381,14 +420,14 @@ final class Session {
             while hi > lo + 1 && budget > 0 && perInput > 0 {
                 budget -= 1; perInput -= 1
                 let mid = lo + (hi - lo) / 2
-                switch try check([violation] + fixedOthers(values) + [within(mid)], share: .quick) {
+                switch try check(fixedOthers(values) + [within(mid)], share: .quick, incremental: true) {
                 case .sat: values = lastModel; hi = min(mid, magnitude(values[i]))
                 case .unsat: lo = mid
                 case .unknown: perInput = 0
                 }
             }
             // Make sure the final assignment is a model with this input at its smallest value found.
-            if try check([violation] + fixedOthers(values) + [equals(i, values[i])], share: .quick) == .sat {
+            if try check(fixedOthers(values) + [equals(i, values[i])], share: .quick, incremental: true) == .sat {
                 values = lastModel
             }
         }

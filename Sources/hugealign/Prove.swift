@@ -70,6 +70,13 @@ struct Prove: ParsableCommand {
         var options = ProverOptions(config: config.config, timeoutSeconds: seconds, rlimit: resources, defaultUnwind: unwind,
                                     minimizationBudget: minimizeBudget, keepQuery: smt2Out != nil || common.out != nil)
         options.defaultLayoutVMAs = vmas
+        // On a terminal, say at once that a counterexample exists; its verdict line follows once
+        // it is minimised.
+        if isatty(2) != 0 {
+            options.onFirstCounterexample = { name, seconds in
+                FileHandleStream.standardError.write("  \(name): counterexample found after \(String(format: "%.2f", seconds)) s, minimising…\n")
+            }
+        }
         return options
     }
 

@@ -66,6 +66,21 @@ import Testing
         #expect(again.verdict == r.verdict)
     }
 
+    /// The first model is replayed and announced before minimisation, which then runs on one
+    /// incremental solver: the minimised values are the same as with a fresh solver per check.
+    @Test func counterexampleIsAnnouncedThenMinimised() throws {
+        final class Seen: @unchecked Sendable { var names: [String] = [] }
+        let seen = Seen()
+        var options = ProverOptions.deterministic()
+        options.onFirstCounterexample = { name, _ in seen.names.append(name) }
+        let text = "property p(unsigned long a, unsigned long b) { assume(a > 0x1000); assert(a + b != 0x123456789); }"
+        guard case .counterexample(let c) = try prove(text, options: options)[0].verdict else { Issue.record("no counterexample"); return }
+        #expect(seen.names == ["p"])
+        // Minimal: the smallest a the assumption allows; b follows from the sum.
+        #expect(c.inputs[0].bits == 0x1001)
+        #expect(c.inputs[0].bits &+ c.inputs[1].bits == 0x123456789)
+    }
+
     /// An input the assumptions pin is not "any value": other values make the run vacuous, not
     /// failing. Checked for the prover and for the concrete engines.
     @Test func pinnedInputsAreRelevant() throws {
