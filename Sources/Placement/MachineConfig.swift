@@ -10,7 +10,9 @@ public struct MachineState: Sendable {
 }
 
 extension Config {
-    public static func thisMachine(stackRlimit: UInt64) -> MachineState {
+    /// `personality`: the process's persona (personality(0xffffffff)); ADDR_COMPAT_LAYOUT (set by
+    /// `setarch -L`) selects the legacy bottom-up layout like the sysctl does (x86's mmap_is_legacy()).
+    public static func thisMachine(stackRlimit: UInt64, personality: UInt = 0) -> MachineState {
         var c = Config.x86_64
         c.name = "x86_64-this-machine"
         var notes: [String] = []
@@ -27,9 +29,13 @@ extension Config {
             c.values["dac_mmap_min_addr"] = v
             notes.append("mmap_min_addr \(v) (/proc/sys/vm/mmap_min_addr)")
         }
-        let legacy = read("/proc/sys/vm/legacy_va_layout") == "1"
+        let addrCompatLayout: UInt = 0x0200000
+        let sysctlLegacy = read("/proc/sys/vm/legacy_va_layout") == "1"
+        let personaLegacy = personality & addrCompatLayout != 0
+        let legacy = sysctlLegacy || personaLegacy
         c.values["mm.flags.MMF_TOPDOWN"] = legacy ? 0 : 1
-        notes.append(legacy ? "legacy (bottom-up) layout" : "top-down layout (legacy_va_layout 0)")
+        notes.append(legacy ? "legacy (bottom-up) layout (\(personaLegacy ? "personality ADDR_COMPAT_LAYOUT" : "legacy_va_layout 1"))"
+                            : "top-down layout (legacy_va_layout 0, no ADDR_COMPAT_LAYOUT)")
         // stack_guard_gap= on the command line is in pages.
         var guardGap: UInt64 = 256 << 12
         if let cmd = read("/proc/cmdline"), let r = cmd.range(of: "stack_guard_gap=") {

@@ -23,7 +23,8 @@ struct LiveChild: ParsableCommand {
         if getppid() == 1 { throw ExitCode(ExitStatus.internalError.rawValue) }
         var rl = rlimit()
         getrlimit(Int32(RLIMIT_STACK.rawValue), &rl)
-        let machine = Config.thisMachine(stackRlimit: UInt64(rl.rlim_cur))
+        let persona = hugealign_personality(LinuxUAPI.PER_QUERY)
+        let machine = Config.thisMachine(stackRlimit: UInt64(rl.rlim_cur), personality: persona < 0 ? 0 : UInt(persona))
         let config = machine.config
         let unit = try SpecLoader.load(path: model, model: config.dataModel)
         guard let fn = unit.program.functions.first(where: { $0.name == PlacementEntry.function }) else {

@@ -23,6 +23,24 @@ struct LiveTests {
         #expect(agreements == requests)
     }
 
+    /// `setarch -L` (personality ADDR_COMPAT_LAYOUT) selects the legacy bottom-up layout as the
+    /// sysctl does; live once read only the sysctl and agreed on about a third of the requests.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setarch"), "needs setarch (util-linux)"))
+    func legacyLayoutByPersonality() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/setarch")
+        p.arguments = ["x86_64", "-L", Paths.binary, "live", "--count", "300", "--seed", "4", "--json"]
+        p.currentDirectoryURL = URL(fileURLWithPath: Paths.root)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let doc = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(doc?["agreements"] as? Int == 300, "\(String(decoding: data, as: UTF8.self).prefix(2000))")
+    }
+
     @Test func sameSeedSameRequests() throws {
         let a = try runCLI(["live", "--count", "50", "--seed", "9", "--json"])
         let b = try runCLI(["live", "--count", "50", "--seed", "9", "--json"])
