@@ -7,14 +7,17 @@ public struct Budget: Sendable {
     let deadline: ContinuousClock.Instant
     let seconds: Double
     let resources: UInt64?
+    /// Units the first look at a splittable query may use (`ProverOptions.splitAfterResources`).
+    let probeUnits: UInt64
     /// Resource units spent so far (Z3's "rlimit count", summed over checks).
     public private(set) var used: UInt64 = 0
     /// The context's resource counter after the previous check: Z3 counts per context.
     private var lastCount: UInt64 = 0
 
-    public init(start: ContinuousClock.Instant = .now, seconds: Double, resources: UInt64?) {
+    public init(start: ContinuousClock.Instant = .now, seconds: Double, resources: UInt64?, probeUnits: UInt64 = Budget.shortCheckUnits) {
         self.seconds = seconds
         self.resources = resources
+        self.probeUnits = probeUnits
         deadline = start.advanced(by: .seconds(min(seconds, 1e9)))
     }
 
@@ -56,7 +59,7 @@ public struct Budget: Sendable {
         var time = left
         var units = remainingResources
         if share != .rest {
-            if let u = units { units = min(u, Budget.shortCheckUnits) }
+            if let u = units { units = min(u, share == .probe ? probeUnits : Budget.shortCheckUnits) }
             else { time = share == .probe ? min(time, 2, seconds / 4) : min(time, 2) }
         }
         // Z3 reads a timeout of 0 as "none": never round a short budget down to it.

@@ -97,7 +97,7 @@ public final class Prover: @unchecked Sendable {
         var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
         do {
-            let budget = Budget(start: start, seconds: options.timeoutSeconds, resources: options.rlimit)
+            let budget = Budget(start: start, seconds: options.timeoutSeconds, resources: options.rlimit, probeUnits: options.splitAfterResources)
             let session = try Session(property: property, program: program, options: options, unwind: unwind, vmas: vmas ?? 0, budget: budget)
             lock.lock(); running = session; lock.unlock()
             defer { lock.lock(); running = nil; lock.unlock() }
@@ -236,17 +236,18 @@ final class Session {
         case probe
     }
 
-    /// One check of `assumptions ∧ pinned ∧ extra`. Each check gets a fresh solver: without push/pop
-    /// Z3 keeps its non-incremental QF_BV path (simplify, bit-blast, SAT), which is far faster here.
-    /// A spent budget answers "timeout" (or "resource limit") without asking Z3.
     /// One solver holding `assumptions ∧ pinned ∧ violation` for the many small checks of
     /// minimisation: the query is bit-blasted once and each check only pushes its extra facts.
     var minimizer: Solver?
 
+    /// One check of `assumptions ∧ pinned ∧ extra`. A check gets a fresh solver: without push/pop Z3
+    /// keeps its non-incremental QF_BV path (simplify, bit-blast, SAT), which is far faster for one
+    /// hard question. `incremental` checks (minimisation: many small variations of the violated
+    /// query, `violation` and the pin implied) push onto `minimizer` instead. A spent budget answers
+    /// "timeout" (or "resource limit") without asking Z3.
     func check(_ extra: [SBool], share: Share = .rest, pin: Bool = true, incremental: Bool = false) throws -> CheckResult {
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
-        guard var limits = budget.limits(share) else { return .unknown(reason: budget.exhaustedReason) }
-        if share == .probe, let r = limits.rlimit { limits.rlimit = UInt32(min(UInt64(r), options.splitAfterResources)) }
+        guard let limits = budget.limits(share) else { return .unknown(reason: budget.exhaustedReason) }
         checks += 1
         let s: Solver
         if incremental {
@@ -271,7 +272,7 @@ final class Session {
         budget.spend(s.resourceCount)
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
         if r == .sat { lastModel = try modelValues(s) }
-        if case .unknown(let reason) = r, reason == "max. resource limit exceeded" || reason.contains("resource") {
+        if case .unknown(let reason) = r, reason.contains("resource") {
             return .unknown(reason: "resource limit")
         }
         return r
@@ -326,8 +327,10 @@ final class Session {
     /// A satisfying model → replayed at once (so a counterexample exists whatever happens next),
     /// then minimised and relevance-marked within a share of the budget, replayed again.
     func refute(_ model: [UInt64]) throws -> Verdict {
-        let first = try replay(model, relevant: Array(repeating: true, count: parameterCount))
-        guard case .counterexample = first else { return first }
+        // The fast concrete run first; the descriptive replay (or the engine-bug report) only once.
+        guard try runner.run(testCase(model)).isFailure else {
+            return try replay(model, relevant: Array(repeating: true, count: parameterCount))
+        }
         let found = (ContinuousClock.now - started).seconds
         options.onFirstCounterexample?(property.name, found)
         budget.startPhase(seconds: max(1, options.minimizationShare * found),
@@ -337,7 +340,7 @@ final class Session {
         let relevant = try relevance(values)
         let small = try replay(values, relevant: relevant)
         if case .counterexample = small { return small }
-        return first
+        return try replay(model, relevant: Array(repeating: true, count: parameterCount))
     }
 
     /// The first pointer parameter (a `struct file *`: the models dispatch on its kind) that the
@@ -453,8 +456,8 @@ final class Session {
     /// Runs the concrete domain on the values (the same `ConcreteRunner` the fuzzer, model checker
     /// and `replay` use); only a replayed failure is a counterexample.
     func replay(_ values: [UInt64], relevant: [Bool]) throws -> Verdict {
-        let runner = try ConcreteRunner(program: program, property: property, config: options.config, unwind: unwind)
-        let c = TestCase(values: Array(values.prefix(parameterCount)), layout: concreteLayout(values))
+        let runner = try self.runner
+        let c = testCase(values)
         let rendered = zip(inputs.prefix(parameterCount), values).map { "\($0.name)=0x\(String($1, radix: 16))" }.joined(separator: " ")
         guard var cex = runner.counterexample(c, relevant: relevant) else {
             if runner.run(c) == .vacuous {
@@ -464,6 +467,22 @@ final class Session {
         }
         if vmaSlots == 0 { cex.layout = nil }
         return .counterexample(cex)
+    }
+
+    /// The concrete runner of the property, built once per session (replays share it).
+    private var builtRunner: ConcreteRunner?
+    var runner: ConcreteRunner {
+        get throws {
+            if let r = builtRunner { return r }
+            let r = try ConcreteRunner(program: program, property: property, config: options.config, unwind: unwind)
+            builtRunner = r
+            return r
+        }
+    }
+
+    /// A model's values as a concrete case: the parameters and the present VMAs.
+    func testCase(_ values: [UInt64]) -> TestCase {
+        TestCase(values: Array(values.prefix(parameterCount)), layout: concreteLayout(values))
     }
 
     /// The present VMAs of the model's layout.

@@ -29,6 +29,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
 }
 
 extension Config {
+    /// The configurations the model checker can enumerate (words of at most 16 bits).
+    public static var scaledNames: [String] { names.filter { (named($0)?.dataModel.longBits ?? 64) <= 16 } }
+
     /// A value by typed key; nil when this configuration does not define it.
     public subscript(key: ConfigKey) -> UInt64? { value(key.rawValue) }
 

@@ -15,9 +15,6 @@ struct ConfigArgument: ExpressibleByArgument {
 
     var defaultValueDescription: String { config.name }
     static var allValueStrings: [String] { Config.names }
-
-    /// The configurations the model checker can enumerate (words of at most 16 bits).
-    static var scaledNames: [String] { Config.names.filter { (Config.named($0)?.dataModel.longBits ?? 64) <= 16 } }
 }
 
 /// `--shard I/N`: the I-th of N deterministic slices of a campaign (0 ≤ I < N).

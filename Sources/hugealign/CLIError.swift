@@ -40,17 +40,6 @@ enum ErrorExit {
 
 /// Checks of the command line's paths, before any work.
 enum CLIError {
-    /// The `.spec` files of the arguments; a missing path, an unreadable folder, a file that is not a
-    /// spec or a folder without specs ends the command with exit 2 (a run that would check nothing).
-    static func specFiles(_ paths: [String]) throws -> [String] {
-        do {
-            return try SpecLoader.specFiles(in: paths)
-        } catch let d as Diagnostic {
-            // The paths are the command's own words: no file location to show.
-            throw InputError(file: "hugealign", line: 0, message: d.message, text: "")
-        }
-    }
-
     /// Creates an output folder before any work, so that a bad path fails at once (exit 1) instead
     /// of after the solving.
     static func prepareFolder(_ path: String) throws {

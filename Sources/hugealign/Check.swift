@@ -22,7 +22,7 @@ struct Check: ParsableCommand {
 
     @ArgumentParser.Argument(help: "The spec file.") var spec: String
     @OptionGroup var common: RunOptions
-    @Option(help: "A scaled configuration (\(ConfigArgument.scaledNames.joined(separator: ", "))) for properties without a 'config' clause.")
+    @Option(help: "A scaled configuration (\(Config.scaledNames.joined(separator: ", "))) for properties without a 'config' clause.")
     var config = ConfigArgument(Config.named("scaled8")!)
     @Option(parsing: .unconditional, help: "Mode 1: layouts of at most this many VMAs (default: the property's 'layout vmas <= N', else 1; at most 4).") var vmas: Int?
     @Option(help: "Mode 2: syscall sequences of at most this length.") var depth: Int?
@@ -34,7 +34,7 @@ struct Check: ParsableCommand {
     func validate() throws {
         let c = config.config
         guard c.dataModel.longBits <= 16 else {
-            throw ValidationError("--config must be a scaled configuration (\(ConfigArgument.scaledNames.joined(separator: ", "))): \(c.name) has \(c.dataModel.longBits)-bit words")
+            throw ValidationError("--config must be a scaled configuration (\(Config.scaledNames.joined(separator: ", "))): \(c.name) has \(c.dataModel.longBits)-bit words")
         }
         if let vmas, !(0...4).contains(vmas) { throw ValidationError("--vmas must be in 0...4") }
         if let maxRuns, maxRuns < 1 { throw ValidationError("--max-runs must be positive") }

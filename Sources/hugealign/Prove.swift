@@ -81,7 +81,7 @@ struct Prove: ParsableCommand {
     }
 
     func run() throws {
-        let files = try CLIError.specFiles(paths)
+        let files = try SpecLoader.specFiles(in: paths)
         for dir in [smt2Out, common.out].compactMap({ $0 }) { try CLIError.prepareFolder(dir) }
         try ci.prepare()
         var output = ProofOutput(json: common.json, stats: stats, smt2Out: smt2Out, reports: common.out)

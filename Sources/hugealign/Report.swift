@@ -24,7 +24,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        let files = try CLIError.specFiles(paths)
+        let files = try SpecLoader.specFiles(in: paths)
         var options = ProverOptions.deterministic()
         options.timeoutSeconds = timeout
         var work: [ProofCampaign.Work] = []

@@ -10,7 +10,7 @@ enum SearchSupport {
     /// The properties of a spec (or the one named) under a configuration. A spec with no
     /// property checks nothing (exit 2); a `--property` it lacks is a usage error (exit 1).
     static func plan(_ spec: String, config: Config, property: String?) throws -> SpecPlan {
-        _ = try CLIError.specFiles([spec])
+        _ = try SpecLoader.specFiles(in: [spec])
         let plan = try SpecPlan(file: spec, defaultConfig: config, only: property)
         if let property, plan.items.isEmpty {
             FileHandleStream.standardError.write("hugealign: no property named '\(property)' in \(spec)\n")

@@ -57,7 +57,7 @@ public final class ModelChecker: @unchecked Sendable {
 
     public init(program: Program, property: Property, config: Config, options: CheckOptions) throws {
         guard config.dataModel.longBits <= 16 else {
-            throw EvaluationError(message: "the model checker enumerates a scaled address space: use a scaled --config (\(Config.names.filter { (Config.named($0)?.dataModel.longBits ?? 64) <= 16 }.joined(separator: ", "))), not \(config.name)",
+            throw EvaluationError(message: "the model checker enumerates a scaled address space: use a scaled --config (\(Config.scaledNames.joined(separator: ", "))), not \(config.name)",
                                   location: property.location)
         }
         self.program = program
@@ -225,20 +225,20 @@ public final class ModelChecker: @unchecked Sendable {
     /// and munmap of each VMA and of its first page.
     func operations(in layout: Layout) -> [Finding.Syscall] {
         let v = vocabulary
-        let c = { (n: String) in self.config.value(n) ?? 0 }
-        let anon = c("MAP_PRIVATE") | c("MAP_ANONYMOUS")
+        let anon = v.mapPrivate | v.mapAnonymous
+        let noreplace = config.number(.mapFixedNoreplace)
         var ops: [Finding.Syscall] = []
         for len in [v.page, 2 * v.page, v.pmd, 2 * v.pmd, v.pmd + v.page] {
             ops.append(.init(op: .mmap, file: 0, addr: 0, len: len, flags: anon, pgoff: 0))
         }
-        ops.append(.init(op: .mmap, file: 0, addr: 0, len: v.pmd, flags: c("MAP_SHARED") | c("MAP_ANONYMOUS"), pgoff: 0))
+        ops.append(.init(op: .mmap, file: 0, addr: 0, len: v.pmd, flags: v.mapShared | v.mapAnonymous, pgoff: 0))
         if let thp = config[.fileTHP] {
-            for pgoff in [0, 1] as [UInt64] { ops.append(.init(op: .mmap, file: thp, addr: 0, len: 2 * v.pmd, flags: c("MAP_SHARED"), pgoff: pgoff)) }
+            for pgoff in [0, 1] as [UInt64] { ops.append(.init(op: .mmap, file: thp, addr: 0, len: 2 * v.pmd, flags: v.mapShared, pgoff: pgoff)) }
         }
         if v.vmGrowsDown != 0 { ops.append(.init(op: .mmap, file: 0, addr: 0, len: 2 * v.page, flags: anon, pgoff: 0, vmFlags: v.vmGrowsDown)) }
-        if c("MAP_FIXED_NOREPLACE") != 0 {
+        if noreplace != 0 {
             for at in [v.mmapBase &- v.pmd, v.mmapBase &- 2 * v.pmd &+ v.page, v.legacyBase] {
-                ops.append(.init(op: .mmap, file: 0, addr: at, len: v.page, flags: anon | c("MAP_FIXED_NOREPLACE"), pgoff: 0))
+                ops.append(.init(op: .mmap, file: 0, addr: at, len: v.page, flags: anon | noreplace, pgoff: 0))
             }
         }
         for vma in layout.vmas {
