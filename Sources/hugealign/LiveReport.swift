@@ -1,5 +1,6 @@
 import Foundation
 import Placement
+import Reports
 
 struct LiveOutcome {
     var request: LiveRequest
@@ -18,13 +19,8 @@ struct LiveReport {
 
     var disagreements: [LiveOutcome] { outcomes.filter { !$0.agrees } }
 
-    static func render(_ v: UInt64) -> String {
-        IS_ERR(v) ? "-\(errnoName(Int32(truncatingIfNeeded: 0 &- Int64(bitPattern: v))))" : "0x" + String(v, radix: 16)
-    }
-
-    static func errnoName(_ e: Int32) -> String {
-        [1: "EPERM", 12: "ENOMEM", 22: "EINVAL", 17: "EEXIST", 75: "EOVERFLOW", 13: "EACCES", 19: "ENODEV"][e] ?? "E\(e)"
-    }
+    /// An address, or an error as `-ENOMEM` (names from the configuration, as in every report).
+    func render(_ v: UInt64) -> String { RequestNames(config: machine.config).result(.word(v)) }
 
     /// The VMAs around both addresses.
     static func neighbourhood(_ o: LiveOutcome) -> [VMA] {
@@ -58,7 +54,7 @@ struct LiveReport {
         }
         for (i, o) in disagreements.prefix(50).enumerated() {
             lines.append("disagreement #\(i + 1): \(o.request.description)")
-            lines.append("    kernel \(Self.render(o.actual)), model \(Self.render(o.predicted))")
+            lines.append("    kernel \(render(o.actual)), model \(render(o.predicted))")
             for v in Self.neighbourhood(o) {
                 lines.append("    vma [0x\(String(v.start, radix: 16)), 0x\(String(v.end, radix: 16))) \(v.name)")
             }
@@ -80,7 +76,7 @@ struct LiveReport {
         }
         let doc = Doc(seed: seed, requests: outcomes.count, agreements: outcomes.count - disagreements.count, config: machine.notes,
                       pagemap: pagemap,
-                      disagreements: disagreements.map { Entry(request: $0.request, kernel: Self.render($0.actual), model: Self.render($0.predicted), layout: Self.neighbourhood($0)) })
+                      disagreements: disagreements.map { Entry(request: $0.request, kernel: render($0.actual), model: render($0.predicted), layout: Self.neighbourhood($0)) })
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         return String(decoding: try enc.encode(doc), as: UTF8.self)
