@@ -31,11 +31,12 @@ public struct Budget: Sendable {
         return end == .max ? nil : (end > used ? end - used : 0)
     }
 
-    /// From now on at most `seconds` more (or `units` more Z3 resource units, when the budget counts
-    /// them), within what the property has left. `endPhase()` lifts it.
+    /// From now on at most `units` more Z3 resource units when the budget counts them — and then
+    /// only units, so a loaded machine takes the same steps — else at most `seconds` more; always
+    /// within what the property has left. `endPhase()` lifts it.
     mutating func startPhase(seconds: Double, units: UInt64) {
-        phaseDeadline = ContinuousClock.now.advanced(by: .seconds(seconds))
         if resources != nil { phaseUnitsEnd = used &+ units }
+        else { phaseDeadline = ContinuousClock.now.advanced(by: .seconds(seconds)) }
     }
 
     mutating func endPhase() {
