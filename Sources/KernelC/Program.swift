@@ -126,6 +126,18 @@ public struct Function: Sendable {
     public var labelNames: [String]
     public var body: Stmt
     public var location: SourceLocation
+
+    public init(name: String, parameters: [Parameter], returnType: CType, slotTypes: [CType], slotNames: [String],
+                labelNames: [String], body: Stmt, location: SourceLocation) {
+        self.name = name
+        self.parameters = parameters
+        self.returnType = returnType
+        self.slotTypes = slotTypes
+        self.slotNames = slotNames
+        self.labelNames = labelNames
+        self.body = body
+        self.location = location
+    }
 }
 
 /// The verdict a property's `// expect:` comment asks for.
@@ -144,6 +156,17 @@ public struct Property: Sendable {
     public var expected: ExpectedVerdict?
     public var location: SourceLocation
     public var file: String { location.file?.path ?? "" }
+
+    public init(name: String, function: Function, unwind: Int?, layoutVMAs: Int?, config: String?, expected: ExpectedVerdict?,
+                location: SourceLocation) {
+        self.name = name
+        self.function = function
+        self.unwind = unwind
+        self.layoutVMAs = layoutVMAs
+        self.config = config
+        self.expected = expected
+        self.location = location
+    }
 }
 
 public struct Program: Sendable {

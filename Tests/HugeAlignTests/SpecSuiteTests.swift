@@ -1,6 +1,8 @@
+import Engines
 import Foundation
 import HugeAlignTesting
 import KernelC
+import Placement
 import Testing
 
 /// Every spec under specs/ is proved once per test run and each verdict must match its `// expect:`
@@ -16,6 +18,28 @@ import Testing
 
     @Test(arguments: specs)
     func verdictsMatchAnnotations(spec: String) throws {
-        try expectVerdicts(inSpec: spec)
+        let results = try expectVerdicts(inSpec: spec)
+        try modelCheckerAgrees(spec: spec, results: results)
+    }
+
+    /// Prover ≡ model checker on every scaled property: a property the prover proved has no
+    /// counterexample in the model checker's runs, and one it refuted is not exhausted clean by it.
+    func modelCheckerAgrees(spec: String, results: [PropertyResult]) throws {
+        let plan = try SpecPlan(file: spec, defaultConfig: .x86_64)
+        for item in plan.items where item.config.dataModel.longBits <= 16 {
+            guard let r = results.first(where: { $0.property == item.property.name }) else { continue }
+            var o = CheckOptions()
+            o.vmas = item.property.layoutVMAs ?? 1
+            o.maxRuns = 150_000
+            let c = try ModelChecker(program: item.program, property: item.property, config: item.config, options: o).run()
+            switch r.verdict {
+            case .proved:
+                #expect(c.failing == nil, "\(item.property.name): proved, but the model checker fails it with \(String(describing: c.failing))")
+            case .counterexample:
+                #expect(c.failing != nil || !c.stats.exhausted, "\(item.property.name): refuted by the prover, but the model checker exhausted its layouts without a failure")
+            default:
+                break
+            }
+        }
     }
 }

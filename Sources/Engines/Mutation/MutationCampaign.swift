@@ -1,0 +1,319 @@
+import Foundation
+import KernelC
+import Placement
+
+/// What became of one mutant.
+public struct MutantResult: Codable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        /// A property failed on the mutant (with a replayed counterexample).
+        case killed
+        /// Every property that reaches the function still holds (or was not decided).
+        case survived
+        /// Proved to return what the original returns for every input, within the stated bounds:
+        /// no property could notice it.
+        case equivalent
+        /// No property that reaches the function could be run on it.
+        case notRun = "not-run"
+    }
+
+    /// How one engine did on one property of the mutant.
+    public struct Check: Codable, Sendable {
+        public var property: String
+        public var spec: String
+        public var engine: Finding.Engine
+        /// "counterexample", "none" (fuzzer/model checker found nothing), "proved", "unknown: …"
+        public var outcome: String
+        public var seconds: Double
+        public var counterexample: Counterexample?
+    }
+
+    public var mutation: Mutation
+    public var status: Status
+    /// The check that killed it (status killed).
+    public var killedBy: Check?
+    /// Every check made, in order.
+    public var checks: [Check]
+    /// The equivalence check of a survivor: "equivalent within …", "differs: …", "unknown: …",
+    /// or why it was not attempted.
+    public var equivalence: String?
+    public var seconds: Double
+}
+
+/// Options of a mutation campaign.
+public struct MutationOptions: Sendable {
+    /// Only mutate these functions (nil: every function of the model files).
+    public var functions: Set<String>?
+    /// Only use these properties as oracles (nil: every property expected to be proved).
+    public var properties: Set<String>?
+    /// Fuzzer runs per (mutant, property) before the prover is asked.
+    public var fuzzRuns = 2_000
+    public var fuzzSeed: UInt64 = 1
+    /// Prover budget per (mutant, property), in Z3 resource units (deterministic).
+    public var proverResources: UInt64 = 30_000_000
+    /// Run every engine on every (mutant, property) pair, and the model checker on scaled
+    /// properties too, instead of stopping at the first kill: the cross-check of the engines.
+    public var allEngines = false
+    /// Layouts of at most this many VMAs for the model checker's cross-check.
+    public var checkRuns = 200_000
+    /// Try to prove survivors equivalent to the original.
+    public var equivalence = true
+    public var shard = (index: 0, count: 1)
+    public init() {}
+}
+
+/// One property used as an oracle: it holds on the unmodified models.
+public struct MutationOracle: @unchecked Sendable {
+    public var spec: String
+    public var item: SpecPlan.Item
+    /// Names of the functions the property reaches through calls.
+    public var reaches: Set<String>
+}
+
+/// Mutation testing of placement models against their properties: each mutant of each model
+/// function goes to the fuzzer, then to the prover, for every property that reaches the function;
+/// a survivor is then compared with the original function by the prover (equivalent or not).
+public final class MutationCampaign: @unchecked Sendable {
+    public let oracles: [MutationOracle]
+    /// Functions that may be mutated: defined in the model files, reached by some oracle.
+    public let targets: [String]
+    public let mutations: [Mutation]
+    public let options: MutationOptions
+
+    /// `models`: the folder (or file) whose functions are mutated; `specs`: the property files.
+    public init(models: String, specs: [String], options: MutationOptions) throws {
+        self.options = options
+        let modelRoot = URL(fileURLWithPath: models).standardizedFileURL.resolvingSymlinksInPath().path
+        var oracles: [MutationOracle] = []
+        for spec in specs {
+            let plan = try SpecPlan(file: spec, defaultConfig: .x86_64)
+            for item in plan.items where item.property.expected == .proved {
+                if let only = options.properties, !only.contains(item.property.name) { continue }
+                oracles.append(MutationOracle(spec: spec, item: item, reaches: CallGraph(item.program).reached(from: item.property.function)))
+            }
+        }
+        self.oracles = oracles
+        // Targets: functions written in the model files that some oracle reaches, in source order.
+        var seen = Set<String>()
+        var targets: [String] = []
+        var mutations: [Mutation] = []
+        for oracle in oracles {
+            for (i, f) in oracle.item.program.functions.enumerated() where !seen.contains(f.name) && oracle.reaches.contains(f.name) {
+                guard let path = f.location.file?.path else { continue }
+                let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+                guard file == modelRoot || file.hasPrefix(modelRoot + "/") else { continue }
+                if let only = options.functions, !only.contains(f.name) { continue }
+                seen.insert(f.name)
+                targets.append(f.name)
+                mutations += Mutator(program: oracle.item.program).mutations(of: i)
+            }
+        }
+        self.targets = targets
+        self.mutations = mutations
+    }
+
+    /// The mutants of this shard (every `count`-th, from `index`).
+    public var planned: [Mutation] {
+        mutations.enumerated().filter { $0.offset % options.shard.count == options.shard.index }.map(\.element)
+    }
+
+    private let lock = NSLock()
+    private var stopped = false
+    /// The provers running now (one per job), so `stop()` can interrupt them.
+    private var provers: [ObjectIdentifier: Prover] = [:]
+
+    /// Stops the campaign: running proofs are interrupted (unknown), later mutants are not run.
+    public func stop() {
+        lock.lock(); stopped = true; let running = Array(provers.values); lock.unlock()
+        running.forEach { $0.interrupt() }
+    }
+    var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+
+    /// Runs `body` with a registered prover (interrupted by `stop()`).
+    func withProver<T>(_ options: ProverOptions, _ body: (Prover) throws -> T) rethrows -> T {
+        let prover = Prover(options: options)
+        lock.lock(); provers[ObjectIdentifier(prover)] = prover; let stop = stopped; lock.unlock()
+        if stop { prover.interrupt() }
+        defer { lock.lock(); provers[ObjectIdentifier(prover)] = nil; lock.unlock() }
+        return try body(prover)
+    }
+
+    /// Runs one mutant.
+    public func run(_ m: Mutation) throws -> MutantResult {
+        let clock = ContinuousClock(), start = clock.now
+        var result = MutantResult(mutation: m, status: .notRun, killedBy: nil, checks: [], equivalence: nil, seconds: 0)
+        defer { result.seconds = (clock.now - start).seconds }
+        let relevant = oracles.compactMap { o -> (MutationOracle, Program)? in
+            guard o.reaches.contains(m.function), let p = Mutator(program: o.item.program).apply(m) else { return nil }
+            return (o, p)
+        }
+        guard !relevant.isEmpty else { return result }
+        result.status = .survived
+        // The fuzzer first on every property (cheap), then the prover.
+        for (oracle, program) in relevant where !isStopped {
+            let check = try fuzz(oracle, program)
+            result.checks.append(check)
+            if check.counterexample != nil, result.killedBy == nil {
+                result.killedBy = check
+                result.status = .killed
+                if !options.allEngines { return result }
+            }
+        }
+        for (oracle, program) in relevant where !isStopped {
+            let check = try prove(oracle, program)
+            result.checks.append(check)
+            if check.counterexample != nil, result.killedBy == nil {
+                result.killedBy = check
+                result.status = .killed
+                if !options.allEngines { return result }
+            }
+            if options.allEngines, oracle.item.config.dataModel.longBits <= 16 {
+                result.checks.append(try modelCheck(oracle, program))
+            }
+        }
+        if result.status == .survived, options.equivalence, !isStopped {
+            let (equivalent, text) = try Equivalence(mutation: m, oracles: relevant.map(\.0), resources: options.proverResources)
+                .decide { options, body in try self.withProver(options, body) }
+            result.equivalence = text
+            if equivalent { result.status = .equivalent }
+        }
+        return result
+    }
+
+    func fuzz(_ oracle: MutationOracle, _ program: Program) throws -> MutantResult.Check {
+        var o = FuzzOptions()
+        o.seed = options.fuzzSeed
+        o.runs = options.fuzzRuns
+        o.maxVMAs = oracle.item.property.layoutVMAs
+        o.shrinkBudget = 2_000
+        let started = ContinuousClock.now
+        let property = oracle.item.property
+        let r = try Fuzzer(program: program, property: property, config: oracle.item.config, options: o).run()
+        var cex: Counterexample?
+        if let c = r.failing {
+            let runner = try ConcreteRunner(program: program, property: property, config: oracle.item.config)
+            cex = runner.counterexample(c, relevant: Array(repeating: true, count: property.function.parameters.count))
+        }
+        return MutantResult.Check(property: property.name, spec: oracle.spec, engine: .fuzzer, outcome: cex == nil ? "none" : "counterexample",
+                                  seconds: (ContinuousClock.now - started).seconds, counterexample: cex)
+    }
+
+    func prove(_ oracle: MutationOracle, _ program: Program) throws -> MutantResult.Check {
+        var o = ProverOptions.deterministic(config: oracle.item.config)
+        o.rlimit = options.proverResources
+        o.minimizationBudget = 24
+        let r = try withProver(o) { try $0.prove(oracle.item.property, in: program, file: oracle.spec) }
+        var outcome: String
+        var cex: Counterexample?
+        switch r.verdict {
+        case .proved(let vacuous): outcome = vacuous ? "proved (vacuously)" : "proved"
+        case .counterexample(let c): outcome = "counterexample"; cex = c
+        case .unknown(let reason): outcome = "unknown: \(reason)"
+        case .internalError(let text): outcome = "internal error: \(text)"
+        }
+        return MutantResult.Check(property: oracle.item.property.name, spec: oracle.spec, engine: .prover, outcome: outcome,
+                                  seconds: r.seconds, counterexample: cex)
+    }
+
+    func modelCheck(_ oracle: MutationOracle, _ program: Program) throws -> MutantResult.Check {
+        var o = CheckOptions()
+        o.vmas = oracle.item.property.layoutVMAs ?? 1
+        o.maxRuns = options.checkRuns
+        let started = ContinuousClock.now
+        let property = oracle.item.property
+        let r = try ModelChecker(program: program, property: property, config: oracle.item.config, options: o).run()
+        var cex: Counterexample?
+        if let c = r.failing {
+            let runner = try ConcreteRunner(program: program, property: property, config: oracle.item.config)
+            cex = runner.counterexample(c, relevant: Array(repeating: true, count: property.function.parameters.count))
+        }
+        let outcome = cex != nil ? "counterexample" : r.stats.exhausted ? "none (exhausted)" : "none (\(r.stats.runs) runs, not exhausted)"
+        return MutantResult.Check(property: property.name, spec: oracle.spec, engine: .modelChecker, outcome: outcome,
+                                  seconds: (ContinuousClock.now - started).seconds, counterexample: cex)
+    }
+}
+
+/// The functions a property reaches through direct calls.
+public struct CallGraph {
+    let program: Program
+
+    public init(_ program: Program) { self.program = program }
+
+    public func reached(from root: Function) -> Set<String> {
+        var seen = Set<Int>()
+        var work = callees(root.body)
+        while let f = work.popLast() {
+            guard seen.insert(f).inserted, f < program.functions.count else { continue }
+            work += callees(program.functions[f].body)
+        }
+        return Set(seen.filter { $0 < program.functions.count }.map { program.functions[$0].name })
+    }
+
+    func callees(_ s: Stmt) -> [Int] {
+        var out: [Int] = []
+        func e(_ x: Expr) {
+            switch x.kind {
+            case .constant, .config, .load: break
+            case .unary(_, let a), .not(let a), .convert(let a), .assign(_, let a), .postUpdate(_, let a): e(a)
+            case .binary(_, let a, let b), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b), .sequence(let a, let b): e(a); e(b)
+            case .conditional(let c, let a, let b): e(c); e(a); e(b)
+            case .call(let f, let args):
+                out.append(f)
+                for case .value(let a) in args { e(a) }
+            case .layout(_, let args, _): args.forEach(e)
+            }
+        }
+        func st(_ s: Stmt) {
+            switch s {
+            case .expr(let x), .assume(let x): e(x)
+            case .assert(let x, _, _): e(x)
+            case .declare(_, let x): x.map(e)
+            case .block(let ss): ss.forEach(st)
+            case .ifElse(let c, let t, let f): e(c); st(t); f.map(st)
+            case .loop(let l): l.condition.map(e); st(l.body); l.step.map(e)
+            case .returnValue(let x, _): x.map(e)
+            case .goto, .label, .breakLoop, .continueLoop: break
+            }
+        }
+        st(s)
+        return out
+    }
+}
+
+/// A campaign's results: the score and every mutant (the JSON of `hugealign mutate --json`).
+public struct MutationSummary: Codable, Sendable {
+    public var models: String
+    public var specs: [String]
+    public var oracles: [String]
+    public var functions: [String]
+    public var results: [MutantResult]
+    public var seconds: Double
+    /// Not every planned mutant was run (interrupted).
+    public var interrupted: Bool
+
+    public init(models: String, specs: [String], oracles: [String], functions: [String], results: [MutantResult], seconds: Double, interrupted: Bool) {
+        self.models = models
+        self.specs = specs
+        self.oracles = oracles
+        self.functions = functions
+        self.results = results
+        self.seconds = seconds
+        self.interrupted = interrupted
+    }
+
+    public func count(_ s: MutantResult.Status) -> Int { results.filter { $0.status == s }.count }
+
+    /// Killed among the mutants that could be killed at all (equivalent and not-run ones aside), in %.
+    public var score: Double {
+        let killable = results.count - count(.equivalent) - count(.notRun)
+        return killable == 0 ? 100 : 100 * Double(count(.killed)) / Double(killable)
+    }
+
+    /// Pairs where the prover said "proved" and another engine replayed a counterexample: engine bugs.
+    public var disagreements: [(Mutation, String)] {
+        results.flatMap { r -> [(Mutation, String)] in
+            let proved = Set(r.checks.filter { $0.engine == .prover && $0.outcome.hasPrefix("proved") }.map { $0.spec + ":" + $0.property })
+            return r.checks.filter { $0.engine != .prover && $0.counterexample != nil && proved.contains($0.spec + ":" + $0.property) }
+                .map { (r.mutation, "\($0.property): the prover says proved, the \($0.engine.rawValue) replays a counterexample") }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Dispatch
+import Engines
+import Foundation
+import KernelC
+import Reports
+
+struct Mutate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Mutation testing: would the properties notice if a model function were wrong?",
+        discussion: """
+        Every function of MODELS (a folder or file of placement models) that some property reaches is \
+        mutated, one small change at a time, in its checked IR: relational and arithmetic operators \
+        swapped, constants ± 1, bounds (TASK_SIZE, mmap_min_addr, …) ± PAGE_SIZE, masks and shift \
+        counts one bit off, conjuncts and conditions dropped, branch arms swapped, statements and early \
+        returns dropped. The properties expected to be proved ('// expect: proved') in --properties are \
+        the oracles. Each mutant goes to the fuzzer, then to the prover, on every property that reaches \
+        the function: KILLED (a replayed counterexample), SURVIVED, or EQUIVALENT (the prover shows the \
+        mutated function returns what the original does for every input, within the bounds it states). \
+        A survivor is a behaviour no property pins down: a missing property, or a change that does not \
+        matter. Exit status: 0, or 10 when the score is below --minimum-score; 2 for bad input.
+        """)
+
+    @ArgumentParser.Argument(help: "The models whose functions are mutated (a folder or a .spec file).") var models: String
+    @Option(parsing: .upToNextOption, help: "Spec files or folders with the properties (default: specs/properties).") var properties: [String] = []
+    @Option(name: .customLong("function"), help: "Only mutate this function (repeatable).") var functions: [String] = []
+    @Option(name: .customLong("property"), help: "Only use this property as an oracle (repeatable).") var only: [String] = []
+    @Option(parsing: .unconditional, help: "Fuzzer runs per mutant and property before the prover is asked.") var fuzzRuns = 2_000
+    @Option(parsing: .unconditional, help: "Z3 resource units per prover check of a mutant (deterministic budget).") var rlimit: UInt64 = 30_000_000
+    @Flag(help: "Run every engine on every mutant and property (the model checker too, on scaled properties) and report where they disagree, instead of stopping at the first kill.") var allEngines = false
+    @Flag(inversion: .prefixedNo, help: "Try to prove survivors equivalent to the original.") var equivalence = true
+    @Flag(help: "Only list the mutants.") var list = false
+    @Option(help: "Run every COUNT-th mutant from INDEX (INDEX/COUNT), to split a campaign over machines.") var shard = Shard(index: 0, count: 1)
+    @Option(parsing: .unconditional, help: "Mutants run in parallel.") var jobs = 1
+    @Option(parsing: .unconditional, help: "Exit 10 when the score (killed / killable, %) is below this.") var minimumScore: Double?
+    @Flag(help: "Print the results as JSON.") var json = false
+    @Option(help: "Also write the JSON results to this file.") var out: String?
+
+    /// A message on stderr and exit 2 (bad input: nothing was run).
+    static func inputError(_ message: String) -> ExitCode {
+        FileHandleStream.standardError.write("hugealign mutate: \(message)\n")
+        return ExitCode(ExitStatus.inputError.rawValue)
+    }
+
+    func validate() throws {
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be in 1...256") }
+        if fuzzRuns < 0 { throw ValidationError("--fuzz-runs must be 0 or more") }
+        if rlimit == 0 { throw ValidationError("--rlimit must be positive") }
+        if let s = minimumScore, !(0...100).contains(s) { throw ValidationError("--minimum-score must be a percentage (0...100)") }
+    }
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: models) else { throw Mutate.inputError("no such models folder or file: \(models)") }
+        let specs = try SpecLoader.specFiles(in: properties.isEmpty ? ["specs/properties"] : properties)
+        var options = MutationOptions()
+        options.functions = functions.isEmpty ? nil : Set(functions)
+        options.properties = only.isEmpty ? nil : Set(only)
+        options.fuzzRuns = fuzzRuns
+        options.proverResources = rlimit
+        options.allEngines = allEngines
+        options.equivalence = equivalence
+        options.shard = (shard.index, shard.count)
+        let campaign = try MutationCampaign(models: models, specs: specs, options: options)
+        guard !campaign.oracles.isEmpty else {
+            throw Mutate.inputError("no property expected to be proved ('// expect: proved') in \(specs.joined(separator: ", ")): nothing can kill a mutant")
+        }
+        for f in functions where !campaign.targets.contains(f) {
+            throw Mutate.inputError("--function \(f): not a function of \(models) that a property reaches (those are: \(campaign.targets.joined(separator: ", ")))")
+        }
+        let planned = campaign.planned
+        guard !planned.isEmpty else { throw Mutate.inputError("no mutants: no function of \(models) is reached by a property of \(specs.joined(separator: ", "))") }
+        if list {
+            for m in planned { print("\(m.id)\t\(m.op.rawValue)\t\(m.location)\t\(m.original)  →  \(m.mutated)") }
+            return
+        }
+        if !json {
+            print("mutate: \(planned.count) mutants of \(campaign.targets.count) functions, \(campaign.oracles.count) properties as oracles")
+        }
+        let interruption = Interruption { campaign.stop() }
+        let clock = ContinuousClock(), start = clock.now
+        let results = ResultsInOrder(count: planned.count) { r in
+            if !json { print(MutationReport.line(r)) }
+        }
+        let progress = ProgressLine {
+            let (done, killed) = results.counts
+            return "mutate: \(done)/\(planned.count) mutants, \(killed) killed"
+        }
+        let failure = FirstError()
+        DispatchQueue.concurrentPerform(iterations: jobs) { job in
+            var i = job
+            while i < planned.count, !interruption.happened, !failure.happened {
+                do { results.set(i, try campaign.run(planned[i])) } catch { failure.set(error) }
+                i += jobs
+            }
+        }
+        progress.finish()
+        if let e = failure.error { throw e }
+        let summary = MutationSummary(models: models, specs: specs, oracles: campaign.oracles.map { "\($0.spec):\($0.item.property.name)" },
+                                      functions: campaign.targets, results: results.done, seconds: (clock.now - start).seconds,
+                                      interrupted: results.done.count < planned.count)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(summary)
+        if let out { try data.write(to: URL(fileURLWithPath: out), options: .atomic) }
+        if json { print(String(decoding: data, as: UTF8.self)) } else { print(""); print(MutationReport.summary(summary)) }
+        if !summary.disagreements.isEmpty { throw ExitCode(3) }
+        if interruption.happened { throw ExitCode(130) }
+        if let min = minimumScore, summary.score < min { throw ExitCode(10) }
+    }
+}
+
+/// Results stored by index and handed on in index order as soon as every earlier one is in.
+final class ResultsInOrder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [MutantResult?]
+    private var next = 0
+    private let emit: (MutantResult) -> Void
+
+    init(count: Int, emit: @escaping (MutantResult) -> Void) {
+        slots = Array(repeating: nil, count: count)
+        self.emit = emit
+    }
+
+    func set(_ i: Int, _ r: MutantResult) {
+        lock.lock(); defer { lock.unlock() }
+        slots[i] = r
+        while next < slots.count, let r = slots[next] { emit(r); next += 1 }
+    }
+
+    /// The results in order, up to the first one missing.
+    var done: [MutantResult] { lock.lock(); defer { lock.unlock() }; return slots.prefix(next).compactMap { $0 } }
+    var counts: (done: Int, killed: Int) {
+        lock.lock(); defer { lock.unlock() }
+        let d = slots.compactMap { $0 }
+        return (d.count, d.filter { $0.status == .killed }.count)
+    }
+}
+
+/// The first error of parallel work.
+final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var error: Error?
+    var happened: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
+    func set(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+}
