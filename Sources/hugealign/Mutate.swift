@@ -28,6 +28,7 @@ struct Mutate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Fuzzer runs per mutant and property before the prover is asked.") var fuzzRuns = 2_000
     @Option(parsing: .unconditional, help: "Z3 resource units per prover check of a mutant (deterministic budget).") var rlimit: UInt64 = 30_000_000
     @Flag(help: "Run every engine on every mutant and property (the model checker too, on scaled properties) and report where they disagree, instead of stopping at the first kill.") var allEngines = false
+    @Flag(inversion: .prefixedNo, help: "Ask the prover about mutants the fuzzer did not kill (--no-prover: a quick fuzzer-only triage).") var prover = true
     @Flag(inversion: .prefixedNo, help: "Try to prove survivors equivalent to the original.") var equivalence = true
     @Flag(help: "Only list the mutants.") var list = false
     @Option(help: "Run every COUNT-th mutant from INDEX (INDEX/COUNT), to split a campaign over machines.") var shard = Shard(index: 0, count: 1)
@@ -59,6 +60,7 @@ struct Mutate: ParsableCommand {
         options.proverResources = rlimit
         options.allEngines = allEngines
         options.equivalence = equivalence
+        options.prove = prover
         options.shard = (shard.index, shard.count)
         let campaign = try MutationCampaign(models: models, specs: specs, options: options)
         guard !campaign.oracles.isEmpty else {

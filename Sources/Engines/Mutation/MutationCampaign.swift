@@ -55,6 +55,9 @@ public struct MutationOptions: Sendable {
     public var allEngines = false
     /// Layouts of at most this many VMAs for the model checker's cross-check.
     public var checkRuns = 200_000
+    /// Ask the prover about mutants the fuzzer did not kill (off: a quick fuzzer-only triage, whose
+    /// survivors are only "not killed by the fuzzer").
+    public var prove = true
     /// Try to prove survivors equivalent to the original.
     public var equivalence = true
     public var shard = (index: 0, count: 1)
@@ -158,7 +161,7 @@ public final class MutationCampaign: @unchecked Sendable {
                 if !options.allEngines { return result }
             }
         }
-        for (oracle, program) in relevant where !isStopped {
+        for (oracle, program) in relevant where !isStopped && options.prove {
             let check = try prove(oracle, program)
             result.checks.append(check)
             if check.counterexample != nil, result.killedBy == nil {
@@ -170,7 +173,7 @@ public final class MutationCampaign: @unchecked Sendable {
                 result.checks.append(try modelCheck(oracle, program))
             }
         }
-        if result.status == .survived, options.equivalence, !isStopped {
+        if result.status == .survived, options.equivalence, options.prove, !isStopped {
             let (equivalent, text) = try Equivalence(mutation: m, oracles: relevant.map(\.0), resources: options.proverResources)
                 .decide { options, body in try self.withProver(options, body) }
             result.equivalence = text
