@@ -191,13 +191,18 @@ public final class MutationCampaign: @unchecked Sendable {
         let started = ContinuousClock.now
         let property = oracle.item.property
         let r = try Fuzzer(program: program, property: property, config: oracle.item.config, options: o).run()
-        var cex: Counterexample?
-        if let c = r.failing {
-            let runner = try ConcreteRunner(program: program, property: property, config: oracle.item.config)
-            cex = runner.counterexample(c, relevant: Array(repeating: true, count: property.function.parameters.count))
-        }
+        let cex = try replayed(r.failing, oracle, program)
         return MutantResult.Check(property: property.name, spec: oracle.spec, engine: .fuzzer, outcome: cex == nil ? "none" : "counterexample",
                                   seconds: (ContinuousClock.now - started).seconds, counterexample: cex)
+    }
+
+    /// A search engine's failing case, replayed descriptively on the mutant (nil: none, or it does
+    /// not fail again — only a replayed failure kills).
+    func replayed(_ c: TestCase?, _ oracle: MutationOracle, _ program: Program) throws -> Counterexample? {
+        guard let c else { return nil }
+        let property = oracle.item.property
+        let runner = try ConcreteRunner(program: program, property: property, config: oracle.item.config)
+        return runner.counterexample(c, relevant: Array(repeating: true, count: property.function.parameters.count))
     }
 
     func prove(_ oracle: MutationOracle, _ program: Program) throws -> MutantResult.Check {
@@ -224,11 +229,7 @@ public final class MutationCampaign: @unchecked Sendable {
         let started = ContinuousClock.now
         let property = oracle.item.property
         let r = try ModelChecker(program: program, property: property, config: oracle.item.config, options: o).run()
-        var cex: Counterexample?
-        if let c = r.failing {
-            let runner = try ConcreteRunner(program: program, property: property, config: oracle.item.config)
-            cex = runner.counterexample(c, relevant: Array(repeating: true, count: property.function.parameters.count))
-        }
+        let cex = try replayed(r.failing, oracle, program)
         let outcome = cex != nil ? "counterexample" : r.stats.exhausted ? "none (exhausted)" : "none (\(r.stats.runs) runs, not exhausted)"
         return MutantResult.Check(property: property.name, spec: oracle.spec, engine: .modelChecker, outcome: outcome,
                                   seconds: (ContinuousClock.now - started).seconds, counterexample: cex)
