@@ -31,17 +31,14 @@ public final class ProofCampaign: @unchecked Sendable {
     public let work: [Work]
     private let provers: [Prover]
     private let runSeconds: Double?
-    private let lock = NSCondition()
+    private let lock = NSLock()
     private var stopReason_: StopReason?
-    private var outcomes: [Int: Result<PropertyResult, Error>] = [:]
-    private var next = 0
-    private var finishedWorkers = 0
 
     /// `runSeconds`: a budget for the whole run (nil: none); each property keeps its own budget
     /// from `options`.
     public init(work: [Work], options: ProverOptions, jobs: Int, runSeconds: Double? = nil) {
         self.work = work
-        self.provers = (0..<max(1, min(jobs, max(1, work.count)))).map { _ in Prover(options: options) }
+        self.provers = (0..<InOrderRunner<Void>.workers(jobs, for: work.count)).map { _ in Prover(options: options) }
         self.runSeconds = runSeconds
     }
 
@@ -69,32 +66,10 @@ public final class ProofCampaign: @unchecked Sendable {
             timer = t
         }
         defer { timer?.cancel() }
-        let workers = provers.count
-        for j in 0..<workers {
-            let prover = provers[j]
-            Thread.detachNewThread { [self] in
-                while true {
-                    lock.lock()
-                    let index = next
-                    next += 1
-                    let stopped = stopReason_ != nil
-                    lock.unlock()
-                    if index >= work.count || stopped { break }
-                    let r = Result { try prover.prove(work[index].item, file: work[index].file) }
-                    lock.lock(); outcomes[index] = r; lock.broadcast(); lock.unlock()
-                }
-                lock.lock(); finishedWorkers += 1; lock.broadcast(); lock.unlock()
-            }
-        }
-        for index in work.indices {
-            lock.lock()
-            while outcomes[index] == nil && finishedWorkers < workers { lock.wait() }
-            let outcome = outcomes.removeValue(forKey: index)
-            lock.unlock()
-            try emit(index, outcome)
-        }
-        lock.lock()
-        while finishedWorkers < workers { lock.wait() }
-        lock.unlock()
+        let work = self.work, provers = self.provers
+        try InOrderRunner<Result<PropertyResult, Error>>().run(
+            count: work.count, workers: provers.count, shouldStop: { [self] in stopReason != nil },
+            work: { j, i in Result { try provers[j].prove(work[i].item, file: work[i].file) } },
+            emit: emit)
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Engines
 import Foundation
 import KernelC
@@ -18,7 +17,8 @@ struct Mutate: ParsableCommand {
         the function: KILLED (a replayed counterexample), SURVIVED, or EQUIVALENT (the prover shows the \
         mutated function returns what the original does for every input, within the bounds it states). \
         A survivor is a behaviour no property pins down: a missing property, or a change that does not \
-        matter. Exit status: 0, or 10 when the score is below --minimum-score; 2 for bad input.
+        matter. Exit status: 0; 10 when the score is below --minimum-score; 2 for bad input; 5 when \
+        stopped before every mutant ran; 6 when engines disagree (a bug in hugealign).
         """)
 
     @ArgumentParser.Argument(help: "The models whose functions are mutated (a folder or a .spec file).") var models: String
@@ -80,68 +80,32 @@ struct Mutate: ParsableCommand {
         }
         let interruption = Interruption { campaign.stop() }
         let clock = ContinuousClock(), start = clock.now
-        let results = ResultsInOrder(count: planned.count) { r in
-            if !json { print(MutationReport.line(r)) }
-        }
         let progress = ProgressLine {
-            let (done, killed) = results.counts
-            return "mutate: \(done)/\(planned.count) mutants, \(killed) killed"
+            let p = campaign.progress
+            return "mutate: \(p.done)/\(planned.count) mutants, \(p.killed) killed"
         }
-        let failure = FirstError()
-        DispatchQueue.concurrentPerform(iterations: jobs) { job in
-            var i = job
-            while i < planned.count, !interruption.happened, !failure.happened {
-                do { results.set(i, try campaign.run(planned[i])) } catch { failure.set(error) }
-                i += jobs
-            }
-        }
+        var results: [MutantResult] = []
+        try InOrderRunner<Result<MutantResult, Error>>().run(
+            count: planned.count, workers: jobs, shouldStop: { interruption.happened },
+            work: { _, i in Result { try campaign.run(planned[i]) } },
+            emit: { _, outcome in
+                guard let outcome else { return }
+                let r: MutantResult
+                do { r = try outcome.get() } catch { campaign.stop(); throw error }
+                results.append(r)
+                if !json { print(MutationReport.line(r)) }
+            })
         progress.finish()
-        if let e = failure.error { throw e }
         let summary = MutationSummary(models: models, specs: specs, oracles: campaign.oracles.map { "\($0.spec):\($0.item.property.name)" },
-                                      functions: campaign.targets, results: results.done, seconds: (clock.now - start).seconds,
-                                      interrupted: results.done.count < planned.count)
+                                      functions: campaign.targets, results: results, seconds: (clock.now - start).seconds,
+                                      interrupted: results.count < planned.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(summary)
         if let out { try data.write(to: URL(fileURLWithPath: out), options: .atomic) }
         if json { print(String(decoding: data, as: UTF8.self)) } else { print(""); print(MutationReport.summary(summary)) }
-        if !summary.disagreements.isEmpty { throw ExitCode(3) }
-        if interruption.happened { throw ExitCode(130) }
+        if !summary.disagreements.isEmpty { throw ExitCode(ExitStatus.internalError.rawValue) }
+        if summary.interrupted { throw ExitCode(ExitStatus.unknown.rawValue) }
         if let min = minimumScore, summary.score < min { throw ExitCode(10) }
     }
-}
-
-/// Results stored by index and handed on in index order as soon as every earlier one is in.
-final class ResultsInOrder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [MutantResult?]
-    private var next = 0
-    private let emit: (MutantResult) -> Void
-
-    init(count: Int, emit: @escaping (MutantResult) -> Void) {
-        slots = Array(repeating: nil, count: count)
-        self.emit = emit
-    }
-
-    func set(_ i: Int, _ r: MutantResult) {
-        lock.lock(); defer { lock.unlock() }
-        slots[i] = r
-        while next < slots.count, let r = slots[next] { emit(r); next += 1 }
-    }
-
-    /// The results in order, up to the first one missing.
-    var done: [MutantResult] { lock.lock(); defer { lock.unlock() }; return slots.prefix(next).compactMap { $0 } }
-    var counts: (done: Int, killed: Int) {
-        lock.lock(); defer { lock.unlock() }
-        let d = slots.compactMap { $0 }
-        return (d.count, d.filter { $0.status == .killed }.count)
-    }
-}
-
-/// The first error of parallel work.
-final class FirstError: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var error: Error?
-    var happened: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
-    func set(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
 }

@@ -41,11 +41,19 @@ import Testing
         let index = program.functions.firstIndex { $0.name == "cap" }!
         let text = { (p: Program) in IRText(program: p, function: p.functions[index]).full(p.functions[index].body) }
         let original = text(program)
+        var seen: [String: String] = [:]
         for m in c.mutations {
             let p = try #require(Mutator(program: program).apply(m), "\(m.id) does not apply")
             #expect(text(p) != original, "\(m.id) (\(m.op)) changes nothing")
             #expect(m.original != m.mutated)
+            // No two mutants make the same function text.
+            #expect(seen[text(p)] == nil, "\(m.id) repeats \(seen[text(p)] ?? "")")
+            seen[text(p)] = m.id
         }
+        // Dropping `return 100`, the only statement of an `if` without `else`, is the `if`'s own
+        // "→ ;" mutant: it is not made a second time.
+        #expect(c.mutations.filter { $0.op == .droppedCondition && $0.mutated == ";" }.count == 1)
+        #expect(!c.mutations.contains { $0.op == .droppedReturn })
         // The numbering is the same when enumerated again, and past its end nothing applies.
         #expect(Mutator(program: program).mutations(of: index) == c.mutations)
         var beyond = c.mutations[0]
@@ -56,6 +64,8 @@ import Testing
     @Test func killedSurvivedAndEquivalentAreTold() throws {
         let c = try campaign()
         let results = try c.mutations.map { try c.run($0) }
+        #expect(results.allSatisfy { $0.seconds > 0 })
+        #expect(c.progress.done == results.count && c.progress.killed == results.filter { $0.status == .killed }.count)
         func result(_ op: MutationOperator, _ from: String, _ to: String) -> MutantResult? {
             results.first { $0.mutation.op == op && $0.mutation.original == from && $0.mutation.mutated == to }
         }

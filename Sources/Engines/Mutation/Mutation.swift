@@ -60,13 +60,13 @@ public struct Mutator {
         return walk.found
     }
 
-    /// The program with the function's `ordinal`-th mutation applied, or nil when the function has
-    /// fewer mutations (its IR differs in this translation unit).
+    /// The program with the function's `ordinal`-th mutation applied, or nil when that mutation is
+    /// not the same operator at the same place here (the function's IR differs in this unit).
     public func apply(_ m: Mutation) -> Program? {
         guard let index = program.functions.firstIndex(where: { $0.name == m.function }) else { return nil }
         let walk = Walk(program: program, function: program.functions[index], target: m.ordinal)
         let body = walk.stmt(program.functions[index].body, nested: false)
-        guard walk.applied, walk.found.last?.op == m.op else { return nil }
+        guard walk.applied, let found = walk.found.last, found.op == m.op, found.location == m.location else { return nil }
         var p = program
         p.functions[index].body = body
         return p
@@ -133,14 +133,16 @@ private final class Walk {
 
     // MARK: Statements
 
-    /// `nested`: inside a branch or a loop (a `return` there is an early return).
-    func stmt(_ s: Stmt, nested: Bool) -> Stmt {
+    /// `nested`: inside a branch or a loop (a `return` there is an early return). `sole`: the whole
+    /// branch of an `if` without `else`, whose removal is already the `if`'s "→ ;" mutant.
+    func stmt(_ s: Stmt, nested: Bool, sole: Bool = false) -> Stmt {
         if applied { return s }
         switch s {
         case .expr(let e):
             var candidates: [(MutationOperator, Replacement)] = []
             switch e.kind {
-            case .assign, .call, .postUpdate, .layout: candidates.append((.droppedStatement, .stmt(.block([]))))
+            case .assign, .call, .postUpdate, .layout:
+                if !sole { candidates.append((.droppedStatement, .stmt(.block([])))) }
             default: break
             }
             if let r = offer(candidates, location: e.location, original: { text.stmt(s) }) { return r.stmt }
@@ -153,7 +155,7 @@ private final class Walk {
         case .block(let ss):
             var out = ss
             for (i, x) in ss.enumerated() {
-                out[i] = stmt(x, nested: nested)
+                out[i] = stmt(x, nested: nested, sole: sole && ss.count == 1)
                 if applied { break }
             }
             return .block(out)
@@ -167,7 +169,7 @@ private final class Walk {
             isCondition = true
             let c2 = expr(c, arithmeticOperand: false)
             if applied { return .ifElse(c2, t, e) }
-            let t2 = stmt(t, nested: true)
+            let t2 = stmt(t, nested: true, sole: e == nil)
             if applied { return .ifElse(c2, t2, e) }
             let e2 = e.map { stmt($0, nested: true) }
             return .ifElse(c2, t2, e2)
@@ -177,11 +179,12 @@ private final class Walk {
             if !applied, let step = l.step { l.step = expr(step, arithmeticOperand: false) }
             return .loop(l)
         case .returnValue(let e, let location):
-            if nested, let r = offer([(.droppedReturn, .stmt(.block([])))], location: location, original: { text.stmt(s) }) { return r.stmt }
+            if nested, !sole, let r = offer([(.droppedReturn, .stmt(.block([])))], location: location, original: { text.stmt(s) }) { return r.stmt }
             guard let e else { return s }
             let e2 = expr(e, arithmeticOperand: true)
             return e2 === e ? s : .returnValue(e2, location)
         case .breakLoop, .continueLoop:
+            if sole { return s }
             return offer([(.droppedStatement, .stmt(.block([])))], location: function.location, original: { text.stmt(s) })?.stmt ?? s
         case .goto, .label, .assume, .assert:
             return s
@@ -243,7 +246,8 @@ private final class Walk {
         case .and(let a, let b), .or(let a, let b):
             candidates.append((.droppedConjunct, .expr(converted(a, to: e.type))))
             candidates.append((.droppedConjunct, .expr(converted(b, to: e.type))))
-        case .not(let a):
+        case .not(let a) where !condition:
+            // (`if (!c)` → `if (c)` is already the `if`'s negated condition.)
             candidates.append((.negatedCondition, .expr(converted(a, to: e.type))))
         case .conditional(let c, let a, let b):
             candidates.append((.swappedArms, .expr(make(.conditional(c, b, a), like: e))))

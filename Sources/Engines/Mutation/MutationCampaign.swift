@@ -144,33 +144,44 @@ public final class MutationCampaign: @unchecked Sendable {
     public func run(_ m: Mutation) throws -> MutantResult {
         let clock = ContinuousClock(), start = clock.now
         var result = MutantResult(mutation: m, status: .notRun, killedBy: nil, checks: [], equivalence: nil, seconds: 0)
-        defer { result.seconds = (clock.now - start).seconds }
+        try judge(&result)
+        result.seconds = (clock.now - start).seconds
+        lock.lock()
+        tally.done += 1
+        if result.status == .killed { tally.killed += 1 }
+        lock.unlock()
+        return result
+    }
+
+    /// Mutants run so far and how many were killed (for a progress line; safe from any thread).
+    public var progress: (done: Int, killed: Int) { lock.lock(); defer { lock.unlock() }; return tally }
+    private var tally = (done: 0, killed: 0)
+
+    /// The fuzzer on every property that reaches the function (cheap), then the prover, then the
+    /// equivalence check of a survivor.
+    private func judge(_ result: inout MutantResult) throws {
+        let m = result.mutation
         let relevant = oracles.compactMap { o -> (MutationOracle, Program)? in
             guard o.reaches.contains(m.function), let p = Mutator(program: o.item.program).apply(m) else { return nil }
             return (o, p)
         }
-        guard !relevant.isEmpty else { return result }
+        guard !relevant.isEmpty else { return }
         result.status = .survived
-        // The fuzzer first on every property (cheap), then the prover.
-        for (oracle, program) in relevant where !isStopped {
-            let check = try fuzz(oracle, program)
+        /// Records a check; true when the mutant is decided (killed, and not every engine is asked).
+        func decided(_ check: MutantResult.Check) -> Bool {
             result.checks.append(check)
-            if check.counterexample != nil, result.killedBy == nil {
-                result.killedBy = check
-                result.status = .killed
-                if !options.allEngines { return result }
-            }
+            guard check.counterexample != nil, result.killedBy == nil else { return false }
+            result.killedBy = check
+            result.status = .killed
+            return !options.allEngines
+        }
+        for (oracle, program) in relevant where !isStopped {
+            if decided(try fuzz(oracle, program)) { return }
         }
         for (oracle, program) in relevant where !isStopped && options.prove {
-            let check = try prove(oracle, program)
-            result.checks.append(check)
-            if check.counterexample != nil, result.killedBy == nil {
-                result.killedBy = check
-                result.status = .killed
-                if !options.allEngines { return result }
-            }
+            if decided(try prove(oracle, program)) { return }
             if options.allEngines, oracle.item.config.dataModel.longBits <= 16 {
-                result.checks.append(try modelCheck(oracle, program))
+                _ = decided(try modelCheck(oracle, program))
             }
         }
         if result.status == .survived, options.equivalence, options.prove, !isStopped {
@@ -179,7 +190,6 @@ public final class MutationCampaign: @unchecked Sendable {
             result.equivalence = text
             if equivalent { result.status = .equivalent }
         }
-        return result
     }
 
     func fuzz(_ oracle: MutationOracle, _ program: Program) throws -> MutantResult.Check {

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Runs numbered work items on several threads and hands each result back on the calling thread,
+/// in index order, as soon as it and every earlier one are done: output streams while later items
+/// run, and never depends on the number of workers. Used by the proof and mutation campaigns.
+public final class InOrderRunner<Result>: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var outcomes: [Int: Result] = [:]
+    private var next = 0
+    private var finishedWorkers = 0
+
+    public init() {}
+
+    /// `work(worker, index)` runs on worker threads (`worker` < the number of workers, so a caller
+    /// can give each worker its own engine); no new item starts once `shouldStop()` is true. `emit`
+    /// gets every index in order, with nil for an item that never started.
+    public func run(count: Int, workers: Int, shouldStop: @escaping @Sendable () -> Bool,
+                    work: @escaping @Sendable (_ worker: Int, _ index: Int) -> Result,
+                    emit: (Int, Result?) throws -> Void) rethrows {
+        let threads = Self.workers(workers, for: count)
+        for j in 0..<threads {
+            Thread.detachNewThread { [self] in
+                while true {
+                    lock.lock()
+                    let index = next
+                    next += 1
+                    lock.unlock()
+                    if index >= count || shouldStop() { break }
+                    let r = work(j, index)
+                    lock.lock(); outcomes[index] = r; lock.broadcast(); lock.unlock()
+                }
+                lock.lock(); finishedWorkers += 1; lock.broadcast(); lock.unlock()
+            }
+        }
+        for index in 0..<count {
+            lock.lock()
+            while outcomes[index] == nil && finishedWorkers < threads { lock.wait() }
+            let outcome = outcomes.removeValue(forKey: index)
+            lock.unlock()
+            try emit(index, outcome)
+        }
+        lock.lock()
+        while finishedWorkers < threads { lock.wait() }
+        lock.unlock()
+    }
+
+    /// The threads worth starting: at least one, at most one per item.
+    public static func workers(_ jobs: Int, for count: Int) -> Int { max(1, min(jobs, max(1, count))) }
+}
