@@ -32,7 +32,7 @@ public enum MutantCampaign {
         return try JSONDecoder().decode([Mutant].self, from: data)
     }
 
-    /// A copy of specs/kernel/v6.18 and mutants/properties.spec under a fresh folder, with the
+    /// A copy of specs/kernel/v6.18, the properties' guards.h and mutants/properties.spec under a fresh folder, with the
     /// mutant applied (nil: unmodified); returns the properties file's path.
     public static func materialize(root: String, mutant: Mutant?) throws -> String {
         let fm = FileManager.default
@@ -52,6 +52,8 @@ public enum MutantCampaign {
             }
             try text.write(toFile: kernel + "/" + name, atomically: true, encoding: .utf8)
         }
+        try fm.createDirectory(atPath: dir + "/specs/properties", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: (root as NSString).appendingPathComponent("specs/properties/guards.h"), toPath: dir + "/specs/properties/guards.h")
         let props = dir + "/mutants/properties.spec"
         try fm.copyItem(atPath: (root as NSString).appendingPathComponent("mutants/properties.spec"), toPath: props)
         return props
