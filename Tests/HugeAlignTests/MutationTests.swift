@@ -99,4 +99,42 @@ import Testing
             #expect(Set(r.checks.map(\.engine)) == [.fuzzer, .prover], "\(r.mutation.id)")
         }
     }
+
+    /// A mask that overflows to 0 in scaled8 (PUD_SIZE is 64 there; so does the mutant's, one bit
+    /// higher) makes the two equal there but not in x86_64: a
+    /// mutant is equivalent only when it is in every configuration its properties run in.
+    @Test func equivalenceHoldsInEveryConfigurationOrNotAtAll() throws {
+        let dir = try temporaryFolder("mutation-configs")
+        try FileManager.default.createDirectory(atPath: dir + "/model", withIntermediateDirectories: true)
+        try """
+        unsigned long high_bits(unsigned long x)
+        {
+            return x & (PUD_SIZE << 2);
+        }
+        """.write(toFile: dir + "/model/m.spec", atomically: true, encoding: .utf8)
+        try """
+        #include "model/m.spec"
+
+        // expect: proved
+        property small(unsigned long x) config scaled8
+        {
+            assert(high_bits(x) <= x);
+        }
+
+        // expect: proved
+        property wide(unsigned long x)
+        {
+            assert(high_bits(x) <= x);
+        }
+        """.write(toFile: dir + "/p.spec", atomically: true, encoding: .utf8)
+        var o = MutationOptions()
+        o.fuzzRuns = 200
+        let c = try MutationCampaign(models: dir + "/model", specs: [dir + "/p.spec"], options: o)
+        #expect(Set(c.oracles.map(\.item.config.name)) == ["scaled8", "x86_64"])
+        let narrower = try #require(c.mutations.first { $0.op == .shiftWidth && $0.mutated.hasSuffix("(2 + 1)") }, "\(c.mutations.map(\.mutated))")
+        let r = try c.run(narrower)
+        // x & 8 GiB keeps high_bits(x) <= x: it survives, and it differs from x & 4 GiB at 64 bits.
+        #expect(r.status == .survived)
+        #expect(r.equivalence?.hasPrefix("differs") == true && r.equivalence?.contains("x86_64") == true, "\(r.equivalence ?? "-")")
+    }
 }
