@@ -137,4 +137,33 @@ import Testing
         #expect(r.status == .survived)
         #expect(r.equivalence?.hasPrefix("differs") == true && r.equivalence?.contains("x86_64") == true, "\(r.equivalence ?? "-")")
     }
+
+    /// A `bool` function's mutant that keeps the property but answers differently at the boundary is
+    /// shown to differ (a `bool` result is compared as C compares it).
+    @Test func boolResultsAreCompared() throws {
+        let dir = try temporaryFolder("mutation-bool")
+        try FileManager.default.createDirectory(atPath: dir + "/model", withIntermediateDirectories: true)
+        try """
+        bool below(unsigned long x)
+        {
+            return x < 100;
+        }
+        """.write(toFile: dir + "/model/m.spec", atomically: true, encoding: .utf8)
+        try """
+        #include "model/m.spec"
+
+        // expect: proved
+        property below_is_small(unsigned long x)
+        {
+            assert(!below(x) || x <= 100);
+        }
+        """.write(toFile: dir + "/p.spec", atomically: true, encoding: .utf8)
+        var o = MutationOptions()
+        o.fuzzRuns = 200
+        let c = try MutationCampaign(models: dir + "/model", specs: [dir + "/p.spec"], options: o)
+        let m = try #require(c.mutations.first { $0.op == .relational }, "\(c.mutations.map(\.mutated))")
+        let r = try c.run(m)
+        #expect(r.status == .survived)
+        #expect(r.equivalence?.hasPrefix("differs: x = 0x64") == true, "\(r.equivalence ?? "-")")
+    }
 }

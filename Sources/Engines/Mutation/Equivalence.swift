@@ -64,7 +64,12 @@ struct Equivalence {
         product.functions.append(copy)
         let at = original.location
         let args = original.parameters.indices.map { i in Argument.value(Expr(.load(.local(i)), original.parameters[i].type, at)) }
-        let call = { (f: Int) in Expr(.call(f, args), original.returnType, at) }
+        // A `bool` result is compared as C compares it, promoted to `int` (the evaluator compares words).
+        let compared: CType = original.returnType == .bool ? .int(bits: 32, signed: true) : original.returnType
+        let call = { (f: Int) -> Expr in
+            let c = Expr(.call(f, args), original.returnType, at)
+            return compared == original.returnType ? c : Expr(.convert(c), compared, at)
+        }
         let same = Expr(.compare(.eq, call(index), call(product.functions.count - 1)), .bool, at)
         let names = original.parameters.map(\.name).joined(separator: ", ")
         let body = Stmt.block([.assert(same, text: "\(original.name)(\(names)) == \(copy.name)(\(names))", location: at)])
