@@ -54,7 +54,8 @@ public struct Budget: Sendable {
     /// The limits of the next check, or nil when nothing is left. With a resource budget the shares
     /// are counted in units only, so that a loaded machine takes the same steps; the clock is then
     /// just the outer bound.
-    func limits(_ share: Session.Share) -> SolverLimits? {
+    /// `fraction` gives one engine of several part of the share (`Arithmetic.both`).
+    func limits(_ share: Session.Share, fraction: Double = 1) -> SolverLimits? {
         let left = remainingSeconds
         guard left > 0, remainingResources != 0 else { return nil }
         var time = left
@@ -62,6 +63,10 @@ public struct Budget: Sendable {
         if share != .rest {
             if let u = units { units = min(u, share == .probe ? probeUnits : Budget.shortCheckUnits) }
             else { time = share == .probe ? min(time, 2, seconds / 4) : min(time, 2) }
+        }
+        if fraction < 1 {
+            time *= fraction
+            units = units.map { max(1, UInt64(Double($0) * fraction)) }
         }
         // Z3 reads a timeout of 0 as "none": never round a short budget down to it.
         let ms = UInt32(max(1, min(time * 1000, Double(UInt32.max))))

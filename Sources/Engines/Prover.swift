@@ -27,6 +27,8 @@ public struct ProverOptions: Sendable {
     /// Minimisation and relevance of a counterexample get this many times what finding it took
     /// (at least 1 s or `Budget.shortCheckUnits`): the verdict comes soon after the first answer.
     public var minimizationShare = 8.0
+    /// Which arithmetic decides the queries (`Arithmetic`).
+    public var arithmetic = Arithmetic.bitVector
     /// Called as soon as the solver's first model has been replayed (before minimisation), with the
     /// property's name and the seconds it took: progress for people waiting on a long run.
     public var onFirstCounterexample: (@Sendable (String, Double) -> Void)?
@@ -210,11 +212,21 @@ final class Session {
         return (SlotAddressSpace(domain: domain, bits: bits, slots: slots), facts)
     }
 
+    /// The query as SMT-LIB2: in its integer form (QF_LIA) when the arithmetic is `.integer` and it
+    /// has one, else as bit-vectors (QF_BV).
     func query(comment: String) -> String {
+        if options.arithmetic == .integer, let s = try? IntegerSolver(context), (try? fill(s)) != nil {
+            return s.smtlib2(comment: comment)
+        }
         guard let s = try? Solver(context) else { return "" }
         for a in assumptions { s.assert(a) }
         s.assert(violation)
         return s.smtlib2(comment: comment)
+    }
+
+    private func fill(_ s: Decider) throws {
+        for a in assumptions { try s.add(a) }
+        try s.add(violation)
     }
 
     /// The model of the last satisfiable `check` (read before its scope is popped).
@@ -236,54 +248,88 @@ final class Session {
         case probe
     }
 
-    /// One solver holding `assumptions ∧ pinned ∧ violation` for the many small checks of
-    /// minimisation: the query is bit-blasted once and each check only pushes its extra facts.
-    var minimizer: Solver?
+    /// Per arithmetic, one solver holding `assumptions ∧ pinned ∧ violation` for the many small
+    /// checks of minimisation: the query is translated once and each check only pushes its extra facts.
+    var minimizers: [Arithmetic: Decider] = [:]
+    /// Set when the query has no integer form (`Untranslatable`): only bit-blasting is asked.
+    var integerForm = true
 
-    /// One check of `assumptions ∧ pinned ∧ extra`. A check gets a fresh solver: without push/pop Z3
-    /// keeps its non-incremental QF_BV path (simplify, bit-blast, SAT), which is far faster for one
-    /// hard question. `incremental` checks (minimisation: many small variations of the violated
-    /// query, `violation` and the pin implied) push onto `minimizer` instead. A spent budget answers
-    /// "timeout" (or "resource limit") without asking Z3.
+    /// The arithmetics a check asks, in order.
+    var engines: [Arithmetic] {
+        switch options.arithmetic {
+        case .bitVector: return [.bitVector]
+        case .integer: return integerForm ? [.integer] : [.bitVector]
+        case .both: return integerForm ? [.integer, .bitVector] : [.bitVector]
+        }
+    }
+
+    /// A solver for one arithmetic; the integer one gets the pinned input as a value (`fixing`).
+    func makeDecider(_ a: Arithmetic, _ limits: SolverLimits, pin: Bool) throws -> Decider {
+        if a == .bitVector { return try Solver(context, limits: limits) }
+        let fixed = pin ? pinned.flatMap { p in inputs[p.input].bv.map { [($0, p.value)] } } ?? [] : []
+        return try IntegerSolver(context, limits: limits, fixing: fixed)
+    }
+
+    /// One check of `assumptions ∧ pinned ∧ extra`, asked of each arithmetic in turn (`engines`)
+    /// until one decides it. A non-incremental check gets a fresh solver: without push/pop Z3 keeps
+    /// its non-incremental QF_BV path (simplify, bit-blast, SAT), which is far faster for one hard
+    /// question. `incremental` checks (minimisation: many small variations of the violated query,
+    /// `violation` and the pin implied) push onto a `minimizers` solver instead. A spent budget
+    /// answers "timeout" (or "resource limit") without asking Z3.
     func check(_ extra: [SBool], share: Share = .rest, pin: Bool = true, incremental: Bool = false) throws -> CheckResult {
-        if canceled { throw SMTError(code: "canceled", message: "interrupted") }
-        guard let limits = budget.limits(share) else { return .unknown(reason: budget.exhaustedReason) }
-        checks += 1
-        let s: Solver
-        if incremental {
-            if minimizer == nil {
-                let m = try Solver(context, limits: limits)
-                for a in assumptions { m.assert(a) }
-                if let p = pinned { m.assert(equals(p.input, p.value)) }
-                m.assert(violation)
-                minimizer = m
+        var result = CheckResult.unknown(reason: budget.exhaustedReason)
+        let order = engines
+        for (n, arithmetic) in order.enumerated() {
+            let last = n == order.count - 1
+            do {
+                result = try check(extra, share: share, pin: pin, incremental: incremental, arithmetic: arithmetic,
+                                   fraction: last ? 1 : 0.5)
+            } catch is Untranslatable {
+                integerForm = false
+                minimizers[arithmetic] = nil
+                if last { return try check(extra, share: share, pin: pin, incremental: incremental) }
+                continue
             }
-            s = minimizer!
-            try s.set(limits)
+            if case .unknown = result { continue }
+            return result
+        }
+        return result
+    }
+
+    private func check(_ extra: [SBool], share: Share, pin: Bool, incremental: Bool, arithmetic: Arithmetic,
+                       fraction: Double) throws -> CheckResult {
+        if canceled { throw SMTError(code: "canceled", message: "interrupted") }
+        guard let limits = budget.limits(share, fraction: fraction) else { return .unknown(reason: budget.exhaustedReason) }
+        checks += 1
+        let s: Decider
+        if incremental {
+            if let m = minimizers[arithmetic] {
+                s = m
+                try s.set(limits)
+            } else {
+                let m = try makeDecider(arithmetic, limits, pin: true)
+                for a in assumptions { try m.add(a) }
+                if let p = pinned { try m.add(equals(p.input, p.value)) }
+                try m.add(violation)
+                minimizers[arithmetic] = m
+                s = m
+            }
             s.push()
         } else {
-            s = try Solver(context, limits: limits)
-            for a in assumptions { s.assert(a) }
-            if pin, let p = pinned { s.assert(equals(p.input, p.value)) }
+            s = try makeDecider(arithmetic, limits, pin: pin)
+            for a in assumptions { try s.add(a) }
+            if pin, let p = pinned { try s.add(equals(p.input, p.value)) }
         }
-        defer { if incremental { s.pop() } }
-        for e in extra { s.assert(e) }
+        defer { if incremental { s.pop(1) } }
+        for e in extra { try s.add(e) }
         let r = try s.check()
         budget.spend(s.resourceCount)
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
-        if r == .sat { lastModel = try modelValues(s) }
+        if r == .sat { lastModel = try s.values(of: inputs.map { ($0.bv, $0.bool) }) }
         if case .unknown(let reason) = r, reason.contains("resource") {
             return .unknown(reason: "resource limit")
         }
         return r
-    }
-
-    func modelValues(_ s: Solver) throws -> [UInt64] {
-        let m = try s.model()
-        return try inputs.map { i in
-            if let b = i.bool { return try m.value(b) ? 1 : 0 }
-            return try m.value(i.bv!)
-        }
     }
 
     func equals(_ i: Int, _ v: UInt64) -> SBool {
@@ -302,7 +348,7 @@ final class Session {
         let start = clock.now
         started = start
         // A query that does not finish quickly may be split on an input with few possible values.
-        let splittable = (0..<parameterCount).contains { inputs[$0].type == .pointer(.file) }
+        let splittable = !splitCandidates.isEmpty
         var first = try check([violation], share: splittable ? .probe : .rest)
         firstCheckSeconds = (clock.now - start).seconds
         if case .unknown = first, !budget.exhausted {
@@ -343,16 +389,26 @@ final class Session {
         return try replay(model, relevant: Array(repeating: true, count: parameterCount))
     }
 
-    /// The first pointer parameter (a `struct file *`: the models dispatch on its kind) that the
-    /// assumptions allow at most 8 values, with those values, found by asking the solver for one
-    /// more value until it says there is none (so the cases are complete: sound by construction).
-    /// Pinning a file kind selects one provider, which makes each case far smaller than the whole;
-    /// splitting on a number (measured: `align_order`) only multiplies the work.
+    /// The inputs a query may be split on, with the most values each may have: a `struct file *`
+    /// (the models dispatch on its kind; pinning one selects one provider, which makes each case far
+    /// smaller than the whole) up to 8; with the integer arithmetic also an `int` (an order or a
+    /// shift: pinned, its masks become constants, which the integer form needs) up to 32. For
+    /// bit-blasting alone, splitting on a number (measured: `align_order`) only multiplies the work.
+    var splitCandidates: [(input: Int, most: Int)] {
+        let files = (0..<parameterCount).filter { inputs[$0].type == .pointer(.file) }.map { ($0, 8) }
+        guard engines.contains(.integer) else { return files }
+        let ints = (0..<parameterCount).filter { inputs[$0].bv != nil && inputs[$0].width <= 32 && inputs[$0].type.isInteger }.map { ($0, 32) }
+        return files + ints
+    }
+
+    /// The first candidate input (`splitCandidates`) that the assumptions allow at most that many
+    /// values, with those values, found by asking the solver for one more value until it says
+    /// there is none (so the cases are complete: sound by construction).
     func splitInput() throws -> (input: Int, values: [UInt64])? {
-        for i in 0..<parameterCount where inputs[i].type == .pointer(.file) {
+        for (i, most) in splitCandidates {
             var values: [UInt64] = []
             var complete = false
-            while values.count <= 8 {
+            while values.count <= most {
                 let r = try check(values.map { !equals(i, $0) }, share: .quick)
                 if r == .unsat { complete = true; break }
                 guard r == .sat else { break }

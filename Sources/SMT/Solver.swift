@@ -22,12 +22,14 @@ public struct SolverLimits: Sendable, Equatable {
 public final class Solver: @unchecked Sendable {
     public let context: Context
     let raw: Z3_solver
+    let logic: String
 
-    public init(_ context: Context, limits: SolverLimits = SolverLimits()) throws {
+    /// `logic` picks Z3's strategy: QF_BV's (simplify, bit-blast, SAT) was the fastest of Z3's
+    /// solvers on bit-vector queries; `IntegerSolver` asks for QF_LIA.
+    public init(_ context: Context, limits: SolverLimits = SolverLimits(), logic: String = "QF_BV") throws {
         self.context = context
-        // QF_BV's tactic (simplify, bit-blast, SAT) was the fastest of Z3's solvers on these queries.
-        let logic = Z3_mk_string_symbol(context.raw, "QF_BV")
-        raw = Z3_mk_solver_for_logic(context.raw, logic)!
+        self.logic = logic
+        raw = Z3_mk_solver_for_logic(context.raw, Z3_mk_string_symbol(context.raw, logic))!
         Z3_solver_inc_ref(context.raw, raw)
         try set(limits)
     }
@@ -104,7 +106,7 @@ public final class Solver: @unchecked Sendable {
         if let comment {
             for line in comment.split(separator: "\n", omittingEmptySubsequences: false) { out += "; \(line)\n" }
         }
-        out += "(set-logic QF_BV)\n"
+        out += "(set-logic \(logic))\n"
         out += String(cString: Z3_solver_to_string(context.raw, raw))
         if !out.hasSuffix("\n") { out += "\n" }
         out += "(check-sat)\n; for the model of a sat answer: z3 -smt2 model=true FILE\n"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engines
 import Placement
 
 /// `--config NAME`: a configuration, checked by the parser (an unknown name is a usage error that
@@ -37,3 +38,5 @@ struct Shard: ExpressibleByArgument, CustomStringConvertible {
     var description: String { "\(index)/\(count)" }
     var defaultValueDescription: String { description }
 }
+
+extension Arithmetic: ExpressibleByArgument {}

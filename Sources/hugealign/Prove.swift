@@ -53,6 +53,9 @@ struct Prove: ParsableCommand {
     @Option(name: .customLong("minimize-budget"), help: "Solver checks spent shrinking a counterexample (0: report the first model).")
     var minimizeBudget: Int = 96
 
+    @Option(name: .long, help: "How queries are decided: bv (bit-blasting), int (the exact integer form, linear arithmetic), both (int with half of each check's budget, then bv). Same verdicts whenever both decide; int is fast on order facts over 64-bit sums, bv on masks and small widths.")
+    var arithmetic: Arithmetic = .bitVector
+
     func validate() throws {
         try Validate.seconds(timeout, "--timeout")
         try Validate.seconds(totalTimeout, "--total-timeout")
@@ -70,6 +73,7 @@ struct Prove: ParsableCommand {
         var options = ProverOptions(config: config.config, timeoutSeconds: seconds, rlimit: resources, defaultUnwind: unwind,
                                     minimizationBudget: minimizeBudget, keepQuery: smt2Out != nil || common.out != nil)
         options.defaultLayoutVMAs = vmas
+        options.arithmetic = arithmetic
         // On a terminal, say at once that a counterexample exists; its verdict line follows once
         // it is minimised.
         if isatty(2) != 0 {

@@ -1,0 +1,49 @@
+import SMT
+
+/// How the prover decides a query's arithmetic. Both routes are exact (the same formula, the same
+/// models); they differ in what they are fast at. Bit-blasting (QF_BV) is quick on masks, flags and
+/// small widths; linear integer arithmetic (QF_LIA over the exact integer form, `IntegerSolver`)
+/// on order facts over 64-bit sums — the windows of the placement code — where bit-blasting takes
+/// minutes. docs/verdicts.md ("Two arithmetics") has the measurements.
+public enum Arithmetic: String, Sendable, CaseIterable {
+    /// Bit-blasting only.
+    case bitVector = "bv"
+    /// The integer form (bit-blasting for a query that has none, e.g. a product of two inputs).
+    case integer = "int"
+    /// The integer form with half of each check's budget, then bit-blasting with what is left.
+    case both
+}
+
+/// One of the two solvers behind a check, as `Session` uses them.
+protocol Decider: AnyObject {
+    func add(_ b: SBool) throws
+    func push()
+    func pop(_ n: UInt32)
+    func set(_ limits: SolverLimits) throws
+    func check() throws -> CheckResult
+    var resourceCount: UInt64 { get }
+    /// The model's value of each input (a bit-vector or a Boolean constant), Booleans as 0/1.
+    func values(of inputs: [(bv: SBV?, bool: SBool?)]) throws -> [UInt64]
+}
+
+extension Solver: Decider {
+    func add(_ b: SBool) throws { self.assert(b) }
+    func values(of inputs: [(bv: SBV?, bool: SBool?)]) throws -> [UInt64] {
+        let m = try model()
+        return try inputs.map { i in
+            if let b = i.bool { return try m.value(b) ? 1 : 0 }
+            return try m.value(i.bv!)
+        }
+    }
+}
+
+extension IntegerSolver: Decider {
+    func add(_ b: SBool) throws { try self.assert(b) }
+    func values(of inputs: [(bv: SBV?, bool: SBool?)]) throws -> [UInt64] {
+        let m = try model()
+        return try inputs.map { i in
+            if let b = i.bool { return try m.value(b) ? 1 : 0 }
+            return try value(i.bv!, in: m)
+        }
+    }
+}
