@@ -36,11 +36,17 @@ public final class ConcreteRunner: @unchecked Sendable {
     /// Program functions by name (direct calls).
     let functionIndex: [String: Int]
 
+    /// The loop bound of concrete runs of `layout any` properties.
+    public static let anyLayoutUnwind = 1_000_000
+
     public init(program: Program, property: Property, config: Config, unwind: Int? = nil) throws {
         self.program = program
         self.property = property
         self.config = config
-        self.unwind = unwind ?? property.unwind ?? 8
+        // `layout any` claims every layout, so a concrete run's loops go as long as its layout makes
+        // them (a search retries once per VMA in the way), not to an unwinding bound.
+        let bound = unwind ?? property.unwind ?? 8
+        self.unwind = property.anyLayout ? max(bound, ConcreteRunner.anyLayoutUnwind) : bound
         evaluator = try Evaluator(program: program, config: config, domain: ConcreteDomain(), unwind: self.unwind)
         evaluator.stopAtFalseAssumption = true
         functionIndex = Dictionary(program.functions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })

@@ -93,9 +93,10 @@ public final class Prover: @unchecked Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let unwind = property.unwind ?? options.defaultUnwind
-        let vmas = property.layoutVMAs ?? (program.usesLayout ? options.defaultLayoutVMAs : nil)
-        let bounds = Bounds(config: options.config.name, intBits: program.dataModel.intBits,
+        let vmas = property.anyLayout ? nil : property.layoutVMAs ?? (program.usesLayout ? options.defaultLayoutVMAs : nil)
+        var bounds = Bounds(config: options.config.name, intBits: program.dataModel.intBits,
                             longBits: program.dataModel.longBits, unwind: unwind, layoutVMAs: vmas)
+        if property.anyLayout { bounds.anyLayout = true }
         var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
         do {
@@ -108,6 +109,10 @@ public final class Prover: @unchecked Sendable {
                 result.smtlib2 = session.query(comment: "hugealign: \(file): property \(property.name)\nbounds: \(bounds)\nsat = counterexample, unsat = proved")
             }
             result.verdict = try session.decide()
+            if session.spurious, case .unknown(let reason) = result.verdict {
+                result.verdict = try refuteBounded(property, in: program, options: options, unwind: unwind,
+                                                   budget: session.budget, abstractReason: reason)
+            }
             result.solverChecks = session.checks
             result.firstCheckSeconds = session.firstCheckSeconds
             result.resourcesUsed = session.budget.used
@@ -119,6 +124,29 @@ public final class Prover: @unchecked Sendable {
         }
         result.seconds = (clock.now - start).seconds
         return result
+    }
+
+    /// `layout any` gave a model no real layout replays: look for a real counterexample the bounded
+    /// way (N symbolic VMAs, loops unwound) with what is left of the budget. Only a replayed failure
+    /// of the property itself counts — not one of the unwinding bound, which `layout any` does not have.
+    func refuteBounded(_ property: Property, in program: Program, options: ProverOptions, unwind: Int, budget: Budget,
+                       abstractReason: String) throws -> Verdict {
+        var bounded = property
+        bounded.anyLayout = false
+        let n = options.defaultLayoutVMAs
+        let session = try Session(property: bounded, program: program, options: options, unwind: unwind, vmas: n, budget: budget)
+        lock.lock(); running = session; lock.unlock()
+        defer { lock.lock(); running = nil; lock.unlock() }
+        let v = try session.decide()
+        if case .counterexample(let c) = v, c.failures.first?.kind != .unwinding { return v }
+        let what: String
+        switch v {
+        case .proved: what = "none with layouts of ≤ \(n) VMAs"
+        case .counterexample: what = "only the unwinding bound fails"
+        case .unknown(let r): what = "unknown (\(r))"
+        case .internalError(let e): what = "internal error (\(e))"
+        }
+        return .unknown(reason: "\(abstractReason); a bounded search for a counterexample (layouts ≤ \(n) VMAs, loops unwound \(unwind)×): \(what)")
     }
 }
 
@@ -134,8 +162,17 @@ final class Session {
     /// then the symbolic layout's slots (`isLayout`).
     var inputs: [(name: String, type: CType, bv: SBV?, bool: SBool?, width: Int, isLayout: Bool)] = []
     var parameterCount = 0
-    let vmaSlots: Int
+    var vmaSlots: Int
+    /// `layout any`: the layout is `AbstractAddressSpace`'s, and loops with an invariant run once
+    /// from any state; a model that does not replay is then no counterexample, and no engine bug.
+    var isAbstract = false
+    /// Set when a model over the abstract layout did not replay (the verdict is then unknown).
+    var spurious = false
     var assumptions: [SBool] = []
+    /// Each obligation (described) and when it fails; `violation` is their disjunction.
+    var obligations: [(text: String, violated: SBool)] = []
+    /// The obligations the last model violates, when the solver that found it can say (bit-blasting).
+    var lastViolated: [String] = []
     var violation: SBool
     var checks = 0
     var budget: Budget
@@ -168,15 +205,58 @@ final class Session {
             }
         }
         parameterCount = inputs.count
-        vmaSlots = vmas
-        let (space, wellFormed) = Session.symbolicLayout(slots: vmaSlots, context: context, domain: domain,
-                                                        bits: program.dataModel.longBits, config: options.config, inputs: &inputs)
-        evaluator.space = space
+        let bits = program.dataModel.longBits
+        var wellFormed: [SBool] = []
+        var abstract: AbstractAddressSpace?
+        if property.anyLayout {
+            let space = AbstractAddressSpace(domain: domain, bits: bits, pageSize: options.config.number(.pageSize),
+                                             taskSizeMax: options.config.number(.taskSizeMax))
+            evaluator.space = space
+            var made = 0
+            evaluator.havoc = { [context] type in
+                made += 1
+                return Session.anyValue(of: type, named: "any!\(made)", context: context, bits: { evaluator.width($0) })
+            }
+            abstract = space
+            vmaSlots = 0
+        } else {
+            vmaSlots = vmas
+            let (space, facts) = Session.symbolicLayout(slots: vmaSlots, context: context, domain: domain,
+                                                        bits: bits, config: options.config, inputs: &inputs)
+            evaluator.space = space
+            wellFormed = facts
+        }
         let trace = evaluator.run(property, inputs: values)
+        if let abstract {
+            // The VMAs the run looked at are the layout's inputs (presence first: minimisation
+            // drops the highest first).
+            vmaSlots = abstract.seen.count
+            wellFormed = abstract.facts
+            for (i, v) in abstract.seen.enumerated().reversed() { inputs.append(("vma\(i).present", .bool, nil, v.present, 1, true)) }
+            for (i, v) in abstract.seen.enumerated() {
+                for (name, t) in [("start", v.start), ("end", v.end), ("flags", v.flags), ("pgoff", v.pgoff)] {
+                    inputs.append(("vma\(i).\(name)", CType.int(bits: bits, signed: false), t, nil, bits, true))
+                }
+            }
+        }
+        isAbstract = abstract != nil
         let d = domain, c = context
         assumptions = wellFormed + trace.assumptions.map { d.term($0) }
         violation = SBool.or(trace.obligations.map { d.term($0.violated) }, in: c)
+        obligations = trace.obligations.map { ("\($0.kind) at \($0.location): \($0.text)", d.term($0.violated)) }
         try context.throwIfError()
+    }
+
+    /// A fresh symbolic value of a type (what a loop with an invariant starts an iteration from).
+    /// `name` must be new to the context (a reused name would be the same value).
+    static func anyValue(of type: CType, named name: String, context c: Context, bits: (CType) -> Int) -> Value<SymbolicDomain> {
+        switch type {
+        case .bool: return .truth(.term(c.boolConst(name)))
+        case .record(let tag):
+            let n = CTypeNames.structFields[tag]?.count ?? 0
+            return .record((0..<n).map { j in .term(c.bvConst("\(name).\(j)", width: bits(.pointer(.file)))) })
+        default: return .word(.term(c.bvConst(name, width: bits(type))))
+        }
     }
 
     /// N VMA slots with symbolic bounds and flags: present slots first, each page-aligned,
@@ -325,7 +405,13 @@ final class Session {
         let r = try s.check()
         budget.spend(s.resourceCount)
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
-        if r == .sat { lastModel = try s.values(of: inputs.map { ($0.bv, $0.bool) }) }
+        if r == .sat {
+            lastModel = try s.values(of: inputs.map { ($0.bv, $0.bool) })
+            if isAbstract, let bv = s as? Solver {
+                let m = try bv.model()
+                lastViolated = try obligations.filter { try m.value($0.violated) }.map(\.text)
+            }
+        }
         if case .unknown(let reason) = r, reason.contains("resource") {
             return .unknown(reason: "resource limit")
         }
@@ -516,6 +602,13 @@ final class Session {
         let c = testCase(values)
         let rendered = zip(inputs.prefix(parameterCount), values).map { "\($0.name)=0x\(String($1, radix: 16))" }.joined(separator: " ")
         guard var cex = runner.counterexample(c, relevant: relevant) else {
+            if isAbstract {
+                spurious = true
+                // The abstract layout allows answers no real layout gives (a search that skips a
+                // lower fit, or fails with room): this model is one of them.
+                let what = lastViolated.isEmpty ? "" : "; the model breaks \(lastViolated.joined(separator: "; "))"
+                return .unknown(reason: "the prover's model over the abstract layout does not replay on the layout of its \(c.layout.vmas.count) VMAs (a search answer no real layout gives, or a loop state no run reaches)\(what): neither proved nor refuted for every layout")
+            }
             if runner.run(c) == .vacuous {
                 return .internalError("the solver's model (\(rendered)) violates an assumption when replayed concretely")
             }
@@ -530,6 +623,7 @@ final class Session {
     var runner: ConcreteRunner {
         get throws {
             if let r = builtRunner { return r }
+            // For `layout any` the runner lifts the bound itself (`ConcreteRunner.anyLayoutUnwind`).
             let r = try ConcreteRunner(program: program, property: property, config: options.config, unwind: unwind)
             builtRunner = r
             return r
@@ -547,9 +641,11 @@ final class Session {
         for (i, input) in inputs.enumerated() where input.isLayout { byName[input.name] = values[i] }
         var vmas: [VMA] = []
         for i in 0..<vmaSlots where byName["vma\(i).present"] == 1 {
-            vmas.append(VMA(start: byName["vma\(i).start"] ?? 0, end: byName["vma\(i).end"] ?? 0,
-                            flags: byName["vma\(i).flags"] ?? 0, pgoff: byName["vma\(i).pgoff"] ?? 0))
+            let v = VMA(start: byName["vma\(i).start"] ?? 0, end: byName["vma\(i).end"] ?? 0,
+                        flags: byName["vma\(i).flags"] ?? 0, pgoff: byName["vma\(i).pgoff"] ?? 0)
+            // The abstract layout may see one VMA several times.
+            if !vmas.contains(where: { $0.start == v.start && $0.end == v.end }) { vmas.append(v) }
         }
-        return Layout(vmas: vmas)
+        return Layout(vmas: vmas.sorted { $0.start < $1.start })
     }
 }

@@ -9,6 +9,9 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
     public var longBits: Int
     public var unwind: Int
     public var layoutVMAs: Int?
+    /// `layout any`: every layout of any size (the abstract layout), loops with an invariant by
+    /// induction (any number of iterations), the others unwound.
+    public var anyLayout: Bool?
 
     public init(config: String, intBits: Int, longBits: Int, unwind: Int, layoutVMAs: Int?) {
         self.config = config
@@ -20,7 +23,11 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
 
     public var description: String {
         var s = "config \(config), long \(longBits)-bit, int \(intBits)-bit, loops unwound \(unwind)×"
-        s += layoutVMAs.map { ", layouts ≤ \($0) VMAs" } ?? ", no layout"
+        if anyLayout == true {
+            s += ", every layout (any number of VMAs; loops with an invariant: any number of iterations)"
+        } else {
+            s += layoutVMAs.map { ", layouts ≤ \($0) VMAs" } ?? ", no layout"
+        }
         return s
     }
 }

@@ -57,8 +57,10 @@ public struct Checker {
             currentFunction = -1
             let params = try p.parameters.map { try parameter($0, forProperty: true) }
             let fn = try function(name: p.name, params: params, returnType: .void, body: p.body, location: p.location)
-            properties.append(Property(name: p.name, function: fn, unwind: p.unwind, layoutVMAs: p.layoutVMAs, config: p.config,
-                                       expected: p.expect.flatMap { ExpectedVerdict(rawValue: $0.verdict) }, location: p.location))
+            var property = Property(name: p.name, function: fn, unwind: p.unwind, layoutVMAs: p.layoutVMAs, config: p.config,
+                                    expected: p.expect.flatMap { ExpectedVerdict(rawValue: $0.verdict) }, location: p.location)
+            property.anyLayout = p.anyLayout
+            properties.append(property)
         }
         var program = Program(dataModel: model, functions: functions, properties: properties, configNames: configNames, configTypes: configTypes)
         program.usesLayout = usesLayout
@@ -246,12 +248,12 @@ public struct Checker {
             let cond = try condition(c)
             loopDepth += 1
             defer { loopDepth -= 1 }
-            return .loop(Loop(condition: cond, body: try statement(body), step: nil, testFirst: true, location: s.location))
+            return .loop(try loop(condition: cond, body: body, step: nil, testFirst: true, location: s.location))
         case .doWhile(let body, let c):
             loopDepth += 1
-            let b = try statement(body)
-            loopDepth -= 1
-            return .loop(Loop(condition: try condition(c), body: b, step: nil, testFirst: false, location: s.location))
+            defer { loopDepth -= 1 }
+            let cond = try condition(c)
+            return .loop(try loop(condition: cond, body: body, step: nil, testFirst: false, location: s.location))
         case .forLoop(let i, let c, let step, let body):
             scopes.append([:])
             defer { scopes.removeLast() }
@@ -260,8 +262,8 @@ public struct Checker {
             let st = try step.map { try expr($0) }
             loopDepth += 1
             defer { loopDepth -= 1 }
-            let loop = Stmt.loop(Loop(condition: cond, body: try statement(body), step: st, testFirst: true, location: s.location))
-            return .block((initS.map { [$0] } ?? []) + [loop])
+            let l = Stmt.loop(try loop(condition: cond, body: body, step: st, testFirst: true, location: s.location))
+            return .block((initS.map { [$0] } ?? []) + [l])
         case .returnStmt(let e):
             if case .void = returnType {
                 if let e { throw Diagnostic(e.location, "a void function or property cannot return a value") }
@@ -306,5 +308,85 @@ public struct Checker {
         if let comment = text.range(of: "//") { text = String(text[..<comment.lowerBound]) }
         text = text.trimmingCharacters(in: .whitespaces)
         return .assert(c, text: text, location: e.location)
+    }
+}
+
+extension Checker {
+    /// A checked loop. A leading `invariant(c)` in its body becomes `Loop.invariant` (the kernel's
+    /// code has none; the bundled models state them for the prover's `layout any`).
+    mutating func loop(condition test: Expr?, body: StmtSyntax, step: Expr?, testFirst: Bool, location: SourceLocation) throws -> Loop {
+        var body = body
+        var invariant: Expr?
+        if case .block(let items) = body.kind, let first = items.first, case .expression(let e) = first.kind,
+           case .call("invariant", let args) = e.kind, functionIndex["invariant"] == nil {
+            guard args.count == 1 else { throw Diagnostic(e.location, "'invariant' takes one argument") }
+            invariant = try condition(args[0])
+            body = StmtSyntax(kind: .block(Array(items.dropFirst())), location: body.location)
+        }
+        let checked = try statement(body)
+        var l = Loop(condition: test, body: checked, step: step, testFirst: testFirst, location: location)
+        l.invariant = invariant
+        var slots = Set<Int>()
+        Loop.assignedSlots(checked, into: &slots)
+        if let step { Loop.assignedSlots(step, into: &slots) }
+        l.assigned = slots.sorted()
+        return l
+    }
+}
+
+extension Loop {
+    /// The locals a statement may store to (assignments, `x++`, `&x` arguments, layout results).
+    static func assignedSlots(_ s: Stmt, into out: inout Set<Int>) {
+        switch s {
+        case .expr(let e), .assume(let e), .assert(let e, _, _): assignedSlots(e, into: &out)
+        case .declare(let slot, let e):
+            out.insert(slot)
+            if let e { assignedSlots(e, into: &out) }
+        case .block(let items): for x in items { assignedSlots(x, into: &out) }
+        case .ifElse(let c, let a, let b):
+            assignedSlots(c, into: &out)
+            assignedSlots(a, into: &out)
+            if let b { assignedSlots(b, into: &out) }
+        case .loop(let l):
+            if let c = l.condition { assignedSlots(c, into: &out) }
+            if let st = l.step { assignedSlots(st, into: &out) }
+            assignedSlots(l.body, into: &out)
+        case .returnValue(let e, _): if let e { assignedSlots(e, into: &out) }
+        case .goto, .label, .breakLoop, .continueLoop: break
+        }
+    }
+
+    static func assignedSlots(_ e: Expr, into out: inout Set<Int>) {
+        func root(_ lv: LValue) {
+            switch lv {
+            case .local(let s): out.insert(s)
+            case .field(let base, _): root(base)
+            }
+        }
+        switch e.kind {
+        case .constant, .config: break
+        case .load: break
+        case .unary(_, let x), .not(let x), .convert(let x): assignedSlots(x, into: &out)
+        case .binary(_, let x, let y), .compare(_, let x, let y), .and(let x, let y), .or(let x, let y), .sequence(let x, let y):
+            assignedSlots(x, into: &out)
+            assignedSlots(y, into: &out)
+        case .conditional(let c, let x, let y):
+            assignedSlots(c, into: &out)
+            assignedSlots(x, into: &out)
+            assignedSlots(y, into: &out)
+        case .assign(let lv, let x), .postUpdate(let lv, let x):
+            root(lv)
+            assignedSlots(x, into: &out)
+        case .call(_, let args):
+            for a in args {
+                switch a {
+                case .value(let x): assignedSlots(x, into: &out)
+                case .reference(let lv): root(lv)
+                }
+            }
+        case .layout(_, let args, let lv):
+            for x in args { assignedSlots(x, into: &out) }
+            if let lv { root(lv) }
+        }
     }
 }

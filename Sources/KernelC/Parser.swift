@@ -99,6 +99,7 @@ public struct Parser {
         let params = try parseParameters()
         var unwind: Int?
         var layout: Int?
+        var anyLayout = false
         var config: String?
         while !current.isPunct("{") {
             let (clause, cloc) = try identifier("'unwind', 'layout', 'config' or '{'")
@@ -112,12 +113,16 @@ public struct Parser {
             case "unwind":
                 unwind = try smallInteger("an unwinding bound", range: 1...10_000)
             case "layout":
-                let (w, wl) = try identifier("'vmas'")
-                guard w == "vmas" else { throw Diagnostic(wl, "expected 'vmas' after 'layout'") }
+                let (w, wl) = try identifier("'vmas' or 'any'")
+                if w == "any" {
+                    anyLayout = true
+                    continue
+                }
+                guard w == "vmas" else { throw Diagnostic(wl, "expected 'vmas <= N' or 'any' after 'layout'") }
                 try expect("<=", "in 'layout vmas <= N'")
                 layout = try smallInteger("a VMA bound", range: 0...64)
             default:
-                throw Diagnostic(cloc, "unknown property clause '\(clause)' (expected 'unwind N', 'layout vmas <= N' or 'config NAME')")
+                throw Diagnostic(cloc, "unknown property clause '\(clause)' (expected 'unwind N', 'layout vmas <= N', 'layout any' or 'config NAME')")
             }
         }
         let body = try parseBlock()
@@ -130,7 +135,10 @@ public struct Parser {
                 throw Diagnostic(m.location, "unknown expected verdict '\(m.verdict)' (expected one of \(allowed.joined(separator: ", ")))")
             }
         }
-        return PropertySyntax(name: name, parameters: params, unwind: unwind, layoutVMAs: layout, config: config, body: body, expect: mine, location: loc)
+        if anyLayout && layout != nil { throw Diagnostic(loc, "property '\(name)' has both 'layout vmas <= N' and 'layout any'") }
+        var property = PropertySyntax(name: name, parameters: params, unwind: unwind, layoutVMAs: layout, config: config, body: body, expect: mine, location: loc)
+        property.anyLayout = anyLayout
+        return property
     }
 
     mutating func smallInteger(_ what: String, range: ClosedRange<Int>) throws -> Int {

@@ -93,6 +93,11 @@ public struct Loop: Sendable {
     /// `do { } while` runs the body before the first test.
     public var testFirst: Bool
     public var location: SourceLocation
+    /// `invariant(c)`, the body's first statement: holds whenever the loop's test is reached. The
+    /// prover then reasons about one arbitrary iteration instead of unwinding (`Evaluator.loop`).
+    public var invariant: Expr?
+    /// The locals the loop may change (what one arbitrary iteration starts from: any value).
+    public var assigned: [Int] = []
 }
 
 public indirect enum Stmt: Sendable {
@@ -151,6 +156,9 @@ public struct Property: Sendable {
     public var function: Function
     public var unwind: Int?
     public var layoutVMAs: Int?
+    /// `layout any`: the prover proves it for every layout, of any number of VMAs, through an
+    /// abstract layout that holds only the VMAs the run looks at (`AbstractAddressSpace`).
+    public var anyLayout = false
     /// The configuration named by the property's `config` clause, if any.
     public var config: String?
     public var expected: ExpectedVerdict?

@@ -91,12 +91,14 @@ public struct FunctionSyntax: Sendable {
     public var location: SourceLocation
 }
 
-/// `property name(params) [unwind N] [layout vmas <= N] { ... }`
+/// `property name(params) [unwind N] [layout vmas <= N | layout any] { ... }`
 public struct PropertySyntax: Sendable {
     public var name: String
     public var parameters: [ParameterSyntax]
     public var unwind: Int?
     public var layoutVMAs: Int?
+    /// `layout any`: every layout, of any number of VMAs (the prover's abstract layout).
+    public var anyLayout = false
     /// `config NAME`: the configuration this property is checked under.
     public var config: String?
     public var body: StmtSyntax

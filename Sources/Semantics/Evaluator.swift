@@ -31,6 +31,12 @@ public final class Evaluator<D: Domain> {
     public var space: (any AddressSpace<D>)?
     /// Branch coverage of concrete runs (the fuzzer's feedback); nil costs nothing.
     public var coverage: CoverageMap?
+    /// Any value of a type, for the prover's one-iteration rule of loops with an invariant: set,
+    /// such a loop runs its body once from arbitrary values of what it changes (`loop`).
+    public var havoc: ((CType) -> Value<D>)?
+    /// The paths that went back to the test of a loop run by induction: another iteration covers
+    /// them, so nothing after the loop is asked of them (their return values are made up).
+    var halted: D.Truth?
     /// When set, the calls the property makes directly (its placement requests) are recorded.
     public var recordCalls = false
     /// Concrete fast path: stop a run at the first assumption that is definitely false (the run is
@@ -84,6 +90,7 @@ public final class Evaluator<D: Domain> {
         trace = Trace()
         failureLocals = nil
         stoppedVacuous = false
+        halted = nil
         if recordCalls { calls.removeAll(keepingCapacity: true) }
         var frame = makeFrame(property.function, arguments: inputs, guardValue: domain.truth(true))
         frame.isProperty = true
@@ -95,6 +102,7 @@ public final class Evaluator<D: Domain> {
         trace = Trace()
         failureLocals = nil
         stoppedVacuous = false
+        halted = nil
         var frame = makeFrame(function, arguments: arguments, guardValue: domain.truth(true))
         exec(function.body, &frame)
         finish(&frame)
@@ -126,7 +134,8 @@ public final class Evaluator<D: Domain> {
     func oblige(_ kind: Obligation<D>.Kind, _ relativeViolation: D.Truth, _ location: SourceLocation,
                 _ text: @autoclosure () -> String, _ frame: Frame) {
         if domain.literal(relativeViolation) == false { return }
-        let violated = domain.and(frame.entry, relativeViolation)
+        var violated = domain.and(frame.entry, relativeViolation)
+        if let halted { violated = domain.and(violated, domain.not(halted)) }
         if domain.literal(violated) == false { return }
         trace.obligations.append(Obligation(kind: kind, location: location, text: text(), violated: violated))
         if failureLocals == nil, domain.literal(violated) == true {
@@ -184,7 +193,7 @@ public final class Evaluator<D: Domain> {
             f.guardValue = domain.truth(false)
         case .assume(let c):
             let cond = truth(eval(c, &f))
-            let holds = domain.or(domain.not(domain.and(f.entry, f.guardValue)), cond)
+            let holds = domain.or(domain.not(live(f)), cond)
             trace.assumptions.append(holds)
             if stopAtFalseAssumption && domain.literal(holds) == false { stoppedVacuous = true }
         case .assert(let c, let text, let loc):
@@ -193,12 +202,24 @@ public final class Evaluator<D: Domain> {
         }
     }
 
+    /// The invariant, where the loop's test is about to run: an obligation on the paths here.
+    func checkInvariant(_ l: Loop, _ what: String, _ f: inout Frame) {
+        guard let inv = l.invariant, !isDead(f.guardValue) else { return }
+        let holds = truth(eval(inv, &f))
+        oblige(.invariant, domain.and(f.guardValue, domain.not(holds)), inv.location, "loop invariant \(what)", f)
+    }
+
     func loop(_ l: Loop, _ f: inout Frame) {
+        if l.invariant != nil, let havoc {
+            inductiveLoop(l, havoc, &f)
+            return
+        }
         var exits = domain.truth(false)
         f.breaks.append(domain.truth(false))
         var iterations = 0
         var first = true
         while !isDead(f.guardValue) && !stoppedVacuous {
+            checkInvariant(l, first ? "does not hold on entry" : "is not kept by an iteration", &f)
             if !(first && !l.testFirst), let c = l.condition {
                 let cond = truth(eval(c, &f))
                 exits = domain.or(exits, domain.and(f.guardValue, domain.not(cond)))
@@ -219,6 +240,45 @@ public final class Evaluator<D: Domain> {
             if let step = l.step, !isDead(f.guardValue) { _ = eval(step, &f) }
         }
         f.guardValue = domain.or(exits, f.breaks.removeLast())
+    }
+
+    /// The loop as induction over its invariant: it holds on entry (an obligation); from any state
+    /// where it holds (what the loop changes made arbitrary, the invariant assumed), one iteration
+    /// either leaves the loop — the paths that go on — or comes back to the test, where the
+    /// invariant must hold again (an obligation). No unwinding bound: every number of iterations.
+    func inductiveLoop(_ l: Loop, _ havoc: (CType) -> Value<D>, _ f: inout Frame) {
+        checkInvariant(l, "does not hold on entry", &f)
+        if isDead(f.guardValue) { return }
+        for slot in l.assigned { store(.local(slot), havoc(f.function.slotTypes[slot]), &f) }
+        let inv = truth(eval(l.invariant!, &f))
+        trace.assumptions.append(domain.or(domain.not(live(f)), inv))
+        var exits = domain.truth(false)
+        if l.testFirst, let c = l.condition {
+            let cond = truth(eval(c, &f))
+            exits = domain.and(f.guardValue, domain.not(cond))
+            f.guardValue = domain.and(f.guardValue, cond)
+        }
+        f.breaks.append(domain.truth(false))
+        f.continues.append(domain.truth(false))
+        exec(l.body, &f)
+        f.guardValue = domain.or(f.guardValue, f.continues.removeLast())
+        if let step = l.step, !isDead(f.guardValue) { _ = eval(step, &f) }
+        if !l.testFirst, let c = l.condition, !isDead(f.guardValue) {
+            // do-while: the test ends the iteration.
+            let cond = truth(eval(c, &f))
+            exits = domain.or(exits, domain.and(f.guardValue, domain.not(cond)))
+            f.guardValue = domain.and(f.guardValue, cond)
+        }
+        checkInvariant(l, "is not kept by an iteration", &f)
+        halted = domain.or(halted ?? domain.truth(false), domain.and(f.entry, f.guardValue))
+        f.guardValue = domain.or(exits, f.breaks.removeLast())
+    }
+
+    /// The paths that reach here (absolute: the frame's entry and guard), less the halted ones.
+    func live(_ f: Frame) -> D.Truth {
+        let here = domain.and(f.entry, f.guardValue)
+        guard let halted else { return here }
+        return domain.and(here, domain.not(halted))
     }
 
     /// Called when a function body has run: falling off the end of a non-void function is reported.

@@ -15,10 +15,12 @@ public enum ObligationKind: String, Sendable, Codable, CustomStringConvertible {
     case shiftRange = "shift count out of range"
     case unwinding = "unwinding assertion"
     case missingReturn = "missing return"
+    /// A loop's `invariant(c)` fails where the loop's test is reached.
+    case invariant = "loop invariant"
 
     /// Whether execution after this failure runs on a made-up value (the result of an undefined
     /// operation, a loop cut at its bound, a missing return): later failures then say nothing.
-    public var leavesMadeUpValues: Bool { self != .assertion }
+    public var leavesMadeUpValues: Bool { self != .assertion && self != .invariant }
 
     public var description: String { rawValue }
 }

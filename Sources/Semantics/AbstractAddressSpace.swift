@@ -1,0 +1,186 @@
+import KernelC
+import SMT
+
+/// Every layout at once, of any number of VMAs, for the prover's `layout any`: a layout is seen
+/// only through the VMAs a run looks at, so only those exist. Each question (`findVMA`,
+/// `vmaBefore`, a window search) makes a fresh symbolic VMA or window, constrained by facts that hold
+/// in every real layout — VMAs are page-aligned, non-empty and disjoint; the VMA `findVMA(a)` gives
+/// has the lowest end above `a` *among all the VMAs seen*; a window found is free of every VMA seen —
+/// and each new VMA is related to every question asked before it, and each question to every VMA.
+///
+/// Sound: any real layout answers the questions in a way these facts allow, so a property that
+/// holds here holds in every layout. Not complete: of a window search's choice the facts say only
+/// that the fit at the window's own start (end) was blocked when it was not taken, not that every
+/// lower (higher) gap was too small, so a model may be a layout the real search treats otherwise. The prover replays every model on the layout of the
+/// VMAs seen; one that does not replay gives "unknown", never a counterexample.
+public final class AbstractAddressSpace: AddressSpace {
+    public typealias D = SymbolicDomain
+
+    /// A VMA some question produced. `handle` is its end when present, 0 (NULL) when not: ends
+    /// are unique among disjoint non-empty VMAs, so equal handles mean the same VMA, as pointers do.
+    public struct SeenVMA {
+        public let present: SBool
+        public let start: SBV
+        public let end: SBV
+        public let flags: SBV
+        public let pgoff: SBV
+        let handle: SBV
+    }
+
+    enum Question {
+        /// `vma` is the VMA with the lowest end above `address` (absent: none).
+        case firstAbove(address: SBV, vma: Int)
+        /// `vma` is the VMA with the highest end at or below `address` (absent: none).
+        case lastAtOrBelow(address: SBV, vma: Int)
+        /// When `found`, `[first, last]` touches no VMA.
+        case free(found: SBool, first: SBV, last: SBV)
+    }
+
+    public let domain: SymbolicDomain
+    public let bits: Int
+    let context: Context
+    let pageMask: SBV
+    let limit: SBV
+    public private(set) var seen: [SeenVMA] = []
+    private var questions: [Question] = []
+    /// Facts about the VMAs and answers: true in every real layout.
+    public private(set) var facts: [SBool] = []
+    private var fresh = 0
+
+    /// `pageSize` and `taskSizeMax` as in the config: VMAs are page-aligned and end at or below it.
+    public init(domain: SymbolicDomain, bits: Int, pageSize: UInt64, taskSizeMax: UInt64) {
+        self.domain = domain
+        self.bits = bits
+        context = domain.context
+        pageMask = context.bv(pageSize - 1, width: bits)
+        limit = context.bv(taskSizeMax, width: bits)
+    }
+
+    private func k(_ v: UInt64) -> SBV { context.bv(v, width: bits) }
+    private func t(_ w: SymWord) -> SBV { domain.term(w, bits: bits) }
+
+    private func name(_ what: String) -> String {
+        fresh += 1
+        return "layout!\(what)\(fresh)"
+    }
+
+    // MARK: - VMAs and questions
+
+    /// A new VMA, related to every VMA and question so far.
+    private func see() -> Int {
+        let i = seen.count
+        let present = context.boolConst("vma\(i).present")
+        let start = context.bvConst("vma\(i).start", width: bits), end = context.bvConst("vma\(i).end", width: bits)
+        let flags = context.bvConst("vma\(i).flags", width: bits), pgoff = context.bvConst("vma\(i).pgoff", width: bits)
+        let v = SeenVMA(present: present, start: start, end: end, flags: flags, pgoff: pgoff, handle: present.ite(end, k(0)))
+        facts.append(present.implies(start.ult(end) && end.ule(limit) && start.and(pageMask).eq(k(0)) && end.and(pageMask).eq(k(0))))
+        for u in seen {
+            let same = u.start.eq(start) && u.end.eq(end) && u.flags.eq(flags) && u.pgoff.eq(pgoff)
+            facts.append((u.present && present).implies(same || u.end.ule(start) || end.ule(u.start)))
+        }
+        seen.append(v)
+        for q in questions { facts.append(relate(q, v)) }
+        return i
+    }
+
+    /// Asks a question: related to every VMA seen (later VMAs are related as they come).
+    private func ask(_ q: Question) {
+        questions.append(q)
+        for v in seen { facts.append(relate(q, v)) }
+    }
+
+    /// What the answer to `q` says about VMA `u`.
+    private func relate(_ q: Question, _ u: SeenVMA) -> SBool {
+        switch q {
+        case .firstAbove(let a, let i):
+            let v = seen[i]
+            return (u.present && a.ult(u.end)).implies(v.present && v.end.ule(u.end))
+        case .lastAtOrBelow(let a, let i):
+            let v = seen[i]
+            return (u.present && u.end.ule(a)).implies(v.present && u.end.ule(v.end))
+        case .free(let found, let first, let last):
+            return (found && u.present).implies(u.end.ule(first) || last.ult(u.start))
+        }
+    }
+
+    private func firstAbove(_ a: SBV) -> Int {
+        let i = see()
+        facts.append(seen[i].present.implies(a.ult(seen[i].end)))
+        ask(.firstAbove(address: a, vma: i))
+        return i
+    }
+
+    private func lastAtOrBelow(_ a: SBV) -> Int {
+        let i = see()
+        facts.append(seen[i].present.implies(seen[i].end.ule(a)))
+        ask(.lastAtOrBelow(address: a, vma: i))
+        return i
+    }
+
+    // MARK: - AddressSpace
+
+    public func findVMA(_ addr: SymWord) -> SymWord { domain.lift(seen[firstAbove(t(addr))].handle) }
+
+    public func vmaBefore(_ addr: SymWord) -> SymWord { domain.lift(seen[lastAtOrBelow(t(addr))].handle) }
+
+    public func field(_ vma: SymWord, _ f: VMAField) -> SymWord {
+        let h = t(vma)
+        func value(_ v: SeenVMA) -> SBV {
+            switch f {
+            case .start: return v.start
+            case .end: return v.end
+            case .flags: return v.flags
+            case .pgoff: return v.pgoff
+            }
+        }
+        // A handle straight from a question names its VMA; a merged one is looked up by value.
+        if let v = seen.first(where: { $0.handle.term.raw == h.term.raw }) { return domain.lift(v.present.ite(value(v), k(0))) }
+        var r = k(0)
+        for v in seen.reversed() { r = (v.present && h.eq(v.end)).ite(value(v), r) }
+        return domain.lift(r)
+    }
+
+    /// As `SlotAddressSpace.valid`: a window `[min, max]` that can hold `size` bytes at all.
+    private func valid(min: SBV, max: SBV, size: SBV) -> SBool {
+        !(max.ult(min) || size.eq(k(0)) || max.sub(min).ult(size.sub(k(1))))
+    }
+
+    public func areaLowest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, start: SymWord) {
+        let min = t(low), max = t(high).sub(k(1)), size = t(size)
+        let found = context.boolConst(name("found"))
+        let start = context.bvConst(name("start"), width: bits)
+        // Inside the window with room for size bytes, and free of every VMA.
+        facts.append(found.implies(valid(min: min, max: max, size: size) && min.ule(start) && start.ule(max)
+                                   && size.sub(k(1)).ule(max.sub(start))))
+        ask(.free(found: found, first: start, last: start.add(size.sub(k(1)))))
+        // The lowest address of its gap in the window: the window's start or the end of the VMA below.
+        let below = seen[lastAtOrBelow(start)]
+        facts.append(found.implies(start.eq(min) || (below.present && start.eq(below.end))))
+        // A search that fails, or finds something above the window's start, found no room there:
+        // the first VMA above the start blocks [min, min + size).
+        let first = seen[firstAbove(min)]
+        let blocked = first.present && first.start.sub(min).ult(size)
+        facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !start.eq(min))).implies(blocked))
+        return (domain.lift(found), domain.lift(found.ite(start, k(0))))
+    }
+
+    public func areaHighest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, end: SymWord) {
+        let min = t(low), max = t(high).sub(k(1)), size = t(size)
+        let found = context.boolConst(name("found"))
+        let last = context.bvConst(name("last"), width: bits)
+        let first = last.sub(size.sub(k(1)))
+        facts.append(found.implies(valid(min: min, max: max, size: size) && last.ule(max) && min.ule(last)
+                                   && size.sub(k(1)).ule(last.sub(min))))
+        ask(.free(found: found, first: first, last: last))
+        // The highest address of its gap in the window: the window's end or below the VMA above.
+        let above = seen[firstAbove(last)]
+        facts.append(found.implies(last.eq(max) || (above.present && last.add(k(1)).eq(above.start))))
+        // A search that fails, or finds something below the window's end, found no room there: a
+        // VMA meets [max - size + 1, max].
+        let top = max.sub(size.sub(k(1)))
+        let blocker = seen[firstAbove(top)]
+        let blocked = blocker.present && blocker.start.ule(max) && top.ult(blocker.end)
+        facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !last.eq(max))).implies(blocked))
+        return (domain.lift(found), domain.lift(found.ite(last, k(0)).add(k(1))))
+    }
+}
