@@ -159,7 +159,7 @@ public final class AbstractAddressSpace: AddressSpace {
         // A search that fails, or finds something above the window's start, found no room there:
         // the first VMA above the start blocks [min, min + size).
         let first = seen[firstAbove(min)]
-        let blocked = first.present && first.start.sub(min).ult(size)
+        let blocked = first.present && (first.start.ule(min) || first.start.sub(min).ult(size))
         facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !start.eq(min))).implies(blocked))
         return (domain.lift(found), domain.lift(found.ite(start, k(0))))
     }

@@ -1,4 +1,6 @@
 import Engines
+import SMT
+import Semantics
 import KernelC
 import Placement
 import Testing
@@ -129,6 +131,64 @@ import Testing
             // Replayed (a counterexample is, by construction) on the layout of the VMAs it saw.
             #expect(c.layout != nil, "\(name)")
             if name == "at_most_one_vma" { #expect(c.layout?.count == 2) }
+        }
+    }
+}
+
+/// The abstract layout is sound only if every fact it states is true of every real layout: for
+/// random concrete layouts and questions, the real answers (the reference scan, at 16 bits) with
+/// the facts must be satisfiable, each VMA the questions saw being one of the layout's.
+@Suite struct AbstractLayoutFactTests {
+    @Test func realLayoutsSatisfyEveryFact() throws {
+        var rng = SplitMix64(seed: 7)
+        let bits = 16
+        let page: UInt64 = 0x10
+        let taskSizeMax: UInt64 = 0xf000
+        for round in 0..<60 {
+            let layout = AddressSpaceTests.randomLayout(&rng, count: Int(rng.next() % 6), page: page, pages: 0xf00)
+            let real = SlotAddressSpace(domain: ConcreteDomain(), bits: bits, slots: layout.vmas.map {
+                VMASlot(present: true, start: $0.start, end: $0.end, flags: $0.flags, pgoff: $0.pgoff)
+            })
+            let c = Context()
+            let d = SymbolicDomain(context: c)
+            let space = AbstractAddressSpace(domain: d, bits: bits, pageSize: page, taskSizeMax: taskSizeMax)
+            let k = { (v: UInt64) -> SymWord in .known(v & 0xffff) }
+            let pick = { (r: inout SplitMix64) -> UInt64 in
+                switch r.next() % 5 {
+                case 0: return 0
+                case 1: return 0xffff
+                default: return (r.next() % 0xf10) * page
+                }
+            }
+            var claims: [SBool] = []
+            let term = { (w: SymWord) -> SBV in d.term(w, bits: bits) }
+            let truth = { (t: SymTruth) -> SBool in d.term(t) }
+            for _ in 0..<3 {
+                let a = pick(&rng), lo = pick(&rng), hi = pick(&rng), size = (rng.next() % 8) * page + (rng.next() % 3 == 0 ? 0 : page)
+                let first = real.findVMA(a & 0xffff), before = real.vmaBefore(a & 0xffff)
+                let realEnd = { (h: UInt64) -> UInt64 in h == 0 ? 0 : layout.vmas[Int(h) - 1].end }
+                claims.append(term(space.findVMA(k(a))).eq(c.bv(realEnd(first), width: bits)))
+                claims.append(term(space.vmaBefore(k(a))).eq(c.bv(realEnd(before), width: bits)))
+                let l = real.areaLowest(low: lo & 0xffff, high: hi & 0xffff, size: size)
+                let al = space.areaLowest(low: k(lo), high: k(hi), size: k(size))
+                claims.append(truth(al.ok).iff(c.bool(l.ok)))
+                if l.ok { claims.append(term(al.start).eq(c.bv(l.start, width: bits))) }
+                let h = real.areaHighest(low: lo & 0xffff, high: hi & 0xffff, size: size)
+                let ah = space.areaHighest(low: k(lo), high: k(hi), size: k(size))
+                claims.append(truth(ah.ok).iff(c.bool(h.ok)))
+                if h.ok { claims.append(term(ah.end).eq(c.bv(h.end & 0xffff, width: bits))) }
+            }
+            // Each VMA seen is absent or one of the layout's.
+            for v in space.seen {
+                let choices = layout.vmas.map { r in
+                    v.start.eq(c.bv(r.start, width: bits)) && v.end.eq(c.bv(r.end, width: bits))
+                        && v.flags.eq(c.bv(r.flags, width: bits)) && v.pgoff.eq(c.bv(r.pgoff, width: bits))
+                }
+                claims.append(v.present.implies(SBool.or(choices, in: c)))
+            }
+            let s = try Solver(c)
+            for f in space.facts + claims { s.assert(f) }
+            #expect(try s.check() == .sat, "round \(round): the facts exclude the real answers of layout \(layout.vmas.map { "[\(String($0.start, radix: 16)), \(String($0.end, radix: 16)))" })")
         }
     }
 }
