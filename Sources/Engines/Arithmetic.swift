@@ -10,8 +10,19 @@ public enum Arithmetic: String, Sendable, CaseIterable {
     case bitVector = "bv"
     /// The integer form (bit-blasting for a query that has none, e.g. a product of two inputs).
     case integer = "int"
-    /// The integer form with half of each check's budget, then bit-blasting with what is left.
+    /// First the relaxed integer form (bitwise operations only bounded: it proves order facts,
+    /// never refutes) with a quarter of each check's budget, then the exact integer form with half
+    /// of what is left, then bit-blasting with the rest; a query with several obligations that none
+    /// decides at once is decided one obligation at a time, each by whichever engine can.
     case both
+}
+
+/// One solver route of a check (`Arithmetic` orders them).
+enum Engine: Hashable {
+    case bitVector
+    case integer
+    /// `IntegerSolver(relaxed: true)`: unsat is a proof; sat says nothing.
+    case relaxedInteger
 }
 
 /// One of the two solvers behind a check, as `Session` uses them.

@@ -90,6 +90,8 @@ public final class Prover: @unchecked Sendable {
     }
 
     func run(_ property: Property, in program: Program, file: String, options: ProverOptions) throws -> PropertyResult {
+        var options = options
+        if let a = property.arithmetic.flatMap(Arithmetic.init(rawValue:)) { options.arithmetic = a }
         let clock = ContinuousClock()
         let start = clock.now
         let unwind = property.unwind ?? options.defaultUnwind
@@ -226,6 +228,7 @@ final class Session {
             evaluator.space = space
             wellFormed = facts
         }
+        evaluator.splitAssertions = options.arithmetic == .both
         let trace = evaluator.run(property, inputs: values)
         if let abstract {
             // The VMAs the run looked at are the layout's inputs (presence first: minimisation
@@ -330,24 +333,25 @@ final class Session {
 
     /// Per arithmetic, one solver holding `assumptions ∧ pinned ∧ violation` for the many small
     /// checks of minimisation: the query is translated once and each check only pushes its extra facts.
-    var minimizers: [Arithmetic: Decider] = [:]
+    var minimizers: [Engine: Decider] = [:]
     /// Set when the query has no integer form (`Untranslatable`): only bit-blasting is asked.
     var integerForm = true
 
-    /// The arithmetics a check asks, in order.
-    var engines: [Arithmetic] {
+    /// The engines a check asks, in order, with the share of the check's budget each gets (of
+    /// what the ones before left).
+    var engines: [(engine: Engine, share: Double)] {
         switch options.arithmetic {
-        case .bitVector: return [.bitVector]
-        case .integer: return integerForm ? [.integer] : [.bitVector]
-        case .both: return integerForm ? [.integer, .bitVector] : [.bitVector]
+        case .bitVector: return [(.bitVector, 1)]
+        case .integer: return integerForm ? [(.integer, 1)] : [(.bitVector, 1)]
+        case .both: return integerForm ? [(.relaxedInteger, 0.25), (.bitVector, 1)] : [(.bitVector, 1)]
         }
     }
 
-    /// A solver for one arithmetic; the integer one gets the pinned input as a value (`fixing`).
-    func makeDecider(_ a: Arithmetic, _ limits: SolverLimits, pin: Bool) throws -> Decider {
-        if a == .bitVector { return try Solver(context, limits: limits) }
+    /// A solver for one engine; the integer ones get the pinned input as a value (`fixing`).
+    func makeDecider(_ e: Engine, _ limits: SolverLimits, pin: Bool) throws -> Decider {
+        if e == .bitVector { return try Solver(context, limits: limits) }
         let fixed = pin ? pinned.flatMap { p in inputs[p.input].bv.map { [($0, p.value)] } } ?? [] : []
-        return try IntegerSolver(context, limits: limits, fixing: fixed)
+        return try IntegerSolver(context, limits: limits, fixing: fixed, relaxed: e == .relaxedInteger)
     }
 
     /// One check of `assumptions ∧ pinned ∧ extra`, asked of each arithmetic in turn (`engines`)
@@ -358,15 +362,16 @@ final class Session {
     /// answers "timeout" (or "resource limit") without asking Z3.
     func check(_ extra: [SBool], share: Share = .rest, pin: Bool = true, incremental: Bool = false) throws -> CheckResult {
         var result = CheckResult.unknown(reason: budget.exhaustedReason)
-        let order = engines
-        for (n, arithmetic) in order.enumerated() {
+        // Minimisation needs models: the relaxed form has none to give.
+        let order = engines.filter { !(incremental && $0.engine == .relaxedInteger) }
+        for (n, step) in order.enumerated() {
             let last = n == order.count - 1
             do {
-                result = try check(extra, share: share, pin: pin, incremental: incremental, arithmetic: arithmetic,
-                                   fraction: last ? 1 : 0.5)
+                result = try check(extra, share: share, pin: pin, incremental: incremental, engine: step.engine,
+                                   fraction: last ? 1 : step.share)
             } catch is Untranslatable {
                 integerForm = false
-                minimizers[arithmetic] = nil
+                minimizers[step.engine] = nil
                 if last { return try check(extra, share: share, pin: pin, incremental: incremental) }
                 continue
             }
@@ -376,7 +381,7 @@ final class Session {
         return result
     }
 
-    private func check(_ extra: [SBool], share: Share, pin: Bool, incremental: Bool, arithmetic: Arithmetic,
+    private func check(_ extra: [SBool], share: Share, pin: Bool, incremental: Bool, engine arithmetic: Engine,
                        fraction: Double) throws -> CheckResult {
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
         guard let limits = budget.limits(share, fraction: fraction) else { return .unknown(reason: budget.exhaustedReason) }
@@ -435,6 +440,16 @@ final class Session {
         started = start
         // A query that does not finish quickly may be split on an input with few possible values.
         let splittable = !splitCandidates.isEmpty
+        // `both`: one obligation at a time from the start (a whole query that mixes order facts
+        // and masks is what neither engine decides quickly).
+        if options.arithmetic == .both && obligations.filter({ $0.violated.literal != false }).count > 1 {
+            let v = try decideObligations()
+            firstCheckSeconds = (clock.now - start).seconds
+            if case .unknown = v, !budget.exhausted, let split = try splitInput() {
+                return try decideCases(input: split.input, values: split.values)
+            }
+            return v
+        }
         var first = try check([violation], share: splittable ? .probe : .rest)
         firstCheckSeconds = (clock.now - start).seconds
         if case .unknown = first, !budget.exhausted {
@@ -454,6 +469,28 @@ final class Session {
         case .sat:
             return try refute(lastModel)
         }
+    }
+
+    /// One obligation at a time, each with an equal share of what is left: the order facts of one
+    /// go to the linear engine, the masks of another to bit-blasting (`Arithmetic.both`). Proved
+    /// when every obligation is; refuted by the first with a model.
+    func decideObligations() throws -> Verdict {
+        var open = obligations.filter { $0.violated.literal != false }
+        while !open.isEmpty {
+            let o = open.removeFirst()
+            let left = Double(open.count + 1)
+            budget.startPhase(seconds: budget.remainingSeconds / left, units: (budget.remainingResources ?? 0) / UInt64(left))
+            let r = try check([o.violated])
+            budget.endPhase()
+            switch r {
+            case .unsat: continue
+            case .sat: return try refute(lastModel)
+            case .unknown(let reason): return .unknown(reason: "\(reason) (obligation \(o.text))")
+            }
+        }
+        let alone = try check([])
+        if case .unknown(let reason) = alone { return .unknown(reason: "proved, but whether the assumptions can hold at all is unknown (\(reason))") }
+        return .proved(vacuous: alone == .unsat)
     }
 
     /// A satisfying model → replayed at once (so a counterexample exists whatever happens next),
@@ -482,7 +519,7 @@ final class Session {
     /// bit-blasting alone, splitting on a number (measured: `align_order`) only multiplies the work.
     var splitCandidates: [(input: Int, most: Int)] {
         let files = (0..<parameterCount).filter { inputs[$0].type == .pointer(.file) }.map { ($0, 8) }
-        guard engines.contains(.integer) else { return files }
+        guard engines.contains(where: { $0.engine == .integer }) else { return files }
         let ints = (0..<parameterCount).filter { inputs[$0].bv != nil && inputs[$0].width <= 32 && inputs[$0].type.isInteger }.map { ($0, 32) }
         return files + ints
     }

@@ -60,6 +60,7 @@ public struct Checker {
             var property = Property(name: p.name, function: fn, unwind: p.unwind, layoutVMAs: p.layoutVMAs, config: p.config,
                                     expected: p.expect.flatMap { ExpectedVerdict(rawValue: $0.verdict) }, location: p.location)
             property.anyLayout = p.anyLayout
+            property.arithmetic = p.arithmetic
             properties.append(property)
         }
         var program = Program(dataModel: model, functions: functions, properties: properties, configNames: configNames, configTypes: configTypes)

@@ -100,6 +100,7 @@ public struct Parser {
         var unwind: Int?
         var layout: Int?
         var anyLayout = false
+        var arithmetic: String?
         var config: String?
         while !current.isPunct("{") {
             let (clause, cloc) = try identifier("'unwind', 'layout', 'config' or '{'")
@@ -112,6 +113,10 @@ public struct Parser {
                 _ = next()
             case "unwind":
                 unwind = try smallInteger("an unwinding bound", range: 1...10_000)
+            case "arithmetic":
+                let (a, al) = try identifier("'bv', 'int' or 'both'")
+                guard ["bv", "int", "both"].contains(a) else { throw Diagnostic(al, "unknown arithmetic '\(a)' (expected 'bv', 'int' or 'both')") }
+                arithmetic = a
             case "layout":
                 let (w, wl) = try identifier("'vmas' or 'any'")
                 if w == "any" {
@@ -122,7 +127,7 @@ public struct Parser {
                 try expect("<=", "in 'layout vmas <= N'")
                 layout = try smallInteger("a VMA bound", range: 0...64)
             default:
-                throw Diagnostic(cloc, "unknown property clause '\(clause)' (expected 'unwind N', 'layout vmas <= N', 'layout any' or 'config NAME')")
+                throw Diagnostic(cloc, "unknown property clause '\(clause)' (expected 'unwind N', 'layout vmas <= N', 'layout any', 'arithmetic bv|int|both' or 'config NAME')")
             }
         }
         let body = try parseBlock()
@@ -138,6 +143,7 @@ public struct Parser {
         if anyLayout && layout != nil { throw Diagnostic(loc, "property '\(name)' has both 'layout vmas <= N' and 'layout any'") }
         var property = PropertySyntax(name: name, parameters: params, unwind: unwind, layoutVMAs: layout, config: config, body: body, expect: mine, location: loc)
         property.anyLayout = anyLayout
+        property.arithmetic = arithmetic
         return property
     }
 

@@ -159,6 +159,9 @@ public struct Property: Sendable {
     /// `layout any`: the prover proves it for every layout, of any number of VMAs, through an
     /// abstract layout that holds only the VMAs the run looks at (`AbstractAddressSpace`).
     public var anyLayout = false
+    /// `arithmetic bv|int|both`: how the prover decides it, over `--arithmetic` (the raw value of
+    /// `Arithmetic`).
+    public var arithmetic: String?
     /// The configuration named by the property's `config` clause, if any.
     public var config: String?
     public var expected: ExpectedVerdict?

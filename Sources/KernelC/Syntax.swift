@@ -99,6 +99,8 @@ public struct PropertySyntax: Sendable {
     public var layoutVMAs: Int?
     /// `layout any`: every layout, of any number of VMAs (the prover's abstract layout).
     public var anyLayout = false
+    /// `arithmetic bv|int|both`: how the prover decides this property (docs/verdicts.md).
+    public var arithmetic: String?
     /// `config NAME`: the configuration this property is checked under.
     public var config: String?
     public var body: StmtSyntax

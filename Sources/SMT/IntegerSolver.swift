@@ -17,11 +17,16 @@ public final class IntegerSolver: @unchecked Sendable {
     /// no linear form but a bit-by-bit one).
     let fixed: [(input: SBV, value: UInt64)]
 
-    public init(_ context: Context, limits: SolverLimits = SolverLimits(), fixing fixed: [(input: SBV, value: UInt64)] = []) throws {
+    /// Relaxed (`IntegerTranslation.relaxed`): "unsat" is a proof, "sat" is reported as unknown.
+    public let relaxed: Bool
+
+    public init(_ context: Context, limits: SolverLimits = SolverLimits(), fixing fixed: [(input: SBV, value: UInt64)] = [],
+                relaxed: Bool = false) throws {
         self.context = context
         self.fixed = fixed
+        self.relaxed = relaxed
         solver = try Solver(context, limits: limits, logic: "QF_LIA")
-        translation = IntegerTranslation(context)
+        translation = IntegerTranslation(context, relaxed: relaxed)
     }
 
     public func set(_ limits: SolverLimits) throws { try solver.set(limits) }
@@ -59,7 +64,11 @@ public final class IntegerSolver: @unchecked Sendable {
         }
     }
 
-    public func check() throws -> CheckResult { try solver.check() }
+    public func check() throws -> CheckResult {
+        let r = try solver.check()
+        if relaxed && r == .sat { return .unknown(reason: "a model of the relaxed integer form") }
+        return r
+    }
     public var resourceCount: UInt64 { solver.resourceCount }
 
     /// The model of the last `sat` check (its values of the bit-vector inputs: `value(_:in:)`).

@@ -42,8 +42,15 @@ final class IntegerTranslation {
         let variables: [String: Term]
     }
 
-    init(_ context: Context) {
+    /// Relaxed: a bitwise operation is only bounded (`x & m ≤ min(x, m)`, `x | m ≥ max(x, m)`, …)
+    /// instead of split bit by bit. The formula then has more models, so its "unsat" is a proof
+    /// and its "sat" means nothing: the linear engine decides the order facts of a query without
+    /// the divisibility that masks bring (`IntegerSolver(relaxed:)`).
+    let relaxed: Bool
+
+    init(_ context: Context, relaxed: Bool = false) {
         self.context = context
+        self.relaxed = relaxed
         intSort = Z3_mk_int_sort(context.raw)
     }
 
@@ -271,6 +278,7 @@ final class IntegerTranslation {
             sideConditions.append(eq(x, add([mul(number(d), q), r])))
             return isDiv ? q : r
         case Z3_OP_BAND, Z3_OP_BOR, Z3_OP_BXOR:
+            if relaxed { return try bounded(kind, children, width: w) }
             return try bitwise(kind, children, width: w)
         case Z3_OP_BSHL, Z3_OP_BLSHR, Z3_OP_BASHR:
             let x = try translate(children[0])
@@ -371,6 +379,20 @@ final class IntegerTranslation {
             let fill = s >= w ? ones(w) : (ones(w) >> UInt64(w - s)) << UInt64(w - s)
             return ite(le(power(w - 1), x), add([high(x, s, width: w), number(fill)]), high(x, s, width: w))
         }
+    }
+
+    /// and/or/xor only bounded (relaxed): `x & y ≤ x, y`; `x | y ≥ x, y`; both, and xor, within
+    /// [0, 2^w). Constants fold; a term with one operand is the operand.
+    private func bounded(_ kind: Z3_decl_kind, _ children: [Term], width w: Int) throws -> Term {
+        let xs = try children.map(translate)
+        if xs.count == 1 { return xs[0] }
+        let r = fresh(number(0), number(ones(w)))
+        switch kind {
+        case Z3_OP_BAND: for x in xs { sideConditions.append(le(r, x)) }
+        case Z3_OP_BOR: for x in xs { sideConditions.append(le(x, r)) }
+        default: break
+        }
+        return r
     }
 
     /// and/or/xor: with one input and constants, by masks; between inputs, bit by bit.

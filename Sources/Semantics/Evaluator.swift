@@ -37,6 +37,9 @@ public final class Evaluator<D: Domain> {
     /// The paths that went back to the test of a loop run by induction: another iteration covers
     /// them, so nothing after the loop is asked of them (their return values are made up).
     var halted: D.Truth?
+    /// Asserts of `&&`/`||` become one obligation per part (`assertParts`); the prover sets it
+    /// when it decides obligations one at a time (`Arithmetic.both`).
+    public var splitAssertions = false
     /// When set, the calls the property makes directly (its placement requests) are recorded.
     public var recordCalls = false
     /// Concrete fast path: stop a run at the first assumption that is definitely false (the run is
@@ -197,8 +200,12 @@ public final class Evaluator<D: Domain> {
             trace.assumptions.append(holds)
             if stopAtFalseAssumption && domain.literal(holds) == false { stoppedVacuous = true }
         case .assert(let c, let text, let loc):
-            let cond = truth(eval(c, &f))
-            oblige(.assertion, domain.and(f.guardValue, domain.not(cond)), loc, text, f)
+            if splitAssertions {
+                _ = assertParts(c, text, loc, &f)
+            } else {
+                let cond = truth(eval(c, &f))
+                oblige(.assertion, domain.and(f.guardValue, domain.not(cond)), loc, text, f)
+            }
         }
     }
 
@@ -272,6 +279,33 @@ public final class Evaluator<D: Domain> {
         checkInvariant(l, "is not kept by an iteration", &f)
         halted = domain.or(halted ?? domain.truth(false), domain.and(f.entry, f.guardValue))
         f.guardValue = domain.or(exits, f.breaks.removeLast())
+    }
+
+    /// `assert(a && b)` as two obligations (`a`; `b` where `a` holds), `assert(a || b)` as `b`
+    /// where `a` fails, recursively: the same violation, in parts that the prover can decide one at
+    /// a time with different engines (an order fact and a mask in one assert). Returns the value of
+    /// `c`; each operand is evaluated once, under the guard C's short-circuit gives it.
+    func assertParts(_ c: Expr, _ text: String, _ loc: SourceLocation, _ f: inout Frame) -> D.Truth {
+        switch c.kind {
+        case .and(let x, let y):
+            let a = assertParts(x, text, loc, &f)
+            let saved = f.guardValue
+            f.guardValue = domain.and(saved, a)
+            let b = isDead(f.guardValue) ? domain.truth(true) : assertParts(y, text, loc, &f)
+            f.guardValue = saved
+            return domain.and(a, b)
+        case .or(let x, let y):
+            let a = truth(eval(x, &f))
+            let saved = f.guardValue
+            f.guardValue = domain.and(saved, domain.not(a))
+            let b = isDead(f.guardValue) ? domain.truth(false) : assertParts(y, text, loc, &f)
+            f.guardValue = saved
+            return domain.or(a, b)
+        default:
+            let cond = truth(eval(c, &f))
+            oblige(.assertion, domain.and(f.guardValue, domain.not(cond)), loc, text, f)
+            return cond
+        }
     }
 
     /// The paths that reach here (absolute: the frame's entry and guard), less the halted ones.

@@ -1,3 +1,6 @@
+import Engines
+import KernelC
+import Placement
 import SMT
 import Testing
 
@@ -97,5 +100,50 @@ import Testing
         try solver.assert(t.ule(m))
         try solver.assert(!a.add(t).add(l).ule(h))         // negated claim
         #expect(try solver.check() == .unsat)
+    }
+}
+
+
+/// `arithmetic both` splits asserts into obligations and decides each with its own engine: the
+/// verdicts must be those of bit-blasting alone, a refutation a replayed one.
+@Suite struct ArithmeticBothTests {
+    static let spec = """
+        property order_and_mask_hold(unsigned long x, unsigned long y) arithmetic both {
+            assume(x < 100 && y < 100 && (x & 7) == 0);
+            assert(x + y < 200 && ((x & 3) == 0 || x + y != 7));
+        }
+        property order_and_mask_fail(unsigned long x, unsigned long y) arithmetic both {
+            assume(x < 100 && y < 100);
+            assert(x + y < 200 && ((x & 3) == 0 || x + y != 7));
+        }
+        property order_fails(unsigned long x, unsigned long y) arithmetic both {
+            assume(x < 100);
+            assert(x == 0 || (x + y > x && (y & 1) == 0));
+        }
+        """
+
+    func verdicts(_ arithmetic: Arithmetic?) throws -> [String: Verdict] {
+        let unit = try SpecLoader.load(text: Self.spec, path: "test.spec", model: Config.x86_64.dataModel)
+        var options = ProverOptions.deterministic()
+        var out: [String: Verdict] = [:]
+        for var p in unit.program.properties {
+            if let arithmetic { p.arithmetic = arithmetic.rawValue }
+            options.minimizationBudget = 0
+            out[p.name] = try Prover(options: options).prove(p, in: unit.program, file: "test.spec").verdict
+        }
+        return out
+    }
+
+    @Test func sameVerdictsAsBitBlasting() throws {
+        let both = try verdicts(nil), bv = try verdicts(.bitVector)
+        #expect(both["order_and_mask_hold"] == .proved(vacuous: false))
+        #expect(bv["order_and_mask_hold"] == .proved(vacuous: false))
+        for name in ["order_and_mask_fail", "order_fails"] {
+            guard case .counterexample(let c)? = both[name], case .counterexample? = bv[name] else {
+                Issue.record("\(name): \(String(describing: both[name])) with both, \(String(describing: bv[name])) with bv")
+                continue
+            }
+            #expect(c.failures.first?.kind == .assertion)
+        }
     }
 }
