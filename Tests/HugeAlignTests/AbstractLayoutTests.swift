@@ -17,6 +17,15 @@ import Testing
         return out
     }
 
+    /// The counterexample of a property, or nil with an issue recorded.
+    func counterexample(_ r: [String: PropertyResult], _ name: String) -> Counterexample? {
+        guard case .counterexample(let c)? = r[name]?.verdict else {
+            Issue.record("\(name): expected a counterexample, got \(String(describing: r[name]?.verdict))")
+            return nil
+        }
+        return c
+    }
+
     @Test func invariantCoversEveryNumberOfIterations() throws {
         let r = try prove("""
             property counts(unsigned long n) layout any {
@@ -40,11 +49,7 @@ import Testing
         #expect(r["counts"]?.bounds.anyLayout == true)
         #expect(r["counts"]?.bounds.description.contains("every layout") == true)
         // Unwound, 8 iterations are not all of them: the unwinding check fails.
-        guard case .counterexample(let c)? = r["counts_unwound"]?.verdict else {
-            Issue.record("expected a counterexample, got \(String(describing: r["counts_unwound"]?.verdict))")
-            return
-        }
-        #expect(c.failures.first?.kind == .unwinding)
+        #expect(counterexample(r, "counts_unwound")?.failures.first?.kind == .unwinding)
     }
 
     @Test func weakInvariantIsNeverAProof() throws {
@@ -76,11 +81,7 @@ import Testing
                 }
             }
             """)
-        guard case .counterexample(let c)? = r["wrong"]?.verdict else {
-            Issue.record("expected a counterexample, got \(String(describing: r["wrong"]?.verdict))")
-            return
-        }
-        #expect(c.failures.first?.kind == .invariant)
+        #expect(counterexample(r, "wrong")?.failures.first?.kind == .invariant)
     }
 
     @Test func lookupsHoldInEveryLayout() throws {
@@ -124,10 +125,7 @@ import Testing
             }
             """)
         for name in ["contains", "at_most_one_vma", "search_below_everything"] {
-            guard case .counterexample(let c)? = r[name]?.verdict else {
-                Issue.record("\(name): expected a counterexample, got \(String(describing: r[name]?.verdict))")
-                continue
-            }
+            guard let c = counterexample(r, name) else { continue }
             // Replayed (a counterexample is, by construction) on the layout of the VMAs it saw.
             #expect(c.layout != nil, "\(name)")
             if name == "at_most_one_vma" { #expect(c.layout?.count == 2) }
