@@ -11,9 +11,9 @@ public enum Arithmetic: String, Sendable, CaseIterable {
     /// The integer form (bit-blasting for a query that has none, e.g. a product of two inputs).
     case integer = "int"
     /// First the relaxed integer form (bitwise operations only bounded: it proves order facts,
-    /// never refutes) with a quarter of each check's budget, then the exact integer form with half
-    /// of what is left, then bit-blasting with the rest; a query with several obligations that none
-    /// decides at once is decided one obligation at a time, each by whichever engine can.
+    /// never refutes) with a quarter of each check's budget, then bit-blasting with the rest; a
+    /// query with several obligations (asserts split at `&&`/`||`) is decided one obligation at a
+    /// time, each by whichever engine can.
     case both
 }
 

@@ -53,7 +53,7 @@ struct Prove: ParsableCommand {
     @Option(name: .customLong("minimize-budget"), help: "Solver checks spent shrinking a counterexample (0: report the first model).")
     var minimizeBudget: Int = 96
 
-    @Option(name: .long, help: "How queries are decided: bv (bit-blasting), int (the exact integer form, linear arithmetic), both (int with half of each check's budget, then bv). Same verdicts whenever both decide; int is fast on order facts over 64-bit sums, bv on masks and small widths.")
+    @Option(name: .long, help: "How queries are decided: bv (bit-blasting), int (the exact integer form, linear arithmetic), both (one obligation at a time: a relaxed integer form that only proves, then bv). Same verdicts whenever they decide; int is fast on order facts over 64-bit sums, bv on masks and small widths. A property's 'arithmetic' clause overrides it.")
     var arithmetic: Arithmetic = .bitVector
 
     func validate() throws {
