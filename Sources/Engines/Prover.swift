@@ -104,8 +104,8 @@ public final class Prover: @unchecked Sendable {
         do {
             let budget = Budget(start: start, seconds: options.timeoutSeconds, resources: options.rlimit, probeUnits: options.splitAfterResources)
             let session = try Session(property: property, program: program, options: options, unwind: unwind, vmas: vmas ?? 0, budget: budget)
-            lock.lock(); running = session; lock.unlock()
-            defer { lock.lock(); running = nil; lock.unlock() }
+            setRunning(session)
+            defer { setRunning(nil) }
             if interrupted { throw SMTError(code: "canceled", message: "interrupted") }
             if options.keepQuery {
                 result.smtlib2 = session.query(comment: "hugealign: \(file): property \(property.name)\nbounds: \(bounds)\nsat = counterexample, unsat = proved")
@@ -128,6 +128,13 @@ public final class Prover: @unchecked Sendable {
         return result
     }
 
+    /// The session Ctrl-C interrupts.
+    private func setRunning(_ session: Session?) {
+        lock.lock()
+        running = session
+        lock.unlock()
+    }
+
     /// `layout any` gave a model no real layout replays: look for a real counterexample the bounded
     /// way (N symbolic VMAs, loops unwound) with what is left of the budget. Only a replayed failure
     /// of the property itself counts — not one of the unwinding bound, which `layout any` does not have.
@@ -137,8 +144,9 @@ public final class Prover: @unchecked Sendable {
         bounded.anyLayout = false
         let n = options.defaultLayoutVMAs
         let session = try Session(property: bounded, program: program, options: options, unwind: unwind, vmas: n, budget: budget)
-        lock.lock(); running = session; lock.unlock()
-        defer { lock.lock(); running = nil; lock.unlock() }
+        setRunning(session)
+        defer { setRunning(nil) }
+        if interrupted { throw SMTError(code: "canceled", message: "interrupted") }
         let v = try session.decide()
         if case .counterexample(let c) = v, c.failures.first?.kind != .unwinding { return v }
         let what: String
@@ -215,10 +223,9 @@ final class Session {
                                              taskSizeMax: options.config.number(.taskSizeMax))
             evaluator.space = space
             var made = 0
-            evaluator.havoc = { [context] type in
-                made += 1
-                return Session.anyValue(of: type, named: "any!\(made)", context: context, bits: { evaluator.width($0) })
-            }
+            evaluator.havoc = Evaluator.Havoc(
+                word: { [context] bits in made += 1; return .term(context.bvConst("any!\(made)", width: bits)) },
+                truth: { [context] in made += 1; return .term(context.boolConst("any!\(made)")) })
             abstract = space
             vmaSlots = 0
         } else {
@@ -248,18 +255,6 @@ final class Session {
         violation = SBool.or(trace.obligations.map { d.term($0.violated) }, in: c)
         obligations = trace.obligations.map { ("\($0.kind) at \($0.location): \($0.text)", d.term($0.violated)) }
         try context.throwIfError()
-    }
-
-    /// A fresh symbolic value of a type (what a loop with an invariant starts an iteration from).
-    /// `name` must be new to the context (a reused name would be the same value).
-    static func anyValue(of type: CType, named name: String, context c: Context, bits: (CType) -> Int) -> Value<SymbolicDomain> {
-        switch type {
-        case .bool: return .truth(.term(c.boolConst(name)))
-        case .record(let tag):
-            let n = CTypeNames.structFields[tag]?.count ?? 0
-            return .record((0..<n).map { j in .term(c.bvConst("\(name).\(j)", width: bits(.pointer(.file)))) })
-        default: return .word(.term(c.bvConst(name, width: bits(type))))
-        }
     }
 
     /// N VMA slots with symbolic bounds and flags: present slots first, each page-aligned,
@@ -460,10 +455,7 @@ final class Session {
         }
         switch first {
         case .unsat:
-            // Vacuity: unsatisfiable assumptions prove anything; say so.
-            let alone = try check([])
-            if case .unknown(let reason) = alone { return .unknown(reason: "proved, but whether the assumptions can hold at all is unknown (\(reason))") }
-            return .proved(vacuous: alone == .unsat)
+            return try proved()
         case .unknown(let reason):
             return .unknown(reason: reason)
         case .sat:
@@ -488,6 +480,12 @@ final class Session {
             case .unknown(let reason): return .unknown(reason: "\(reason) (obligation \(o.text))")
             }
         }
+        return try proved()
+    }
+
+    /// The violation is unsatisfiable: proved — vacuously when the assumptions cannot hold at all
+    /// (unsatisfiable assumptions prove anything; say so).
+    func proved() throws -> Verdict {
         let alone = try check([])
         if case .unknown(let reason) = alone { return .unknown(reason: "proved, but whether the assumptions can hold at all is unknown (\(reason))") }
         return .proved(vacuous: alone == .unsat)

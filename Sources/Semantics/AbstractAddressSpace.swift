@@ -140,9 +140,9 @@ public final class AbstractAddressSpace: AddressSpace {
         return domain.lift(r)
     }
 
-    /// As `SlotAddressSpace.valid`: a window `[min, max]` that can hold `size` bytes at all.
+    /// A window `[min, max]` that can hold `size` bytes at all: the reference scan's own test.
     private func valid(min: SBV, max: SBV, size: SBV) -> SBool {
-        !(max.ult(min) || size.eq(k(0)) || max.sub(min).ult(size.sub(k(1))))
+        domain.term(SlotAddressSpace(domain: domain, bits: bits, slots: []).valid(min: .term(min), max: .term(max), size: .term(size)))
     }
 
     public func areaLowest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, start: SymWord) {

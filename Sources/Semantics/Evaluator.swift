@@ -31,9 +31,18 @@ public final class Evaluator<D: Domain> {
     public var space: (any AddressSpace<D>)?
     /// Branch coverage of concrete runs (the fuzzer's feedback); nil costs nothing.
     public var coverage: CoverageMap?
-    /// Any value of a type, for the prover's one-iteration rule of loops with an invariant: set,
-    /// such a loop runs its body once from arbitrary values of what it changes (`loop`).
-    public var havoc: ((CType) -> Value<D>)?
+    /// Fresh arbitrary words and truths (each call a new one), for the prover's one-iteration rule
+    /// of loops with an invariant: set, such a loop runs its body once from arbitrary values of
+    /// what it changes (`inductiveLoop`, values built by `arbitrary`).
+    public struct Havoc {
+        public var word: (Int) -> D.Word
+        public var truth: () -> D.Truth
+        public init(word: @escaping (Int) -> D.Word, truth: @escaping () -> D.Truth) {
+            self.word = word
+            self.truth = truth
+        }
+    }
+    public var havoc: Havoc?
     /// The paths that went back to the test of a loop run by induction: another iteration covers
     /// them, so nothing after the loop is asked of them (their return values are made up).
     var halted: D.Truth?
@@ -120,12 +129,23 @@ public final class Evaluator<D: Domain> {
                      labels: Array(repeating: domain.truth(false), count: f.labelNames.count))
     }
 
+    /// On the concrete hot path (every frame): no closures.
     public func zero(_ t: CType) -> Value<D> {
         switch t {
         case .bool: return .truth(domain.truth(false))
         case .record(let tag): return .record(Array(repeating: domain.constant(0, bits: program.dataModel.longBits), count: CTypeNames.structFields[tag]?.count ?? 0))
         case .void: return .word(domain.constant(0, bits: 1))
         default: return .word(domain.constant(0, bits: width(t)))
+        }
+    }
+
+    /// A value of type `t` made of arbitrary words and truths, shaped as `zero` shapes it.
+    func arbitrary(_ t: CType, _ h: Havoc) -> Value<D> {
+        switch t {
+        case .bool: return .truth(h.truth())
+        case .record(let tag): return .record((0..<(CTypeNames.structFields[tag]?.count ?? 0)).map { _ in h.word(program.dataModel.longBits) })
+        case .void: return .word(h.word(1))
+        default: return .word(h.word(width(t)))
         }
     }
 
@@ -241,22 +261,27 @@ public final class Evaluator<D: Domain> {
             }
             iterations += 1
             if let coverage, let c = l.condition, iterations & (iterations - 1) == 0 { coverage.hit(c.location, 2 + iterations) }
-            f.continues.append(domain.truth(false))
-            exec(l.body, &f)
-            f.guardValue = domain.or(f.guardValue, f.continues.removeLast())
-            if let step = l.step, !isDead(f.guardValue) { _ = eval(step, &f) }
+            iterate(l, &f)
         }
         f.guardValue = domain.or(exits, f.breaks.removeLast())
+    }
+
+    /// One pass of a loop's body and step; `continue` joins the paths that reach the step.
+    func iterate(_ l: Loop, _ f: inout Frame) {
+        f.continues.append(domain.truth(false))
+        exec(l.body, &f)
+        f.guardValue = domain.or(f.guardValue, f.continues.removeLast())
+        if let step = l.step, !isDead(f.guardValue) { _ = eval(step, &f) }
     }
 
     /// The loop as induction over its invariant: it holds on entry (an obligation); from any state
     /// where it holds (what the loop changes made arbitrary, the invariant assumed), one iteration
     /// either leaves the loop — the paths that go on — or comes back to the test, where the
     /// invariant must hold again (an obligation). No unwinding bound: every number of iterations.
-    func inductiveLoop(_ l: Loop, _ havoc: (CType) -> Value<D>, _ f: inout Frame) {
+    func inductiveLoop(_ l: Loop, _ havoc: Havoc, _ f: inout Frame) {
         checkInvariant(l, "does not hold on entry", &f)
         if isDead(f.guardValue) { return }
-        for slot in l.assigned { store(.local(slot), havoc(f.function.slotTypes[slot]), &f) }
+        for slot in l.assigned { store(.local(slot), arbitrary(f.function.slotTypes[slot], havoc), &f) }
         let inv = truth(eval(l.invariant!, &f))
         trace.assumptions.append(domain.or(domain.not(live(f)), inv))
         var exits = domain.truth(false)
@@ -266,10 +291,7 @@ public final class Evaluator<D: Domain> {
             f.guardValue = domain.and(f.guardValue, cond)
         }
         f.breaks.append(domain.truth(false))
-        f.continues.append(domain.truth(false))
-        exec(l.body, &f)
-        f.guardValue = domain.or(f.guardValue, f.continues.removeLast())
-        if let step = l.step, !isDead(f.guardValue) { _ = eval(step, &f) }
+        iterate(l, &f)
         if !l.testFirst, let c = l.condition, !isDead(f.guardValue) {
             // do-while: the test ends the iteration.
             let cond = truth(eval(c, &f))
