@@ -34,12 +34,20 @@ final class IntegerTranslation {
         let k: Int
     }
 
+    /// An entry made since some snapshot, to be taken out again by `restore`. An undo log rather
+    /// than copies of the tables: the solver takes a snapshot at every assert and push, and a copy
+    /// of a large cache each time made long queries quadratic.
+    private enum Entry {
+        case cache(UInt32)
+        case split(SplitKey)
+        case variable(String)
+    }
+    private var journal: [Entry] = []
+
     /// Everything a `push` must be able to undo.
     struct Snapshot {
         let side: Int
-        let cache: [UInt32: (source: Term, result: Term)]
-        let splits: [SplitKey: (x: Term, q: Term, r: Term)]
-        let variables: [String: Term]
+        let journal: Int
     }
 
     /// Relaxed: a bitwise operation is only bounded (`x & m ≤ min(x, m)`, `x | m ≥ max(x, m)`, …)
@@ -54,13 +62,17 @@ final class IntegerTranslation {
         intSort = Z3_mk_int_sort(context.raw)
     }
 
-    func snapshot() -> Snapshot { Snapshot(side: sideConditions.count, cache: cache, splits: splits, variables: variables) }
+    func snapshot() -> Snapshot { Snapshot(side: sideConditions.count, journal: journal.count) }
 
     func restore(_ s: Snapshot) {
         sideConditions.removeLast(sideConditions.count - s.side)
-        cache = s.cache
-        splits = s.splits
-        variables = s.variables
+        while journal.count > s.journal {
+            switch journal.removeLast() {
+            case .cache(let id): cache[id] = nil
+            case .split(let key): splits[key] = nil
+            case .variable(let name): variables[name] = nil
+            }
+        }
     }
 
     // MARK: - Integer terms
@@ -136,6 +148,7 @@ final class IntegerTranslation {
         let r = fresh(number(0), number(ones(k)))
         sideConditions.append(eq(x, add([mul(power(k), q), r])))
         splits[key] = (x, q, r)  // x kept alive: its id must not be reused
+        journal.append(.split(key))
         return (q, r)
     }
 
@@ -195,6 +208,7 @@ final class IntegerTranslation {
         if let hit = cache[id] { return hit.result }
         let r = try translateUncached(t)
         cache[id] = (t, r)
+        journal.append(.cache(id))
         return r
     }
 
@@ -236,6 +250,7 @@ final class IntegerTranslation {
             sideConditions.append(le(number(0), v))
             sideConditions.append(le(v, number(ones(w))))
             variables[name] = v
+            journal.append(.variable(name))
             return v
         case Z3_OP_ITE:
             return ite(try translate(children[0]), try translate(children[1]), try translate(children[2]))
