@@ -113,8 +113,10 @@ public final class ConcreteRunner: @unchecked Sendable {
         for (name, v) in evaluator.failureLocals ?? [] where !names.contains(name) { locals[name] = Self.render(v) }
         let calls = evaluator.calls.map { call -> CallRecord in
             let f = program.functions.first { $0.name == call.function }
+            let builtin = call.function == "insert_vma" ? ["start", "end", "vm_flags", "pgoff"] : []
             let args = call.arguments.enumerated().map { i, v in
-                CallRecord.Argument(name: f.map { i < $0.parameters.count ? $0.parameters[i].name : "arg\(i)" } ?? "arg\(i)", value: Self.render(v))
+                CallRecord.Argument(name: f.map { i < $0.parameters.count ? $0.parameters[i].name : "arg\(i)" } ?? (i < builtin.count ? builtin[i] : "arg\(i)"),
+                                    value: Self.render(v))
             }
             return CallRecord(function: call.function, arguments: args, result: call.result.map(Self.render))
         }

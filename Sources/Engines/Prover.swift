@@ -468,19 +468,30 @@ final class Session {
     /// when every obligation is; refuted by the first with a model.
     func decideObligations() throws -> Verdict {
         var open = obligations.filter { $0.violated.literal != false }
-        while !open.isEmpty {
-            let o = open.removeFirst()
-            let left = Double(open.count + 1)
-            budget.startPhase(seconds: budget.remainingSeconds / left, units: (budget.remainingResources ?? 0) / UInt64(left))
-            let r = try check([o.violated])
-            budget.endPhase()
-            switch r {
-            case .unsat: continue
-            case .sat: return try refute(lastModel)
-            case .unknown(let reason): return .unknown(reason: "\(reason) (obligation \(o.text))")
+        // First an equal share each, so that one hard obligation cannot starve the others (which
+        // may be refuted quickly); the ones that ran out are then tried again with what is left.
+        var deferred: [(obligation: (text: String, violated: SBool), reason: String)] = []
+        for pass in 0..<2 {
+            while !open.isEmpty {
+                let o = open.removeFirst()
+                let left = Double(open.count + 1)
+                budget.startPhase(seconds: budget.remainingSeconds / left, units: (budget.remainingResources ?? 0) / UInt64(left))
+                let r = try check([o.violated])
+                budget.endPhase()
+                switch r {
+                case .unsat: continue
+                case .sat: return try refute(lastModel)
+                case .unknown(let reason): deferred.append((o, reason))
+                }
+                if budget.exhausted { break }
             }
+            if deferred.isEmpty { return try proved() }
+            if pass == 1 || budget.exhausted { break }
+            open = deferred.map(\.obligation)
+            deferred = []
         }
-        return try proved()
+        let first = deferred[0]
+        return .unknown(reason: "\(first.reason) (obligation \(first.obligation.text))")
     }
 
     /// The violation is unsatisfiable: proved — vacuously when the assumptions cannot hold at all

@@ -148,7 +148,7 @@ extension Checker {
             let mm = try expr(args[1])
             guard case .pointer(.mm) = mm.type else { throw Diagnostic(args[1].location, "mm_flags_test needs an mm_struct pointer") }
             return Expr(.sequence(mm, try mmFlag(args[0], loc)), .bool, loc)
-        case "find_vma", "find_vma_prev", "vma_iter_area_lowest", "vma_iter_area_highest":
+        case "find_vma", "find_vma_prev", "vma_iter_area_lowest", "vma_iter_area_highest", "insert_vma":
             usesLayout = true
             return try layoutQuery(name, args, loc)
         case "is_file_hugepages":
@@ -181,6 +181,16 @@ extension Checker {
             let addr = try cast(try expr(args[1]), ul)
             let out = try outArgument(args[2], name, expected: .pointer(.vma))
             return Expr(.layout(.findVMAPrev, [addr], out: out), .pointer(.vma), loc)
+        case "insert_vma":
+            // Sequences of calls belong to the property; a loop run by induction could not say
+            // what it inserted.
+            guard currentFunction == -1, loopDepth == 0 else {
+                throw Diagnostic(loc, "insert_vma is only allowed in a property's body, outside loops")
+            }
+            try arity(5)
+            _ = try mmArgument(args[0])
+            let values = try args[1...].map { try cast(try expr($0), ul) }
+            return Expr(.layout(.insert, values, out: nil), .void, loc)
         default:
             try arity(4)
             let low = try cast(try expr(args[0]), ul), high = try cast(try expr(args[1]), ul), size = try cast(try expr(args[2]), ul)

@@ -33,6 +33,10 @@ public enum LayoutQuery: Sendable, Equatable {
     case areaHighest
     /// `vma->vm_start` / `vm_end` / `vm_flags` / `vm_pgoff` (0 for NULL).
     case field(VMAField)
+    /// `insert_vma(mm, start, end, vm_flags, pgoff)` (properties only): the VMA `[start, end)` that a
+    /// successful mmap creates joins the layout, so that a later call sees it. The range must be
+    /// non-empty and free (an obligation).
+    case insert
 }
 
 public enum VMAField: String, Sendable, CaseIterable {

@@ -11,10 +11,8 @@ public enum CReproducer {
     /// Nil when the finding cannot be run on a real kernel: a scaled or non-x86-64 config, or no
     /// `do_mmap_placement` call.
     public static func program(_ f: Finding, config: Config) -> String? {
-        guard config.name.hasPrefix("x86_64"), config.dataModel.longBits == 64,
-              let call = f.counterexample.calls?.first(where: { $0.function == PlacementEntry.function }),
-              let file = call.argument("file"), let addr = call.argument("addr"), let len = call.argument("len"),
-              let flags = call.argument("flags"), let pgoff = call.argument("pgoff"), let model = call.resultValue else { return nil }
+        guard config.name.hasPrefix("x86_64"), config.dataModel.longBits == 64, let calls = f.counterexample.calls,
+              let requests = requests(calls, page: config.number(.pageSize)), let file = requests[0].argument("file") else { return nil }
         let kind: String
         switch file {
         case 0: kind = "anon"
@@ -26,10 +24,17 @@ public enum CReproducer {
         let growsdown = config.number(.vmGrowsDown)
         let vmas = (f.counterexample.layout ?? []).map { "    { \(h($0.start)), \(h($0.end)), \($0.flags & growsdown != 0 ? 1 : 0) }," }
         let failed = f.expected.map { "//   " + $0 }.joined(separator: "\n")
+        // Earlier requests of a sequence: made first, each must get the model's answer.
+        let earlier = requests.dropLast().map { c in
+            "    { \(h(c.argument("addr") ?? 0)), \(h(c.argument("len") ?? 0)), \(h(c.argument("flags") ?? 0)), \(h(c.argument("pgoff") ?? 0)), \(h(c.resultValue ?? 0)) },"
+        }
+        let last = requests[requests.count - 1]
+        guard let lastAddr = last.argument("addr"), let lastLen = last.argument("len"), let lastFlags = last.argument("flags"),
+              let lastPgoff = last.argument("pgoff"), let lastModel = last.resultValue else { return nil }
         return """
         // hugealign counterexample reproducer (generated; do not edit)
         // spec \(f.spec), property \(f.property), config \(f.config), found by the \(f.engine.rawValue)
-        // The model's do_mmap_placement returns \(h(model)) for this request, which violates:
+        // The model's do_mmap_placement returns \(h(lastModel)) for the\(requests.count > 1 ? " last" : "") request, which violates:
         \(failed)
         // Build and run: cc -O2 -o repro repro.c && ./repro
         // Exit status: 1 the kernel shows the violation, 0 not reproduced (this process's own mappings
@@ -63,6 +68,11 @@ public enum CReproducer {
             return taken;
         }
 
+        static const struct { unsigned long addr, len, flags, pgoff, model; } earlier[] = {
+        \(earlier.joined(separator: "\n"))
+            { 0, 0, 0, 0, 0 }
+        };
+
         static const struct { unsigned long start, end; int growsdown; } layout[] = {
         \(vmas.joined(separator: "\n"))
             { 0, 0, 0 }
@@ -87,8 +97,8 @@ public enum CReproducer {
                     return 2;
                 }
             }
-            unsigned long addr = \(h(addr)), len = \(h(len)), flags = \(h(flags)), pgoff = \(h(pgoff));
-            unsigned long model = \(h(model));
+            unsigned long addr = \(h(lastAddr)), len = \(h(lastLen)), flags = \(h(lastFlags)), pgoff = \(h(lastPgoff));
+            unsigned long model = \(h(lastModel));
             int fd = -1;
             const char *kind = "\(kind)";
             if (!strcmp(kind, "ext4")) {
@@ -100,6 +110,16 @@ public enum CReproducer {
             } else if (!strcmp(kind, "memfd")) {
                 fd = memfd_create("hugealign-repro", 0);
                 if (fd < 0 || ftruncate(fd, (off_t)((pgoff << 12) + len)) != 0) { perror("memfd_create"); return 2; }
+            }
+            for (int i = 0; earlier[i].len; i++) {
+                void *e = mmap((void *)earlier[i].addr, earlier[i].len, PROT_READ, (int)earlier[i].flags, fd, (off_t)(earlier[i].pgoff << 12));
+                unsigned long got = e == MAP_FAILED ? -(unsigned long)errno : (unsigned long)e;
+                printf("request %d: mmap(0x%lx, 0x%lx, PROT_READ, 0x%lx, %s, 0x%lx) = 0x%lx (model 0x%lx)\\n", i + 1, earlier[i].addr,
+                       earlier[i].len, earlier[i].flags, kind, earlier[i].pgoff << 12, got, earlier[i].model);
+                if (got != earlier[i].model) {
+                    printf("not reproduced: an earlier request of the sequence got another answer here, so the layout differs from the counterexample's\\n");
+                    return 0;
+                }
             }
             unsigned long model_end = model + ((len + 0xfffUL) & ~0xfffUL);
             int model_range_taken = model < -4095UL && range_taken(model, model_end);
@@ -120,5 +140,28 @@ public enum CReproducer {
         }
 
         """
+    }
+
+    /// The property's placement requests, in order: one, or a sequence whose insertions are exactly
+    /// the ranges the earlier requests returned (what mmap itself does on a real kernel), all with
+    /// the same file. Nil when the calls cannot be replayed as plain mmaps.
+    static func requests(_ calls: [CallRecord], page: UInt64) -> [CallRecord]? {
+        var out: [CallRecord] = []
+        var pendingInsert: (start: UInt64, end: UInt64)?
+        for c in calls {
+            if c.function == "insert_vma" {
+                guard pendingInsert == nil, let prev = out.last, let r = prev.resultValue, let len = prev.argument("len"),
+                      c.argument("start") == r, c.argument("end") == r &+ ((len &+ page &- 1) & ~(page &- 1)) else { return nil }
+                pendingInsert = (r, r)
+            } else if c.function == PlacementEntry.function {
+                // A request after an earlier one is only the same process's next mmap when that
+                // earlier mapping was inserted.
+                if !out.isEmpty && pendingInsert == nil { return nil }
+                if let first = out.first, first.argument("file") != c.argument("file") { return nil }
+                out.append(c)
+                pendingInsert = nil
+            }
+        }
+        return out.isEmpty ? nil : out
     }
 }

@@ -57,7 +57,8 @@ public struct CounterexampleReport {
                               v.missed.map { String(format: "; nearest free congruent start 0x%llx", $0) } ?? ""))
         }
         out.append("")
-        out.append("address space (layout: \((c.layout ?? []).count) VMA\((c.layout ?? []).count == 1 ? "" : "s")):")
+        let start = (c.layout ?? []).count, added = v.layout.vmas.count - start
+        out.append("address space (layout: \(start) VMA\(start == 1 ? "" : "s")\(added > 0 ? ", and \(added) inserted by the property" : "")):")
         out.append(AddressSpacePicture.text(v))
         out.append("replay: hugealign replay <this report's .json>")
         return out.joined(separator: "\n") + "\n"

@@ -2,7 +2,8 @@ import Engines
 import Placement
 
 /// What a counterexample's picture shows: the layout, the range the placement chose, the file
-/// offset it should be congruent to, and the nearest free congruent range it missed.
+/// offset it should be congruent to, and the nearest free congruent range it missed. VMAs the
+/// property inserted (`insert_vma`, between the requests of a sequence) are part of the layout shown.
 ///
 /// The chosen range comes from the property's direct call that has a `len` parameter and returned
 /// an address (e.g. `do_mmap_placement`), else from a local named `r`, `va`, `ret` or `addr` and an
@@ -24,7 +25,12 @@ public struct PlacementView {
         let v = Vocabulary(config: config)
         vocabulary = v
         let c = finding.counterexample
-        layout = Layout(vmas: c.layout ?? [])
+        // The layout as the last request saw it: the starting VMAs and what the property inserted.
+        let inserted = (c.calls ?? []).filter { $0.function == "insert_vma" }.compactMap { call -> VMA? in
+            guard let s = call.argument("start"), let e = call.argument("end"), s < e else { return nil }
+            return VMA(start: s, end: e, flags: call.argument("vm_flags") ?? 0, pgoff: call.argument("pgoff") ?? 0)
+        }
+        layout = Layout(vmas: ((c.layout ?? []) + inserted).sorted { $0.start < $1.start })
         align = v.pmd
         offset = 0
         let topDown = config.number(.topDown) != 0

@@ -29,6 +29,8 @@ public final class Evaluator<D: Domain> {
     public private(set) var failureLocals: [(String, Value<D>)]?
     /// The layout the layout primitives query (empty when nil).
     public var space: (any AddressSpace<D>)?
+    /// The VMAs this run's `insert_vma` calls added on top of `space`, each present where its path went on.
+    var inserted: [VMASlot<D>] = []
     /// Branch coverage of concrete runs (the fuzzer's feedback); nil costs nothing.
     public var coverage: CoverageMap?
     /// Fresh arbitrary words and truths (each call a new one), for the prover's one-iteration rule
@@ -103,6 +105,7 @@ public final class Evaluator<D: Domain> {
         failureLocals = nil
         stoppedVacuous = false
         halted = nil
+        inserted.removeAll()
         if recordCalls { calls.removeAll(keepingCapacity: true) }
         var frame = makeFrame(property.function, arguments: inputs, guardValue: domain.truth(true))
         frame.isProperty = true
@@ -115,6 +118,7 @@ public final class Evaluator<D: Domain> {
         failureLocals = nil
         stoppedVacuous = false
         halted = nil
+        inserted.removeAll()
         var frame = makeFrame(function, arguments: arguments, guardValue: domain.truth(true))
         exec(function.body, &frame)
         finish(&frame)
@@ -467,16 +471,48 @@ public final class Evaluator<D: Domain> {
             return eval(y, &f)
         case .call(let index, let args):
             return call(index, args, e, &f)
+        case .layout(.insert, let args, _):
+            return insert(args, e.location, &f)
         case .layout(let q, let args, let out):
             return layout(q, args, out, &f)
         }
     }
 
+    /// The layout the current run sees: `space` with this run's insertions on top.
+    var currentSpace: any AddressSpace<D> {
+        let bits = program.dataModel.longBits
+        var s: any AddressSpace<D> = self.space ?? SlotAddressSpace(domain: domain, bits: bits, slots: [])
+        for v in inserted { s = InsertedAddressSpace(base: s, vma: v, domain: domain, bits: bits) }
+        return s
+    }
+
+    /// `insert_vma(mm, start, end, vm_flags, pgoff)`: obliges `[start, end)` to be non-empty and free,
+    /// then adds it to the layout where the path that inserts it goes on.
+    func insert(_ args: [Expr], _ location: SourceLocation, _ f: inout Frame) -> Value<D> {
+        let v = args.map { word(eval($0, &f)) }
+        let bits = program.dataModel.longBits
+        let space = currentSpace
+        let next = space.findVMA(v[0])
+        let free = domain.or(domain.eq(next, domain.constant(0, bits: bits), bits: bits),
+                             domain.ule(v[1], space.field(next, .start), bits: bits))
+        let ok = domain.and(domain.ult(v[0], v[1], bits: bits), free)
+        oblige(.insertion, domain.and(f.guardValue, domain.not(ok)), location, "insert_vma: [start, end) must be non-empty and free", f)
+        var present = domain.and(f.entry, domain.and(f.guardValue, ok))
+        if let halted { present = domain.and(present, domain.not(halted)) }
+        if domain.literal(present) != false {
+            inserted.append(VMASlot(present: present, start: v[0], end: v[1], flags: v[2], pgoff: v[3]))
+        }
+        // A step of the property's sequence, shown with its requests.
+        if recordCalls && f.isProperty { calls.append(("insert_vma", v.map { .word($0) }, nil)) }
+        return .word(domain.constant(0, bits: 1))
+    }
+
     func layout(_ q: LayoutQuery, _ args: [Expr], _ out: LValue?, _ f: inout Frame) -> Value<D> {
         let values = args.map { word(eval($0, &f)) }
-        let bits = program.dataModel.longBits
-        let space: any AddressSpace<D> = self.space ?? SlotAddressSpace(domain: domain, bits: bits, slots: [])
+        let space = currentSpace
         switch q {
+        case .insert:
+            preconditionFailure("insert_vma is evaluated by insert(_:_:_:)")
         case .findVMA:
             return .word(space.findVMA(values[0]))
         case .findVMAPrev:

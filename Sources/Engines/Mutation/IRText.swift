@@ -83,6 +83,7 @@ public struct IRText {
         switch q {
         case .findVMA: return "find_vma"
         case .findVMAPrev: return "find_vma_prev"
+        case .insert: return "insert_vma"
         case .areaLowest: return "vma_iter_area_lowest"
         case .areaHighest: return "vma_iter_area_highest"
         case .field(let f): return "->" + f.rawValue

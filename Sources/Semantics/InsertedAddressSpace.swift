@@ -1,0 +1,109 @@
+import KernelC
+
+/// An address space with one more VMA than its base: what a property sees after `insert_vma`
+/// (the mapping a successful mmap creates), so that a second placement runs against the first
+/// one's result. Written once over any domain and any base — concrete, slots or the abstract
+/// layout of `layout any` — by answering every question through the base's own answers:
+///
+/// - `find_vma(a)`: the base's answer, or the new VMA when it ends above `a` and lower;
+/// - a window search: the base searched below the new VMA, and above it — the free ranges of the
+///   union are exactly the base's free ranges on either side (the new VMA lies in a gap of the base,
+///   which `insert_vma` checks). The lowest fit is the lower part's if any; the highest the upper's.
+///
+/// Nothing the base said before the insertion is related to the new VMA, which is what makes this
+/// sound over the abstract layout: facts about questions asked earlier stay facts about the layout
+/// as it was. Each insertion nests one more wrapper (window searches cost 2^n base searches after n
+/// insertions; properties make a few calls).
+public struct InsertedAddressSpace<D: Domain>: AddressSpace {
+    public let base: any AddressSpace<D>
+    public let vma: VMASlot<D>
+    public let domain: D
+    public let bits: Int
+    /// This VMA's handle: the top of the space minus the nesting depth. Never a base handle: those
+    /// are small indices, or VMA ends (page-aligned).
+    public let handle: D.Word
+
+    /// `vma.present` is the path condition of the insertion; `vma.start < vma.end`.
+    public init(base: any AddressSpace<D>, vma: VMASlot<D>, domain: D, bits: Int) {
+        self.base = base
+        self.vma = vma
+        self.domain = domain
+        self.bits = bits
+        depth = (base as? InsertedAddressSpace<D>).map { $0.depth + 1 } ?? 0
+        handle = domain.constant(UInt64.max >> UInt64(64 - bits) - UInt64(depth), bits: bits)
+    }
+
+    /// How many insertions lie below this one.
+    let depth: Int
+
+    func k(_ v: UInt64) -> D.Word { domain.constant(v, bits: bits) }
+
+    public func findVMA(_ addr: D.Word) -> D.Word {
+        let d = domain
+        let b = base.findVMA(addr)
+        let mine = d.and(vma.present, d.ult(addr, vma.end, bits: bits))
+        let lower = d.or(d.eq(b, k(0), bits: bits), d.ult(vma.end, base.field(b, .end), bits: bits))
+        return d.ite(d.and(mine, lower), handle, b, bits: bits)
+    }
+
+    public func vmaBefore(_ addr: D.Word) -> D.Word {
+        let d = domain
+        let b = base.vmaBefore(addr)
+        let mine = d.and(vma.present, d.ule(vma.end, addr, bits: bits))
+        let higher = d.or(d.eq(b, k(0), bits: bits), d.ult(base.field(b, .end), vma.end, bits: bits))
+        return d.ite(d.and(mine, higher), handle, b, bits: bits)
+    }
+
+    public func field(_ h: D.Word, _ f: VMAField) -> D.Word {
+        let own: D.Word
+        switch f {
+        case .start: own = vma.start
+        case .end: own = vma.end
+        case .flags: own = vma.flags
+        case .pgoff: own = vma.pgoff
+        }
+        return domain.ite(domain.and(vma.present, domain.eq(h, handle, bits: bits)), own, base.field(h, f), bits: bits)
+    }
+
+    /// The window `[low, high)` cut at the new VMA: below it `[low, start)` (high' = min(high - 1,
+    /// start - 1) + 1, which cannot wrap), above it `[max(low, end), high)`; each usable only when
+    /// it is not empty (a wrapped `high` of 0, the top of the space, stays the top).
+    func parts(low: D.Word, high: D.Word) -> (belowOK: D.Truth, belowHigh: D.Word, aboveOK: D.Truth, aboveLow: D.Word) {
+        let d = domain
+        let max = d.sub(high, k(1), bits: bits)
+        let startMinus1 = d.sub(vma.start, k(1), bits: bits)
+        let belowMax = d.ite(d.ult(max, startMinus1, bits: bits), max, startMinus1, bits: bits)
+        let belowOK = d.ult(low, vma.start, bits: bits)
+        let aboveLow = d.ite(d.ult(low, vma.end, bits: bits), vma.end, low, bits: bits)
+        let aboveOK = d.ule(aboveLow, max, bits: bits)
+        return (belowOK, d.add(belowMax, k(1), bits: bits), aboveOK, aboveLow)
+    }
+
+    public func areaLowest(low: D.Word, high: D.Word, size: D.Word) -> (ok: D.Truth, start: D.Word) {
+        let d = domain
+        if d.literal(vma.present) == false { return base.areaLowest(low: low, high: high, size: size) }
+        let p = parts(low: low, high: high)
+        let below = base.areaLowest(low: low, high: p.belowHigh, size: size)
+        let above = base.areaLowest(low: p.aboveLow, high: high, size: size)
+        let belowOK = d.and(p.belowOK, below.ok), aboveOK = d.and(p.aboveOK, above.ok)
+        let ok = d.or(belowOK, aboveOK)
+        let start = d.ite(belowOK, below.start, d.ite(aboveOK, above.start, k(0), bits: bits), bits: bits)
+        if d.literal(vma.present) == true { return (ok, start) }
+        let whole = base.areaLowest(low: low, high: high, size: size)
+        return (d.ite(vma.present, ok, whole.ok), d.ite(vma.present, start, whole.start, bits: bits))
+    }
+
+    public func areaHighest(low: D.Word, high: D.Word, size: D.Word) -> (ok: D.Truth, end: D.Word) {
+        let d = domain
+        if d.literal(vma.present) == false { return base.areaHighest(low: low, high: high, size: size) }
+        let p = parts(low: low, high: high)
+        let below = base.areaHighest(low: low, high: p.belowHigh, size: size)
+        let above = base.areaHighest(low: p.aboveLow, high: high, size: size)
+        let belowOK = d.and(p.belowOK, below.ok), aboveOK = d.and(p.aboveOK, above.ok)
+        let ok = d.or(belowOK, aboveOK)
+        let end = d.ite(aboveOK, above.end, d.ite(belowOK, below.end, k(1), bits: bits), bits: bits)
+        if d.literal(vma.present) == true { return (ok, end) }
+        let whole = base.areaHighest(low: low, high: high, size: size)
+        return (d.ite(vma.present, ok, whole.ok), d.ite(vma.present, end, whole.end, bits: bits))
+    }
+}

@@ -1,0 +1,147 @@
+import Engines
+import Foundation
+import KernelC
+import Placement
+import Semantics
+import Testing
+
+/// `insert_vma`: sequences of calls on one layout. The layout after an insertion must answer every
+/// question as the real union does (on concrete layouts against the index of the union), and the
+/// prover must see the second call against the first one's result.
+@Suite struct InsertionTests {
+    /// For random layouts and a random free range, the wrapper over the base answers exactly as an
+    /// index built from base + range: lookups (compared by the fields of the VMA found) and window
+    /// searches, including wrapped and inverted windows.
+    @Test func insertedLayoutAnswersAsTheUnion() {
+        var rng = SplitMix64(seed: 7)
+        let page: UInt64 = 0x1000
+        let d = ConcreteDomain()
+        var checked = 0
+        for round in 0..<400 {
+            let layout = AddressSpaceTests.randomLayout(&rng, count: Int(rng.next() % 5))
+            // A free range: pick pages until one run of 1–3 free pages is found.
+            let a = (rng.next() % 64) * page, n = (rng.next() % 3 + 1) * page
+            guard a + n <= 64 * page, !layout.vmas.contains(where: { $0.start < a + n && a < $0.end }) else { continue }
+            let flags: UInt64 = rng.next() % 2 == 0 ? 0x100 : 0
+            let union = Layout(vmas: (layout.vmas + [VMA(start: a, end: a + n, flags: flags, pgoff: 7)]).sorted { $0.start < $1.start })
+            let truth = IndexedAddressSpace(union)
+            let base = IndexedAddressSpace(layout)
+            let inserted = InsertedAddressSpace(base: base, vma: VMASlot(present: true, start: a, end: a + n, flags: flags, pgoff: 7),
+                                                domain: d, bits: 64)
+            let pick = { (r: inout SplitMix64) -> UInt64 in
+                switch r.next() % 6 {
+                case 0: return 0
+                case 1: return .max
+                case 2: return r.next()
+                default: return (r.next() % 66) * page
+                }
+            }
+            for _ in 0..<40 {
+                let low = pick(&rng), high = pick(&rng)
+                let size = rng.next() % 3 == 0 ? pick(&rng) : (rng.next() % 8) * page + (rng.next() % 2)
+                let x = inserted.areaLowest(low: low, high: high, size: size), y = truth.areaLowest(low: low, high: high, size: size)
+                #expect(x.ok == y.ok && x.start == y.start, "round \(round) lowest(\(low), \(high), \(size)) on \(union.vmas.map { ($0.start, $0.end) }), inserted \(a)")
+                let u = inserted.areaHighest(low: low, high: high, size: size), v = truth.areaHighest(low: low, high: high, size: size)
+                #expect(u.ok == v.ok && u.end == v.end, "round \(round) highest(\(low), \(high), \(size)) on \(union.vmas.map { ($0.start, $0.end) }), inserted \(a)")
+                let addr = pick(&rng)
+                for f in VMAField.allCases {
+                    #expect(inserted.field(inserted.findVMA(addr), f) == truth.field(truth.findVMA(addr), f))
+                    #expect(inserted.field(inserted.vmaBefore(addr), f) == truth.field(truth.vmaBefore(addr), f))
+                }
+                checked += 1
+            }
+        }
+        #expect(checked > 5000)
+    }
+
+    /// A copy of specs/kernel/v6.18 with one seeded bug of mutants/mutants.json applied; its folder.
+    func mutantModels(_ id: String) throws -> String {
+        let data = try #require(FileManager.default.contents(atPath: Paths.repo("mutants/mutants.json")))
+        let all = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: String]])
+        let m = try #require(all.first { $0["id"] == id })
+        let dir = try temporaryFolder("mutant-\(id)")
+        let source = Paths.repo("specs/kernel/v6.18")
+        for name in try FileManager.default.contentsOfDirectory(atPath: source) {
+            var text = try String(contentsOfFile: source + "/" + name, encoding: .utf8)
+            if name == m["file"] {
+                let find = try #require(m["find"]), replace = try #require(m["replace"])
+                #expect(text.components(separatedBy: find).count == 2)
+                text = text.replacingOccurrences(of: find, with: replace)
+            }
+            try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+
+    func prove(_ text: String, config: Config = .scaled8) throws -> [String: PropertyResult] {
+        let unit = try SpecLoader.load(text: text, path: "test.spec", model: config.dataModel)
+        let prover = Prover(options: .deterministic(config: config))
+        var out: [String: PropertyResult] = [:]
+        for p in unit.program.properties { out[p.name] = try prover.prove(p, in: unit.program, file: "test.spec") }
+        return out
+    }
+
+    /// A second lookup sees the first insertion, over slots and over every layout; an insertion
+    /// over a mapped range is a failure of its own.
+    @Test func lookupsSeeWhatWasInserted() throws {
+        let text = """
+            property sees_it(unsigned long a, unsigned long n) LAYOUT {
+                struct vm_area_struct *v;
+                assume(n != 0 && !offset_in_page(a) && !offset_in_page(n) && a + n > a);
+                assume(!find_vma(current->mm, a) || find_vma(current->mm, a)->vm_start >= a + n);
+                insert_vma(current->mm, a, a + n, VM_GROWSDOWN, 3);
+                v = find_vma(current->mm, a);
+                assert(v && v->vm_start == a && v->vm_end == a + n && v->vm_pgoff == 3 && (v->vm_flags & VM_GROWSDOWN));
+                assert(vma_iter_area_lowest(a, a + n, PAGE_SIZE, &n) != 0);
+            }
+            property lands_on_a_vma(unsigned long a) LAYOUT {
+                assume(!offset_in_page(a));
+                insert_vma(current->mm, a, a + PAGE_SIZE, 0, 0);
+            }
+            """
+        for layout in ["layout vmas <= 2", "layout any"] {
+            let r = try prove(text.replacingOccurrences(of: "LAYOUT", with: layout))
+            #expect(r["sees_it"]?.verdict == .proved(vacuous: false), "\(layout)")
+            guard case .counterexample(let c)? = r["lands_on_a_vma"]?.verdict else {
+                Issue.record("\(layout): an insertion over a VMA must be refuted, got \(String(describing: r["lands_on_a_vma"]?.verdict))")
+                continue
+            }
+            #expect(c.failures.first?.kind == .insertion)
+            #expect((c.layout?.count ?? 0) >= 1)
+        }
+    }
+
+    /// Sequences belong to properties: not in functions, not in loops.
+    @Test func insertionsOnlyInPropertyBodies() {
+        for text in ["static void f(void) { insert_vma(current->mm, 0, 4, 0, 0); }\nproperty p(void) { f(); }",
+                     "property p(unsigned long n) { while (n) { insert_vma(current->mm, 0, 4, 0, 0); n--; } }"] {
+            #expect(throws: Diagnostic.self) { _ = try SpecLoader.load(text: text, path: "t.spec", model: Config.scaled8.dataModel) }
+        }
+    }
+
+    /// Two consecutive top-down THP requests (proved on the models as
+    /// placement.spec's `anon_thp_consecutive_topdown_mmaps_abut`, which SpecSuiteTests also
+    /// model-checks): refuted when the THP code loses its top-down case (the seeded bug
+    /// `thp-no-topdown-case`), with the sequence in the report.
+    @Test func consecutiveTopDownTHPRequestsAbut() throws {
+        let property = """
+            property consecutive(unsigned long len) config scaled8 layout vmas <= 1 unwind 3 {
+                unsigned long r1, r2, end;
+                assume(len != 0 && IS_ALIGNED(len, PMD_SIZE) && len <= TASK_SIZE);
+                r1 = do_mmap_placement(NULL, 0, len, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0);
+                assume(!IS_ERR_VALUE(r1));
+                insert_vma(current->mm, r1, r1 + len, VM_READ | VM_WRITE, r1 >> PAGE_SHIFT);
+                assume(vma_iter_area_highest(mmap_min_addr, current->mm->mmap_base, len + PMD_SIZE, &end) == 0 && end == r1);
+                r2 = do_mmap_placement(NULL, 0, len, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0);
+                assert(r2 + len == r1);
+            }
+            """
+        let bad = try prove("#include \"\(try mutantModels("thp-no-topdown-case"))/mmap.spec\"\n" + property)
+        guard case .counterexample(let c)? = bad["consecutive"]?.verdict else {
+            Issue.record("the mutant must be refuted, got \(String(describing: bad["consecutive"]?.verdict))")
+            return
+        }
+        #expect(c.failures.first?.kind == .assertion)
+        #expect(c.calls?.map(\.function) == ["do_mmap_placement", "insert_vma", "do_mmap_placement"])
+    }
+}
