@@ -623,6 +623,18 @@ extension Evaluator where D == ConcreteDomain {
         return eval(e, &frame)
     }
 
+    /// Whether every condition holds in one frame of `function` with these arguments, after the
+    /// given locals are computed in order (the leading assumptions and locals of a property: the
+    /// fuzzer and the model checker test them before a run).
+    public func allHold(_ conditions: [Expr], locals: [(slot: Int, value: Expr)], in function: Function, arguments: [Value<ConcreteDomain>]) -> Bool {
+        var frame = makeFrame(function, arguments: arguments, guardValue: domain.truth(true))
+        for l in locals { frame.slots[l.slot] = eval(l.value, &frame) }
+        for c in conditions {
+            guard case .truth(true) = eval(c, &frame) else { return false }
+        }
+        return true
+    }
+
     public func run(_ property: Property, inputs: [Value<ConcreteDomain>]) -> Trace<ConcreteDomain> {
         runProperty(property, inputs)
     }

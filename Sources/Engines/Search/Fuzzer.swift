@@ -136,6 +136,7 @@ public final class Fuzzer: @unchecked Sendable {
         runner.coverage = coverage
         var rng = DeterministicRandom(seed: options.seed &* 0x100_0000_01B3 &+ UInt64(j) &+ 1)
         let inputs = InputGenerator(parameters: runner.parameters, vocabulary: vocabulary)
+        let guide = AssumptionGuide(runner: runner)
         let layouts = LayoutGenerator(vocabulary: vocabulary, seeds: options.seeds)
         let usesLayout = program.usesLayout && options.maxVMAs != 0
         let maxVMAs = options.maxVMAs
@@ -187,7 +188,12 @@ public final class Fuzzer: @unchecked Sendable {
                 if usesLayout && rng.chance(15) {
                     li = addLayout(bound(layouts.mutate(pool[li].layout, &rng, focus: pool[li].focus)), pool[li].focus)
                 } else {
-                    for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool[li].layout, focus: pool[li].focus) }
+                    // A mutant that breaks a leading assumption is redrawn from the same base a few times.
+                    for attempt in 0..<8 {
+                        values = base.values
+                        for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool[li].layout, focus: pool[li].focus) }
+                        if attempt == 7 || guide.firstRejected(values) == nil { break }
+                    }
                 }
             } else {
                 let focus = rng.pick(vocabulary.focusLengths)
@@ -196,7 +202,10 @@ public final class Fuzzer: @unchecked Sendable {
                 } else {
                     li = Int(rng.below(UInt64(pool.count)))
                 }
-                values = inputs.generate(&rng, layout: pool[li].layout, focus: rng.chance(50) ? pool[li].focus : focus)
+                let layout = pool[li].layout, drawFocus = rng.chance(50) ? pool[li].focus : focus
+                values = guide.generate(count: runner.parameters.count) {
+                    guide.hint($0, &rng, page: vocabulary.page) ?? inputs.value($0, &rng, layout: layout, focus: drawFocus)
+                }
             }
             coverage.reset()
             let outcome = runner.run(values, in: pool[li].space)

@@ -30,15 +30,8 @@ public struct InputSpace: @unchecked Sendable {
             }
             doms.append(Array(0..<(UInt64(1) << UInt64(p.width))))
         }
-        var checks = [[Expr]](repeating: [], count: params.count)
-        let (assumptions, locals) = InputSpace.leading(runner.property.function)
+        var (checks, locals, localReads) = InputSpace.checksByParameter(runner)
         self.locals = locals
-        var localReads: [Int: Set<Int>] = [:]
-        for l in locals { localReads[l.slot] = InputSpace.reads(l.value, count: params.count, locals: localReads) }
-        for e in assumptions {
-            guard let reads = InputSpace.reads(e, count: params.count, locals: localReads) else { continue }
-            checks[reads.max() ?? 0].append(e)
-        }
         // Assumptions over one parameter filter its domain once.
         for i in params.indices {
             let single = checks[i].filter { e in
@@ -69,12 +62,27 @@ public struct InputSpace: @unchecked Sendable {
             if i == domains.count { return body(values) }
             for v in domains[i] {
                 values[i] = v
-                if !checks[i].isEmpty && !checks[i].allSatisfy({ runner.holds($0, values, locals: locals) }) { continue }
+                if !checks[i].isEmpty && !runner.holdsAll(checks[i], values, locals: locals) { continue }
                 if !go(i + 1) { return false }
             }
             return true
         }
         return go(0)
+    }
+
+    /// The leading assumptions by the last parameter they read (those that are pure functions of the
+    /// parameters), the pure leading locals, and what each of those locals reads.
+    static func checksByParameter(_ runner: ConcreteRunner) -> (checks: [[Expr]], locals: [(slot: Int, value: Expr)], localReads: [Int: Set<Int>]) {
+        let count = runner.parameters.count
+        var checks = [[Expr]](repeating: [], count: count)
+        let (assumptions, locals) = InputSpace.leading(runner.property.function)
+        var localReads: [Int: Set<Int>] = [:]
+        for l in locals { localReads[l.slot] = InputSpace.reads(l.value, count: count, locals: localReads) }
+        for e in assumptions {
+            guard let reads = InputSpace.reads(e, count: count, locals: localReads) else { continue }
+            checks[reads.max() ?? 0].append(e)
+        }
+        return (checks, locals, localReads)
     }
 
     /// The `assume`s at the top of the property body, up to the first statement that could fail,
@@ -164,12 +172,11 @@ public struct InputSpace: @unchecked Sendable {
 extension ConcreteRunner {
     /// Whether a pure expression over the parameters (and pure leading locals) holds for these values.
     func holds(_ e: Expr, _ values: [UInt64], locals: [(slot: Int, value: Expr)]) -> Bool {
-        var args = arguments(values)
-        for l in locals {
-            while args.count <= l.slot { args.append(evaluator.zero(property.function.slotTypes[args.count])) }
-            args[l.slot] = evaluator.evaluate(l.value, in: property.function, arguments: args)
-        }
-        if case .truth(let t) = evaluator.evaluate(e, in: property.function, arguments: args) { return t }
-        return false
+        holdsAll([e], values, locals: locals)
+    }
+
+    /// Whether all of them hold, the locals computed once.
+    func holdsAll(_ es: [Expr], _ values: [UInt64], locals: [(slot: Int, value: Expr)]) -> Bool {
+        evaluator.allHold(es, locals: locals, in: property.function, arguments: arguments(values))
     }
 }

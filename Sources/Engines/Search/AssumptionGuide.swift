@@ -1,0 +1,103 @@
+import KernelC
+import Placement
+
+/// Steers the fuzzer's fresh inputs into the property's leading assumptions. The same leading
+/// `assume`s the model checker prunes with (`InputSpace.checksByParameter`: pure conjuncts over
+/// the parameters, before anything that could fail or branch) are tested as each parameter is
+/// drawn: a value that breaks a conjunct whose last parameter is this one is drawn again, a few
+/// times. The acceptance of the whole input becomes a sum of per-parameter retries instead of a
+/// product of chances, so most runs reach the placement and its assertion.
+///
+/// It only chooses which values are tried: every run still evaluates the assumptions itself, so
+/// nothing is assumed that the property does not say, and a value the retries cannot fix is run
+/// as it is (vacuous, and counted).
+///
+/// The constants those conjuncts compare a parameter with (`flags == (MAP_SHARED | MAP_FIXED)`,
+/// `len <= 4 * PMD_SIZE`, `addr >= mmap_min_addr`) are also drawn for it, as they are and one step
+/// either side — a dictionary, as coverage fuzzers harvest comparison operands — so an exact flag
+/// set is not left to chance.
+struct AssumptionGuide {
+    let runner: ConcreteRunner
+    let checks: [[Expr]]
+    let locals: [(slot: Int, value: Expr)]
+    /// Per parameter: the constants of the leading conjuncts that read it.
+    let hints: [[UInt64]]
+    /// Draws per parameter before the value is kept as it is.
+    static let retries = 8
+    /// Whole inputs drawn when a parameter's retries cannot satisfy it (the culprit may be an
+    /// earlier parameter: `IS_ALIGNED(len, …)` inside a conjunct that also reads `pgoff`).
+    static let rounds = 4
+
+    init(runner: ConcreteRunner) {
+        self.runner = runner
+        let (checks, locals, localReads) = InputSpace.checksByParameter(runner)
+        self.checks = checks
+        self.locals = locals
+        let count = runner.parameters.count
+        let none = runner.arguments([UInt64](repeating: 0, count: count))
+        var hints = [Set<UInt64>](repeating: [], count: count)
+        for e in checks.joined() {
+            guard let readers = InputSpace.reads(e, count: count, locals: localReads) else { continue }
+            // The largest subexpressions that read no parameter: the operands compared with one.
+            var found: [UInt64] = []
+            func walk(_ x: Expr) {
+                if let r = InputSpace.reads(x, count: count, locals: localReads), r.isEmpty {
+                    if case .word(let w) = runner.evaluator.evaluate(x, in: runner.property.function, arguments: none) { found.append(w) }
+                    return
+                }
+                switch x.kind {
+                case .unary(_, let a), .not(let a), .convert(let a): walk(a)
+                case .binary(_, let a, let b), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b): walk(a); walk(b)
+                case .conditional(let c, let a, let b): walk(c); walk(a); walk(b)
+                default: break
+                }
+            }
+            walk(e)
+            for i in readers { hints[i].formUnion(found) }
+        }
+        self.hints = hints.map { $0.sorted() }
+    }
+
+    /// A harvested constant for parameter `i` (or one step either side), sometimes; nil otherwise.
+    func hint(_ i: Int, _ rng: inout DeterministicRandom, page: UInt64) -> UInt64? {
+        guard !hints[i].isEmpty, rng.chance(30) else { return nil }
+        let h = rng.pick(hints[i])
+        switch rng.below(6) {
+        case 0: return h &+ 1
+        case 1: return h &- 1
+        case 2: return h &+ page
+        case 3: return h &- page
+        default: return h
+        }
+    }
+
+    /// Whether parameter `i`'s conjuncts hold (they read only parameters up to `i`).
+    func accepts(_ i: Int, _ values: [UInt64]) -> Bool {
+        checks[i].isEmpty || runner.holdsAll(checks[i], values, locals: locals)
+    }
+
+    /// The first parameter whose conjuncts fail, or nil.
+    func firstRejected(_ values: [UInt64]) -> Int? {
+        values.indices.first { !accepts($0, values) }
+    }
+
+    /// Fills `values` parameter by parameter with `draw(i)`, drawing again while `i`'s conjuncts fail.
+    func generate(count: Int, _ draw: (Int) -> UInt64) -> [UInt64] {
+        var values = [UInt64](repeating: 0, count: count)
+        for _ in 0..<AssumptionGuide.rounds {
+            var ok = true
+            for i in 0..<count {
+                values[i] = draw(i)
+                var tries = 1
+                while ok && !accepts(i, values) {
+                    if tries == AssumptionGuide.retries { ok = false; break }
+                    values[i] = draw(i)
+                    tries += 1
+                }
+            }
+            if ok { break }
+        }
+        // After the last round the input is kept as drawn: the run says whether it was vacuous.
+        return values
+    }
+}
