@@ -98,6 +98,31 @@ import Testing
             assume(round_up(off, PMD_SIZE) + PMD_SIZE <= off + len);
             assert(len != 0 && !offset_in_page(len));
         }
+        static unsigned long pick(unsigned long len, unsigned long pgoff)
+        {
+            assume(len != 0 && !offset_in_page(len));
+            assume(pgoff == 3);
+            return len + pgoff;
+        }
+        // expect: proved
+        property through_helper(unsigned long len, unsigned long pgoff)
+        {
+            unsigned long r = pick(len + 0, pgoff);
+            assert(r != 0);
+        }
+        static unsigned long branchy(unsigned long x)
+        {
+            if (x > 7)
+                x = 1;
+            assume(x != 9);
+            return x;
+        }
+        // expect: counterexample
+        property helper_after_branch(unsigned long x)
+        {
+            unsigned long y = branchy(x);
+            assert(!(x == 9 && y == 1));
+        }
         // expect: counterexample
         property after_branch(unsigned long x)
         {
@@ -124,6 +149,15 @@ import Testing
         let rb = try ModelChecker(program: b.program, property: b.property, config: config, options: none).run()
         #expect(rb.failing?.values == [10])
         #expect(rb.stats.runs == 11)
+        // A helper's leading assumptions prune with its parameters replaced by the arguments: 63
+        // page-aligned non-zero lengths × one pgoff, not 256 × 256 runs.
+        let c = try item(path, "through_helper", config: config)
+        let rc = try ModelChecker(program: c.program, property: c.property, config: config, options: none).run()
+        #expect(rc.failing == nil && rc.stats.exhausted && rc.stats.runs == 63, "\(rc.stats.runs) runs")
+        // …but not one after a branch in the helper: x = 9 runs (and fails, y being 1).
+        let d = try item(path, "helper_after_branch", config: config)
+        let rd = try ModelChecker(program: d.program, property: d.property, config: config, options: none).run()
+        #expect(rd.failing?.values == [9])
     }
 
     /// Fresh inputs are drawn into the leading assumptions, parameter by parameter and with the

@@ -75,7 +75,7 @@ public struct InputSpace: @unchecked Sendable {
     static func checksByParameter(_ runner: ConcreteRunner) -> (checks: [[Expr]], locals: [(slot: Int, value: Expr)], localReads: [Int: Set<Int>]) {
         let count = runner.parameters.count
         var checks = [[Expr]](repeating: [], count: count)
-        let (assumptions, locals) = InputSpace.leading(runner.property.function)
+        let (assumptions, locals) = InputSpace.leading(runner.property.function, program: runner.program)
         var localReads: [Int: Set<Int>] = [:]
         for l in locals { localReads[l.slot] = InputSpace.reads(l.value, count: count, locals: localReads) }
         for e in assumptions {
@@ -87,7 +87,12 @@ public struct InputSpace: @unchecked Sendable {
 
     /// The `assume`s at the top of the property body, up to the first statement that could fail,
     /// branch or assign, and the locals declared on the way with pure initial values.
-    static func leading(_ f: Function) -> ([Expr], [(slot: Int, value: Expr)]) {
+    ///
+    /// A call among them whose arguments are pure (`r = search(len, low, …)`, the way the
+    /// `vm_unmapped_area` properties keep their preconditions in a helper) contributes the callee's
+    /// own leading assumptions, its parameters replaced by the arguments: they hold on every run
+    /// that gets that far, and nothing before the call can fail. The scan stops after the call.
+    static func leading(_ f: Function, program: Program?, depth: Int = 0) -> ([Expr], [(slot: Int, value: Expr)]) {
         // Multi-name declarations are blocks of their own: flatten them (not other statements).
         func flat(_ s: Stmt) -> [Stmt] {
             if case .block(let inner) = s { return inner.flatMap(flat) }
@@ -114,10 +119,59 @@ public struct InputSpace: @unchecked Sendable {
                 guard let r = reads(e, count: n, locals: known) else { continue }
                 known[slot] = r
                 locals.append((slot, e))
+            case .declare(_, let e?), .expr(let e):
+                if let program, depth < 4, let callee = calleeAssumptions(e, program: program, depth: depth, count: n, known: known) {
+                    out += callee
+                }
+                return (out, locals)
             default: return (out, locals)
             }
         }
         return (out, locals)
+    }
+
+    /// For `call(args)` (or `x = call(args)`, converted or not) with pure arguments: the callee's
+    /// leading assumptions with its parameters (and pure leading locals) replaced by the
+    /// arguments; those that read anything else are left out.
+    static func calleeAssumptions(_ e: Expr, program: Program, depth: Int, count n: Int, known: [Int: Set<Int>]) -> [Expr]? {
+        var e = e
+        while true {
+            if case .convert(let x) = e.kind { e = x; continue }
+            if case .assign(.local, let x) = e.kind { e = x; continue }
+            break
+        }
+        guard case .call(let index, let args) = e.kind, index < program.functions.count else { return nil }
+        var map: [Int: Expr] = [:]
+        for (j, a) in args.enumerated() {
+            guard case .value(let x) = a, reads(x, count: n, locals: known) != nil else { return nil }
+            map[j] = x
+        }
+        let callee = program.functions[index]
+        let (assumptions, locals) = leading(callee, program: program, depth: depth + 1)
+        for l in locals { if let v = substitute(l.value, map) { map[l.slot] = v } }
+        return assumptions.compactMap { substitute($0, map) }
+    }
+
+    /// `e` with each local load replaced by `map`'s expression; nil when it loads anything else.
+    static func substitute(_ e: Expr, _ map: [Int: Expr]) -> Expr? {
+        func go(_ e: Expr) -> Expr? {
+            let k: Expr.Kind
+            switch e.kind {
+            case .constant, .config: return e
+            case .load(.local(let s)): return map[s]
+            case .unary(let op, let x): guard let a = go(x) else { return nil }; k = .unary(op, a)
+            case .not(let x): guard let a = go(x) else { return nil }; k = .not(a)
+            case .convert(let x): guard let a = go(x) else { return nil }; k = .convert(a)
+            case .binary(let op, let x, let y): guard let a = go(x), let b = go(y) else { return nil }; k = .binary(op, a, b)
+            case .compare(let op, let x, let y): guard let a = go(x), let b = go(y) else { return nil }; k = .compare(op, a, b)
+            case .and(let x, let y): guard let a = go(x), let b = go(y) else { return nil }; k = .and(a, b)
+            case .or(let x, let y): guard let a = go(x), let b = go(y) else { return nil }; k = .or(a, b)
+            case .conditional(let c, let x, let y): guard let a = go(c), let b = go(x), let d = go(y) else { return nil }; k = .conditional(a, b, d)
+            default: return nil
+            }
+            return Expr(k, e.type, e.location)
+        }
+        return go(e)
     }
 
     /// The parameters an expression reads (through pure leading locals too), or nil if it is not a
