@@ -12,7 +12,10 @@ public struct MachineState: Sendable {
 extension Config {
     /// `personality`: the process's persona (personality(0xffffffff)); ADDR_COMPAT_LAYOUT (set by
     /// `setarch -L`) selects the legacy bottom-up layout like the sysctl does (x86's mmap_is_legacy()).
-    public static func thisMachine(stackRlimit: UInt64, personality: UInt = 0) -> MachineState {
+    /// `raisedHint`: where this kernel put a one-page hint of `PAGE_SIZE` (`measureRaisedHint()`):
+    /// do_mmap() raises a hint below `mmap_min_addr` to it, and `mmap_min_addr` is the larger of
+    /// the sysctl (which only shows `dac_mmap_min_addr`) and the kernel's CONFIG_LSM_MMAP_MIN_ADDR.
+    public static func thisMachine(stackRlimit: UInt64, personality: UInt = 0, raisedHint: UInt64? = nil) -> MachineState {
         var c = Config.x86_64
         c.name = "x86_64-this-machine"
         var notes: [String] = []
@@ -27,7 +30,12 @@ extension Config {
         if let v = read("/proc/sys/vm/mmap_min_addr").flatMap({ UInt64($0) }) {
             c.values["mmap_min_addr"] = v
             c.values["dac_mmap_min_addr"] = v
-            notes.append("mmap_min_addr \(v) (/proc/sys/vm/mmap_min_addr)")
+            if let r = raisedHint, r > v {
+                c.values["mmap_min_addr"] = r
+                notes.append("mmap_min_addr \(r) (a one-page hint is raised to it; /proc/sys/vm/mmap_min_addr \(v) is dac_mmap_min_addr, the LSM minimum is higher)")
+            } else {
+                notes.append("mmap_min_addr \(v) (/proc/sys/vm/mmap_min_addr\(raisedHint == nil ? ", not measured" : ", measured"))")
+            }
         }
         let addrCompatLayout: UInt = 0x0200000
         let sysctlLegacy = read("/proc/sys/vm/legacy_va_layout") == "1"

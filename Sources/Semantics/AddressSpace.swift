@@ -31,6 +31,16 @@ public struct VMASlot<D: Domain> {
         self.flags = flags
         self.pgoff = pgoff
     }
+
+    /// The value of one field.
+    public subscript(_ f: VMAField) -> D.Word {
+        switch f {
+        case .start: return start
+        case .end: return end
+        case .flags: return flags
+        case .pgoff: return pgoff
+        }
+    }
 }
 
 /// The reference semantics of the layout primitives, written once over any domain: a scan of all
@@ -68,14 +78,7 @@ public struct SlotAddressSpace<D: Domain>: AddressSpace {
     public func field(_ vma: D.Word, _ f: VMAField) -> D.Word {
         var r = k(0)
         for (i, s) in slots.enumerated() {
-            let v: D.Word
-            switch f {
-            case .start: v = s.start
-            case .end: v = s.end
-            case .flags: v = s.flags
-            case .pgoff: v = s.pgoff
-            }
-            r = domain.ite(domain.eq(vma, k(UInt64(i + 1)), bits: bits), v, r, bits: bits)
+            r = domain.ite(domain.eq(vma, k(UInt64(i + 1)), bits: bits), s[f], r, bits: bits)
         }
         return r
     }

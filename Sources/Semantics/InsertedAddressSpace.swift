@@ -55,14 +55,7 @@ public struct InsertedAddressSpace<D: Domain>: AddressSpace {
     }
 
     public func field(_ h: D.Word, _ f: VMAField) -> D.Word {
-        let own: D.Word
-        switch f {
-        case .start: own = vma.start
-        case .end: own = vma.end
-        case .flags: own = vma.flags
-        case .pgoff: own = vma.pgoff
-        }
-        return domain.ite(domain.and(vma.present, domain.eq(h, handle, bits: bits)), own, base.field(h, f), bits: bits)
+        domain.ite(domain.and(vma.present, domain.eq(h, handle, bits: bits)), vma[f], base.field(h, f), bits: bits)
     }
 
     /// The window `[low, high)` cut at the new VMA: below it `[low, start)` (high' = min(high - 1,
@@ -80,30 +73,31 @@ public struct InsertedAddressSpace<D: Domain>: AddressSpace {
     }
 
     public func areaLowest(low: D.Word, high: D.Word, size: D.Word) -> (ok: D.Truth, start: D.Word) {
-        let d = domain
-        if d.literal(vma.present) == false { return base.areaLowest(low: low, high: high, size: size) }
-        let p = parts(low: low, high: high)
-        let below = base.areaLowest(low: low, high: p.belowHigh, size: size)
-        let above = base.areaLowest(low: p.aboveLow, high: high, size: size)
-        let belowOK = d.and(p.belowOK, below.ok), aboveOK = d.and(p.aboveOK, above.ok)
-        let ok = d.or(belowOK, aboveOK)
-        let start = d.ite(belowOK, below.start, d.ite(aboveOK, above.start, k(0), bits: bits), bits: bits)
-        if d.literal(vma.present) == true { return (ok, start) }
-        let whole = base.areaLowest(low: low, high: high, size: size)
-        return (d.ite(vma.present, ok, whole.ok), d.ite(vma.present, start, whole.start, bits: bits))
+        let r = search(low: low, high: high, lowestFirst: true, failed: k(0)) { let x = base.areaLowest(low: $0, high: $1, size: size); return (x.ok, x.start) }
+        return (r.ok, r.value)
     }
 
     public func areaHighest(low: D.Word, high: D.Word, size: D.Word) -> (ok: D.Truth, end: D.Word) {
+        // A failed search's end is 1, as the base spaces give it (last 0, plus 1).
+        let r = search(low: low, high: high, lowestFirst: false, failed: k(1)) { let x = base.areaHighest(low: $0, high: $1, size: size); return (x.ok, x.end) }
+        return (r.ok, r.value)
+    }
+
+    /// A window search of the union: the base searched below the new VMA and above it, the lower
+    /// part's fit preferred for the lowest, the upper part's for the highest; the base alone where
+    /// the insertion's path was not taken.
+    func search(low: D.Word, high: D.Word, lowestFirst: Bool, failed: D.Word,
+                _ baseSearch: (D.Word, D.Word) -> (ok: D.Truth, value: D.Word)) -> (ok: D.Truth, value: D.Word) {
         let d = domain
-        if d.literal(vma.present) == false { return base.areaHighest(low: low, high: high, size: size) }
+        if d.literal(vma.present) == false { return baseSearch(low, high) }
         let p = parts(low: low, high: high)
-        let below = base.areaHighest(low: low, high: p.belowHigh, size: size)
-        let above = base.areaHighest(low: p.aboveLow, high: high, size: size)
+        let below = baseSearch(low, p.belowHigh), above = baseSearch(p.aboveLow, high)
         let belowOK = d.and(p.belowOK, below.ok), aboveOK = d.and(p.aboveOK, above.ok)
-        let ok = d.or(belowOK, aboveOK)
-        let end = d.ite(aboveOK, above.end, d.ite(belowOK, below.end, k(1), bits: bits), bits: bits)
-        if d.literal(vma.present) == true { return (ok, end) }
-        let whole = base.areaHighest(low: low, high: high, size: size)
-        return (d.ite(vma.present, ok, whole.ok), d.ite(vma.present, end, whole.end, bits: bits))
+        let (first, firstOK, second, secondOK) = lowestFirst ? (below, belowOK, above, aboveOK) : (above, aboveOK, below, belowOK)
+        let ok = d.or(firstOK, secondOK)
+        let value = d.ite(firstOK, first.value, d.ite(secondOK, second.value, failed, bits: bits), bits: bits)
+        if d.literal(vma.present) == true { return (ok, value) }
+        let whole = baseSearch(low, high)
+        return (d.ite(vma.present, ok, whole.ok), d.ite(vma.present, value, whole.value, bits: bits))
     }
 }

@@ -10,10 +10,15 @@ struct Live: ParsableCommand {
         Runs a child process without address randomisation (personality ADDR_NO_RANDOMIZE, so the \
         mmap bases follow from the stack rlimit). Before each mmap the child reads /proc/self/maps, \
         predicts the address with specs/kernel/v6.18/mmap.spec (do_mmap_placement) under a config \
-        read from this machine, makes the call, and compares. Requests: private and shared \
-        anonymous memory, a file on the local filesystem, a memfd; with and without hints; lengths \
-        around PMD and PUD multiples; offsets with interesting low bits; layouts built with \
-        MAP_FIXED_NOREPLACE (never MAP_FIXED over existing mappings).
+        read from this machine (mmap_min_addr measured: the sysctl shows only dac_mmap_min_addr), \
+        makes the call, and compares addresses and errno values. Requests: private and shared \
+        anonymous memory, a file on the local filesystem, a memfd; no hint, hints, unaligned hints, \
+        hints below mmap_min_addr and above the 47-bit window; lengths around PMD and PUD \
+        multiples, zero and beyond the task; offsets with interesting low bits; MAP_FIXED_NOREPLACE, \
+        MAP_FIXED over the child's own mappings and at unaligned addresses, MAP_32BIT, MAP_STACK, \
+        MAP_GROWSDOWN (unmapped at once: /proc/self/maps does not show its guard gap), \
+        MAP_NORESERVE, MAP_POPULATE. Agreement is reported per request class; a disagreement shows \
+        the kernel's VmFlags of the VMAs around it.
         """)
 
     @Option(parsing: .unconditional, help: "Number of mmap requests.") var count: Int = 1000

@@ -24,7 +24,8 @@ struct LiveChild: ParsableCommand {
         var rl = rlimit()
         getrlimit(Int32(RLIMIT_STACK.rawValue), &rl)
         let persona = hugealign_personality(LinuxUAPI.PER_QUERY)
-        let machine = Config.thisMachine(stackRlimit: UInt64(rl.rlim_cur), personality: persona < 0 ? 0 : UInt(persona))
+        let machine = Config.thisMachine(stackRlimit: UInt64(rl.rlim_cur), personality: persona < 0 ? 0 : UInt(persona),
+                                         raisedHint: LiveChild.measureRaisedHint())
         let config = machine.config
         let unit = try SpecLoader.load(path: model, model: config.dataModel)
         guard let fn = unit.program.functions.first(where: { $0.name == PlacementEntry.function }) else {
@@ -61,7 +62,10 @@ struct LiveChild: ParsableCommand {
             let added = IS_ERR(actual) ? nil : (actual, actual &+ ((req.length &+ page &- 1) & ~(page &- 1)))
             if !LiveChild.onlyChange(from: layout, to: layoutAfter, added: added) {
                 raced += 1
-                if !IS_ERR(actual) { session.keep(actual, req.length) }
+                if !IS_ERR(actual) {
+                    if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(actual)), Int(bitPattern: UInt(req.length))) }
+                    else { session.keep(actual, req.length) }
+                }
                 continue
             }
             evaluator.space = IndexedAddressSpace(layout)
@@ -69,8 +73,14 @@ struct LiveChild: ParsableCommand {
             let args: [Value<ConcreteDomain>] = [.word(fileValue), .word(req.hint), .word(req.length),
                                                  .word(UInt64(req.flags)), .word(0), .word(req.pgoff)]
             guard case .word(let predicted)? = evaluator.call(fn, arguments: args).0 else { continue }
-            let o = LiveOutcome(request: req, predicted: predicted, actual: actual, layout: layout)
-            if !IS_ERR(o.actual) { session.keep(o.actual, o.request.length) }
+            var o = LiveOutcome(request: req, predicted: predicted, actual: actual, layout: layout)
+            // A disagreement keeps the kernel's own flags of the VMAs around it (/proc/self/smaps
+            // VmFlags: /proc/self/maps does not show VM_GROWSDOWN and the like).
+            if !o.agrees { o.vmFlags = LiveChild.smapsFlags(around: LiveReport.neighbourhood(o)) }
+            if !IS_ERR(o.actual) {
+                if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(o.actual)), Int(bitPattern: UInt(req.length))) }
+                else { session.keep(o.actual, o.request.length) }
+            }
             outcomes.append(o)
             counts.compared += 1
             if o.agrees { counts.agree += 1 }
@@ -93,6 +103,34 @@ func IS_ERR(_ v: UInt64) -> Bool { v >= UInt64.max - 4094 }
 nonisolated(unsafe) var liveInterrupted: sig_atomic_t = 0
 
 extension LiveChild {
+    /// Where a one-page anonymous mmap with the hint PAGE_SIZE lands: PAGE_ALIGN(mmap_min_addr)
+    /// when that is free (do_mmap raises low hints to it), the hint itself when mmap_min_addr is
+    /// lower. Nil when the answer says nothing (placed elsewhere, or failed).
+    static func measureRaisedHint() -> UInt64? {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard let p = mmap(UnsafeMutableRawPointer(bitPattern: UInt(page)), page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              p != MAP_FAILED else { return nil }
+        defer { munmap(p, page) }
+        let r = UInt64(UInt(bitPattern: p))
+        return r <= 16 << 20 ? r : nil
+    }
+
+    /// The VmFlags line of /proc/self/smaps for each of these VMAs that is still mapped, by start.
+    static func smapsFlags(around vmas: [VMA]) -> [UInt64: String] {
+        guard let text = readWholeFile("/proc/self/smaps") else { return [:] }
+        let wanted = Set(vmas.map(\.start))
+        var out: [UInt64: String] = [:]
+        var current: UInt64?
+        for line in text.split(separator: "\n") {
+            if let dash = line.firstIndex(of: "-"), let start = UInt64(line[..<dash], radix: 16), line.contains(" ") && !line.hasPrefix("VmFlags") {
+                current = wanted.contains(start) ? start : nil
+            } else if line.hasPrefix("VmFlags:"), let c = current {
+                out[c] = line.dropFirst("VmFlags:".count).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return out
+    }
+
     /// Whether the address space after the call is the one before plus the new mapping (or
     /// unchanged after an error), compared as covered address ranges, so VMA merges do not matter.
     static func onlyChange(from before: Layout, to after: Layout, added: (UInt64, UInt64)?) -> Bool {

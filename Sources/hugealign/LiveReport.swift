@@ -7,6 +7,8 @@ struct LiveOutcome {
     var predicted: UInt64
     var actual: UInt64
     var layout: Layout
+    /// For a disagreement: the kernel's VmFlags of the VMAs around it, by start.
+    var vmFlags: [UInt64: String] = [:]
     var agrees: Bool { predicted == actual }
 }
 
@@ -18,6 +20,18 @@ struct LiveReport {
     var pagemap: PagemapResult?
 
     var disagreements: [LiveOutcome] { outcomes.filter { !$0.agrees } }
+
+    /// Agreement per request class, by name.
+    var byClass: [(name: String, agree: Int, total: Int)] {
+        var m: [String: (Int, Int)] = [:]
+        for o in outcomes {
+            var e = m[o.request.requestClass] ?? (0, 0)
+            e.1 += 1
+            if o.agrees { e.0 += 1 }
+            m[o.request.requestClass] = e
+        }
+        return m.sorted { $0.key < $1.key }.map { ($0.key, $0.value.0, $0.value.1) }
+    }
 
     /// An address, or an error as `-ENOMEM` (names from the configuration, as in every report).
     func render(_ v: UInt64) -> String { RequestNames(config: machine.config).result(.word(v)) }
@@ -48,6 +62,11 @@ struct LiveReport {
             byKind[o.request.kind.rawValue] = e
         }
         lines.append("by kind: " + byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.0)/\($0.value.1)" }.joined(separator: ", "))
+        lines.append("by class:")
+        for c in byClass {
+            let name = c.name.padding(toLength: max(50, c.name.count), withPad: " ", startingAt: 0)
+            lines.append("    \(name) " + String(format: "%6d / %-6d %7.2f %%", c.agree, c.total, Double(c.agree) * 100 / Double(max(c.total, 1))))
+        }
         if let p = pagemap {
             if let note = p.note { lines.append("pagemap: \(note)") }
             else { lines.append("pagemap: \(p.mappings) touched 4 MiB anonymous mappings, \(p.alignedVA) 2 MiB-aligned, \(p.hugeBlocks) blocks mapped by a huge page, \(p.congruent) of them with VA ≡ PA (mod 2 MiB)") }
@@ -56,7 +75,7 @@ struct LiveReport {
             lines.append("disagreement #\(i + 1): \(o.request.description)")
             lines.append("    kernel \(render(o.actual)), model \(render(o.predicted))")
             for v in Self.neighbourhood(o) {
-                lines.append("    vma [0x\(String(v.start, radix: 16)), 0x\(String(v.end, radix: 16))) \(v.name)")
+                lines.append("    vma [0x\(String(v.start, radix: 16)), 0x\(String(v.end, radix: 16))) \(v.name)\(o.vmFlags[v.start].map { "  VmFlags: " + $0 } ?? "")")
             }
         }
         if disagreements.count > 50 { lines.append("(\(disagreements.count - 50) more disagreements)") }
@@ -65,16 +84,19 @@ struct LiveReport {
 
     func json() throws -> String {
         struct Entry: Codable { var request: LiveRequest; var kernel: String; var model: String; var layout: [VMA] }
+        struct Class: Codable { var name: String; var requests: Int; var agreements: Int }
         struct Doc: Codable {
             var version = 1
             var seed: UInt64
             var requests: Int
             var agreements: Int
+            var classes: [Class]
             var config: [String]
             var pagemap: PagemapResult?
             var disagreements: [Entry]
         }
-        let doc = Doc(seed: seed, requests: outcomes.count, agreements: outcomes.count - disagreements.count, config: machine.notes,
+        let doc = Doc(seed: seed, requests: outcomes.count, agreements: outcomes.count - disagreements.count,
+                      classes: byClass.map { Class(name: $0.name, requests: $0.total, agreements: $0.agree) }, config: machine.notes,
                       pagemap: pagemap,
                       disagreements: disagreements.map { Entry(request: $0.request, kernel: render($0.actual), model: render($0.predicted), layout: Self.neighbourhood($0)) })
         let enc = JSONEncoder()

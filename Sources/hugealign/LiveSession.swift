@@ -6,6 +6,10 @@ import Placement
 /// include/uapi/linux/personality.h).
 enum LinuxUAPI {
     static let MAP_STACK: Int32 = 0x20000
+    static let MAP_32BIT: Int32 = 0x40
+    static let MAP_GROWSDOWN: Int32 = 0x100
+    static let MAP_NORESERVE: Int32 = 0x4000
+    static let MAP_POPULATE: Int32 = 0x8000
     static let MAP_FIXED_NOREPLACE: Int32 = 0x100000
     static let ADDR_NO_RANDOMIZE: UInt = 0x0040000
     /// personality(2) with this argument only queries the current persona.
@@ -20,9 +24,11 @@ struct LiveRequest: Codable {
     var length: UInt64
     var flags: Int32
     var pgoff: UInt64
+    /// What the request tests (reported separately): the kind, and the hint, flag or length case.
+    var requestClass: String = ""
 
     var description: String {
-        "\(kind.rawValue) len 0x\(String(length, radix: 16)) hint 0x\(String(hint, radix: 16)) flags 0x\(String(flags, radix: 16)) pgoff 0x\(String(pgoff, radix: 16))"
+        "[\(requestClass)] \(kind.rawValue) len 0x\(String(length, radix: 16)) hint 0x\(String(hint, radix: 16)) flags 0x\(String(flags, radix: 16)) pgoff 0x\(String(pgoff, radix: 16))"
     }
 }
 
@@ -84,7 +90,7 @@ struct LiveSession {
             }
         case 82..<87: hint = (0x1000_0000 + rng.below(0x7f00_0000_0000)) | (1 + rng.below(0xffe))
         case 87..<91: hint = 0x8000_0000_0000 + (rng.below(1 << 20) << 12)
-        case 91..<94: hint = rng.below(minAddr)                          // raised to mmap_min_addr
+        case 91..<94: hint = rng.below(minAddr) | (rng.chance(50) ? 0 : 0x1000)   // raised to mmap_min_addr
         default:
             // Build layouts with MAP_FIXED_NOREPLACE (never MAP_FIXED over existing mappings).
             flags |= LinuxUAPI.MAP_FIXED_NOREPLACE
@@ -95,13 +101,72 @@ struct LiveSession {
             }
         }
         if rng.chance(3) && kind == .anonPrivate { flags |= LinuxUAPI.MAP_STACK }
-        return LiveRequest(kind: kind, hint: hint, length: length, flags: flags, pgoff: pgoff)
+        var r = LiveRequest(kind: kind, hint: hint, length: length, flags: flags, pgoff: pgoff)
+        r.requestClass = Self.classify(r, minAddr: minAddr)
+        if rng.chance(25), let special = special(kind: kind) { return special }
+        return r
     }
+
+    /// The class of a request from the general generator: its kind and what its hint is.
+    static func classify(_ r: LiveRequest, minAddr: UInt64) -> String {
+        var c = r.kind.rawValue
+        if r.flags & LinuxUAPI.MAP_FIXED_NOREPLACE != 0 { return c + ", MAP_FIXED_NOREPLACE" }
+        if r.flags & LinuxUAPI.MAP_STACK != 0 { c += ", MAP_STACK" }
+        if r.hint == 0 { return c + ", no hint" }
+        if r.hint >= 0x8000_0000_0000 { return c + ", hint above the 47-bit window" }
+        if r.hint < minAddr { return c + ", hint below mmap_min_addr" }
+        if r.hint & 0xfff != 0 { return c + ", unaligned hint" }
+        return c + ", hint"
+    }
+
+    /// The classes the general generator does not make: MAP_32BIT, MAP_GROWSDOWN, MAP_FIXED over
+    /// this process's own mappings and at unaligned addresses, MAP_NORESERVE/MAP_POPULATE, a zero
+    /// length and lengths beyond the task. Nil when the class needs a mapping and there is none.
+    mutating func special(kind: LiveRequest.Kind) -> LiveRequest? {
+        let anon = MAP_PRIVATE | MAP_ANONYMOUS
+        let small = rng.pick(Self.lengths)
+        func make(_ k: LiveRequest.Kind, _ hint: UInt64, _ length: UInt64, _ flags: Int32, _ c: String) -> LiveRequest {
+            var r = LiveRequest(kind: k, hint: hint, length: length, flags: flags, pgoff: 0)
+            r.requestClass = c
+            return r
+        }
+        switch rng.below(7) {
+        case 0:
+            let hint: UInt64 = rng.chance(60) ? 0 : (rng.below(0x8000_0000) & ~0xfff)
+            return make(.anonPrivate, hint, small, anon | LinuxUAPI.MAP_32BIT, "anon-private, MAP_32BIT")
+        case 1:
+            return make(kind == .anonShared ? .anonShared : .anonPrivate, rng.chance(50) ? 0 : 0x1000_0000, 0,
+                        kind == .anonShared ? MAP_SHARED | MAP_ANONYMOUS : anon, "zero length")
+        case 2:
+            let lengths: [UInt64] = [0x7fff_ffff_f000 + 0x1000, 0x8000_0000_0000, 0xffff_ffff_ffff_f000, .max, 0x1_0000_0000_0000]
+            return make(.anonPrivate, rng.chance(50) ? 0 : 0x1000_0000, rng.pick(lengths), anon, "length beyond the task")
+        case 3:
+            guard let m = live.isEmpty ? nil : rng.pick(live) else { return nil }
+            let pages = m.length >> 12
+            let first = rng.below(pages), count = 1 + rng.below(pages - first)
+            return make(.anonPrivate, m.start + (first << 12), count << 12, anon | MAP_FIXED, "MAP_FIXED over an own mapping")
+        case 4:
+            let base = live.isEmpty ? 0x1000_0000 : rng.pick(live).start
+            return make(.anonPrivate, base + 1 + rng.below(0xffe), small, anon | MAP_FIXED, "MAP_FIXED unaligned")
+        case 5:
+            let extra = rng.chance(50) ? LinuxUAPI.MAP_NORESERVE : LinuxUAPI.MAP_POPULATE
+            let length = extra == LinuxUAPI.MAP_POPULATE ? min(small, 0x40_0000) : small
+            return make(.anonPrivate, 0, length, anon | extra, extra == LinuxUAPI.MAP_POPULATE ? "anon-private, MAP_POPULATE" : "anon-private, MAP_NORESERVE")
+        default:
+            // Unmapped again at once (`transient`): /proc/self/maps does not show VM_GROWSDOWN, so a
+            // kept one would give later predictions a layout without its guard gap.
+            return make(.anonPrivate, rng.chance(70) ? 0 : (0x1000_0000 + rng.below(0x7f00_0000_0000 - 0x1000_0000)) & ~0xfff, small,
+                        anon | LinuxUAPI.MAP_GROWSDOWN, "anon-private, MAP_GROWSDOWN")
+        }
+    }
+
+    /// Requests whose mapping is not kept (see `special`).
+    static func transient(_ r: LiveRequest) -> Bool { r.flags & LinuxUAPI.MAP_GROWSDOWN != 0 }
 
     /// The real call; an address, or -errno as an unsigned long.
     func perform(_ r: LiveRequest) -> UInt64 {
         let fd: Int32 = r.kind == .file ? fileFD : (r.kind == .memfd ? memFD : -1)
-        let p = mmap(UnsafeMutableRawPointer(bitPattern: UInt(r.hint)), Int(r.length), PROT_READ, r.flags, fd, off_t(r.pgoff << 12))
+        let p = mmap(UnsafeMutableRawPointer(bitPattern: UInt(r.hint)), Int(bitPattern: UInt(r.length)), PROT_READ, r.flags, fd, off_t(Int64(bitPattern: r.pgoff << 12)))
         if p == MAP_FAILED { return UInt64(bitPattern: Int64(-hugealign_errno())) }
         return UInt64(UInt(bitPattern: p))
     }

@@ -9,13 +9,7 @@ import Testing
 /// must hold for layouts of any size and any number of iterations; what the abstraction cannot
 /// decide must come out unknown, never proved; a counterexample still replays on a real layout.
 @Suite struct AbstractLayoutTests {
-    func prove(_ text: String, config: Config = .scaled8) throws -> [String: PropertyResult] {
-        let unit = try SpecLoader.load(text: text, path: "test.spec", model: config.dataModel)
-        let prover = Prover(options: .deterministic(config: config))
-        var out: [String: PropertyResult] = [:]
-        for p in unit.program.properties { out[p.name] = try prover.prove(p, in: unit.program, file: "test.spec") }
-        return out
-    }
+    func prove(_ text: String, config: Config = .scaled8) throws -> [String: PropertyResult] { try proveAll(text, config: config) }
 
     /// The counterexample of a property, or nil with an issue recorded.
     func counterexample(_ r: [String: PropertyResult], _ name: String) -> Counterexample? {

@@ -18,6 +18,16 @@ import Testing
         return Layout(vmas: vmas)
     }
 
+    /// A question's address: mostly in range, sometimes at the extremes, including wrap-around limits.
+    static func pick(_ r: inout SplitMix64, page: UInt64) -> UInt64 {
+        switch r.next() % 6 {
+        case 0: return 0
+        case 1: return .max
+        case 2: return r.next()
+        default: return (r.next() % 66) * page
+        }
+    }
+
     /// The O(log n) index answers exactly as the domain-generic reference scan does.
     @Test func indexMatchesReferenceSemantics() {
         var rng = SplitMix64(seed: 42)
@@ -29,15 +39,7 @@ import Testing
                 VMASlot(present: true, start: $0.start, end: $0.end, flags: $0.flags, pgoff: $0.pgoff)
             })
             for _ in 0..<60 {
-                // Mostly in range, sometimes at the extremes, including wrap-around limits.
-                let pick = { (r: inout SplitMix64) -> UInt64 in
-                    switch r.next() % 6 {
-                    case 0: return 0
-                    case 1: return .max
-                    case 2: return r.next()
-                    default: return (r.next() % 66) * page
-                    }
-                }
+                let pick = { (r: inout SplitMix64) in Self.pick(&r, page: page) }
                 let low = pick(&rng), high = pick(&rng)
                 let size = rng.next() % 3 == 0 ? pick(&rng) : (rng.next() % 8) * page + (rng.next() % 2)
                 let a = indexed.areaLowest(low: low, high: high, size: size)

@@ -28,14 +28,7 @@ import Testing
             let base = IndexedAddressSpace(layout)
             let inserted = InsertedAddressSpace(base: base, vma: VMASlot(present: true, start: a, end: a + n, flags: flags, pgoff: 7),
                                                 domain: d, bits: 64)
-            let pick = { (r: inout SplitMix64) -> UInt64 in
-                switch r.next() % 6 {
-                case 0: return 0
-                case 1: return .max
-                case 2: return r.next()
-                default: return (r.next() % 66) * page
-                }
-            }
+            let pick = { (r: inout SplitMix64) in AddressSpaceTests.pick(&r, page: page) }
             for _ in 0..<40 {
                 let low = pick(&rng), high = pick(&rng)
                 let size = rng.next() % 3 == 0 ? pick(&rng) : (rng.next() % 8) * page + (rng.next() % 2)
@@ -73,13 +66,7 @@ import Testing
         return dir
     }
 
-    func prove(_ text: String, config: Config = .scaled8) throws -> [String: PropertyResult] {
-        let unit = try SpecLoader.load(text: text, path: "test.spec", model: config.dataModel)
-        let prover = Prover(options: .deterministic(config: config))
-        var out: [String: PropertyResult] = [:]
-        for p in unit.program.properties { out[p.name] = try prover.prove(p, in: unit.program, file: "test.spec") }
-        return out
-    }
+    func prove(_ text: String, config: Config = .scaled8) throws -> [String: PropertyResult] { try proveAll(text, config: config) }
 
     /// A second lookup sees the first insertion, over slots and over every layout; an insertion
     /// over a mapped range is a failure of its own.

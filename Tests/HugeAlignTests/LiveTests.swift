@@ -21,6 +21,15 @@ struct LiveTests {
         let agreements = doc?["agreements"] as? Int ?? -1
         #expect(requests == 400)
         #expect(agreements == requests)
+        // Every class is reported on its own, among them the ones outside the general generator
+        // and hints below mmap_min_addr (which the kernel raises to the LSM minimum, higher than
+        // the sysctl shows on Debian kernels: live once took the sysctl for it).
+        let classes = (doc?["classes"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0["requests"] as? Int ?? 0, $0["agreements"] as? Int ?? -1) }
+        #expect(classes.count >= 12, "\(classes)")
+        #expect(classes.reduce(0) { $0 + $1.1 } == requests)
+        for name in ["MAP_FIXED over an own mapping", "anon-private, MAP_32BIT", "zero length", "length beyond the task", "anon-private, hint below mmap_min_addr"] {
+            #expect(classes.contains { $0.0 == name && $0.1 > 0 && $0.1 == $0.2 }, "\(name): \(classes)")
+        }
     }
 
     /// `setarch -L` (personality ADDR_COMPAT_LAYOUT) selects the legacy bottom-up layout as the

@@ -1,3 +1,6 @@
+import Engines
+import KernelC
+import Placement
 import Testing
 import Foundation
 
@@ -73,4 +76,13 @@ extension Tag {
     /// Tests that ask this machine's kernel (real mmap calls, a compiled C reproducer): they say
     /// something about the host, not only about hugealign.
     @Tag static var hostKernel: Tag
+}
+
+/// Proves every property of a spec text with the deterministic budget, by name.
+func proveAll(_ text: String, config: Config = .scaled8) throws -> [String: PropertyResult] {
+    let unit = try SpecLoader.load(text: text, path: "test.spec", model: config.dataModel)
+    let prover = Prover(options: .deterministic(config: config))
+    var out: [String: PropertyResult] = [:]
+    for p in unit.program.properties { out[p.name] = try prover.prove(p, in: unit.program, file: "test.spec") }
+    return out
 }
