@@ -17,7 +17,8 @@ struct Live: ParsableCommand {
         multiples, zero and beyond the task; offsets with interesting low bits; MAP_FIXED_NOREPLACE, \
         MAP_FIXED over the child's own mappings and at unaligned addresses, MAP_32BIT, MAP_STACK, \
         MAP_GROWSDOWN (unmapped at once: /proc/self/maps does not show its guard gap), \
-        MAP_NORESERVE, MAP_POPULATE. Agreement is reported per request class; a disagreement shows \
+        MAP_NORESERVE, MAP_POPULATE; as root MAP_HUGETLB (64 huge pages of 2 MiB are reserved for \
+        the run and the pool's size restored after it). Agreement is reported per request class; a disagreement shows \
         the kernel's VmFlags of the VMAs around it.
         """)
 
@@ -43,6 +44,9 @@ struct Live: ParsableCommand {
         var args = ["live-child", "--count", String(count), "--seed", String(seed), "--model", modelPath()]
         if json { args.append("--json") }
         if pagemap { args.append("--pagemap") }
+        let (hugePages, why) = LiveHugePages.reserve()
+        defer { hugePages?.restore() }
+        if hugePages != nil { args.append("--hugetlb") } else if let why { FileHandleStream.standardError.write("hugealign live: \(why)\n") }
         p.arguments = args
         try p.run()
         // Ctrl-C reaches the child from the terminal; SIGTERM (or a Ctrl-C sent to this process

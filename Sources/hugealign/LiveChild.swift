@@ -15,6 +15,7 @@ struct LiveChild: ParsableCommand {
     @Option var model: String
     @Flag var json = false
     @Flag var pagemap = false
+    @Flag var hugetlb = false
 
     func run() throws {
         // Never outlive `hugealign live`: if the parent is killed, so is the child (its data file is
@@ -33,6 +34,7 @@ struct LiveChild: ParsableCommand {
         }
         let evaluator = try Evaluator(program: unit.program, config: config, domain: ConcreteDomain(), unwind: 64)
         var session = try LiveSession(config: config, seed: seed)
+        session.hugetlb = hugetlb
         defer { session.close() }
         // Ctrl-C sets a flag: no signal-handling thread, because any other thread in this process
         // (its stack, its malloc arena) could map memory between the maps snapshot and mmap.
@@ -59,18 +61,24 @@ struct LiveChild: ParsableCommand {
             let layout = try MapsReader.layout(text: session.maps.text(), file: "/proc/self/maps", config: config)
             let layoutAfter = try MapsReader.layout(text: after.text(), file: "/proc/self/maps", config: config)
             let page = v("PAGE_SIZE")
-            let added = IS_ERR(actual) ? nil : (actual, actual &+ ((req.length &+ page &- 1) & ~(page &- 1)))
+            let added = IS_ERR(actual) ? nil : (actual, actual &+ req.mappedLength(page: page))
             if !LiveChild.onlyChange(from: layout, to: layoutAfter, added: added) {
                 raced += 1
                 if !IS_ERR(actual) {
-                    if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(actual)), Int(bitPattern: UInt(req.length))) }
+                    if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(actual)), Int(bitPattern: UInt(req.mappedLength(page: page)))) }
                     else { session.keep(actual, req.length) }
                 }
                 continue
             }
             evaluator.space = IndexedAddressSpace(layout)
-            let fileValue: UInt64 = req.kind == .file ? v("FILE_THP") : (req.kind == .memfd ? v("FILE_SHMEM") : 0)
-            let args: [Value<ConcreteDomain>] = [.word(fileValue), .word(req.hint), .word(req.length),
+            let fileValue: UInt64
+            switch req.kind {
+            case .file: fileValue = v("FILE_THP")
+            case .memfd: fileValue = v("FILE_SHMEM")
+            case .hugetlb: fileValue = v("FILE_HUGETLBFS")
+            case .anonPrivate, .anonShared: fileValue = 0
+            }
+            let args: [Value<ConcreteDomain>] = [.word(fileValue), .word(req.hint), .word(req.doMmapLength),
                                                  .word(UInt64(req.flags)), .word(0), .word(req.pgoff)]
             guard case .word(let predicted)? = evaluator.call(fn, arguments: args).0 else { continue }
             var o = LiveOutcome(request: req, predicted: predicted, actual: actual, layout: layout)
@@ -78,7 +86,7 @@ struct LiveChild: ParsableCommand {
             // VmFlags: /proc/self/maps does not show VM_GROWSDOWN and the like).
             if !o.agrees { o.vmFlags = LiveChild.smapsFlags(around: LiveReport.neighbourhood(o)) }
             if !IS_ERR(o.actual) {
-                if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(o.actual)), Int(bitPattern: UInt(req.length))) }
+                if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(o.actual)), Int(bitPattern: UInt(req.mappedLength(page: page)))) }
                 else { session.keep(o.actual, o.request.length) }
             }
             outcomes.append(o)

@@ -10,6 +10,9 @@ enum LinuxUAPI {
     static let MAP_GROWSDOWN: Int32 = 0x100
     static let MAP_NORESERVE: Int32 = 0x4000
     static let MAP_POPULATE: Int32 = 0x8000
+    static let MAP_HUGETLB: Int32 = 0x40000
+    static let MAP_HUGE_2MB: Int32 = 21 << 26
+    static let hugePage: UInt64 = 0x20_0000
     static let MAP_FIXED_NOREPLACE: Int32 = 0x100000
     static let ADDR_NO_RANDOMIZE: UInt = 0x0040000
     /// personality(2) with this argument only queries the current persona.
@@ -18,7 +21,7 @@ enum LinuxUAPI {
 
 /// One mmap request of `hugealign live`.
 struct LiveRequest: Codable {
-    enum Kind: String, Codable { case anonPrivate = "anon-private", anonShared = "anon-shared", file, memfd }
+    enum Kind: String, Codable { case anonPrivate = "anon-private", anonShared = "anon-shared", file, memfd, hugetlb = "anon-hugetlb" }
     var kind: Kind
     var hint: UInt64
     var length: UInt64
@@ -26,6 +29,15 @@ struct LiveRequest: Codable {
     var pgoff: UInt64
     /// What the request tests (reported separately): the kind, and the hint, flag or length case.
     var requestClass: String = ""
+
+    /// What do_mmap() is given as the length: MAP_HUGETLB lengths are first aligned to the huge
+    /// page by ksys_mmap_pgoff() (with the file it sets up there).
+    var doMmapLength: UInt64 {
+        kind == .hugetlb ? (length &+ LinuxUAPI.hugePage &- 1) & ~(LinuxUAPI.hugePage &- 1) : length
+    }
+
+    /// The length of the VMA a successful call creates.
+    func mappedLength(page: UInt64) -> UInt64 { (doMmapLength &+ page &- 1) & ~(page &- 1) }
 
     var description: String {
         "[\(requestClass)] \(kind.rawValue) len 0x\(String(length, radix: 16)) hint 0x\(String(hint, radix: 16)) flags 0x\(String(flags, radix: 16)) pgoff 0x\(String(pgoff, radix: 16))"
@@ -41,6 +53,8 @@ struct LiveSession {
     let memFD: Int32
     let filePath: String
     let minAddr: UInt64
+    /// Whether MAP_HUGETLB requests are made (huge pages were reserved for them).
+    var hugetlb = false
 
     init(config: Config, seed: UInt64) throws {
         rng = DeterministicRandom(seed: seed)
@@ -75,6 +89,7 @@ struct LiveSession {
         var flags: Int32
         switch kind {
         case .anonPrivate: flags = MAP_PRIVATE | MAP_ANONYMOUS
+        case .hugetlb: flags = MAP_PRIVATE | MAP_ANONYMOUS | LinuxUAPI.MAP_HUGETLB  // only made by special()
         case .anonShared: flags = MAP_SHARED | MAP_ANONYMOUS
         case .file: flags = rng.chance(50) ? MAP_SHARED : MAP_PRIVATE
         case .memfd: flags = MAP_SHARED
@@ -130,7 +145,19 @@ struct LiveSession {
             r.requestClass = c
             return r
         }
-        switch rng.below(7) {
+        switch rng.below(hugetlb ? 8 : 7) {
+        case 7:
+            var flags = anon | LinuxUAPI.MAP_HUGETLB
+            if rng.chance(50) { flags |= LinuxUAPI.MAP_NORESERVE }
+            if rng.chance(30) { flags |= LinuxUAPI.MAP_HUGE_2MB }
+            let hint: UInt64
+            switch rng.below(4) {
+            case 0, 1: hint = 0
+            case 2: hint = (0x1000_0000 + rng.below(0x7f00_0000_0000 - 0x1000_0000)) & ~0xfff
+            default: hint = (0x1000_0000 + rng.below(0x7f00_0000_0000 - 0x1000_0000)) & ~(LinuxUAPI.hugePage - 1)
+            }
+            let length = rng.chance(50) ? LinuxUAPI.hugePage * (1 + rng.below(4)) : rng.pick(Self.lengths)
+            return make(.hugetlb, hint, length, flags, hint == 0 ? "anon-hugetlb, no hint" : "anon-hugetlb, hint")
         case 0:
             let hint: UInt64 = rng.chance(60) ? 0 : (rng.below(0x8000_0000) & ~0xfff)
             return make(.anonPrivate, hint, small, anon | LinuxUAPI.MAP_32BIT, "anon-private, MAP_32BIT")
@@ -161,7 +188,8 @@ struct LiveSession {
     }
 
     /// Requests whose mapping is not kept (see `special`).
-    static func transient(_ r: LiveRequest) -> Bool { r.flags & LinuxUAPI.MAP_GROWSDOWN != 0 }
+    /// MAP_HUGETLB ones too: each holds reserved huge pages, of which there are few.
+    static func transient(_ r: LiveRequest) -> Bool { r.flags & (LinuxUAPI.MAP_GROWSDOWN | LinuxUAPI.MAP_HUGETLB) != 0 }
 
     /// The real call; an address, or -errno as an unsigned long.
     func perform(_ r: LiveRequest) -> UInt64 {
