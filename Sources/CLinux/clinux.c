@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -11,3 +12,4 @@ int hugealign_memfd_create(const char *name) { return memfd_create(name, 0); }
 int hugealign_errno(void) { return errno; }
 void hugealign_line_buffered_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 int hugealign_die_with_parent(int sig) { return prctl(PR_SET_PDEATHSIG, sig); }
+int hugealign_unshare_mounts(void) { return unshare(CLONE_NEWNS); }

@@ -35,6 +35,15 @@ struct LiveChild: ParsableCommand {
         let evaluator = try Evaluator(program: unit.program, config: config, domain: ConcreteDomain(), unwind: 64)
         var session = try LiveSession(config: config, seed: seed)
         session.hugetlb = hugetlb
+        // tmpfs files: one evaluator per huge= option (the model reads it as shmem_file_huge).
+        let (tmpfs, why) = LiveTmpfs.setUp()
+        session.tmpfs = tmpfs
+        if let why { FileHandleStream.standardError.write("hugealign live: \(why)\n") }
+        let tmpfsEvaluators = try (tmpfs?.mounts ?? []).map { m -> Evaluator<ConcreteDomain> in
+            var c = config
+            c.values["shmem_file_huge"] = m.value
+            return try Evaluator(program: unit.program, config: c, domain: ConcreteDomain(), unwind: 64)
+        }
         defer { session.close() }
         // Ctrl-C sets a flag: no signal-handling thread, because any other thread in this process
         // (its stack, its malloc arena) could map memory between the maps snapshot and mmap.
@@ -70,17 +79,18 @@ struct LiveChild: ParsableCommand {
                 }
                 continue
             }
-            evaluator.space = IndexedAddressSpace(layout)
+            let predictor = req.tmpfsMount.map { tmpfsEvaluators[$0] } ?? evaluator
+            predictor.space = IndexedAddressSpace(layout)
             let fileValue: UInt64
             switch req.kind {
             case .file: fileValue = v("FILE_THP")
-            case .memfd: fileValue = v("FILE_SHMEM")
+            case .memfd, .tmpfs: fileValue = v("FILE_SHMEM")
             case .hugetlb: fileValue = v("FILE_HUGETLBFS")
             case .anonPrivate, .anonShared: fileValue = 0
             }
             let args: [Value<ConcreteDomain>] = [.word(fileValue), .word(req.hint), .word(req.doMmapLength),
                                                  .word(UInt64(req.flags)), .word(0), .word(req.pgoff)]
-            guard case .word(let predicted)? = evaluator.call(fn, arguments: args).0 else { continue }
+            guard case .word(let predicted)? = predictor.call(fn, arguments: args).0 else { continue }
             var o = LiveOutcome(request: req, predicted: predicted, actual: actual, layout: layout)
             // A disagreement keeps the kernel's own flags of the VMAs around it (/proc/self/smaps
             // VmFlags: /proc/self/maps does not show VM_GROWSDOWN and the like).

@@ -21,7 +21,7 @@ enum LinuxUAPI {
 
 /// One mmap request of `hugealign live`.
 struct LiveRequest: Codable {
-    enum Kind: String, Codable { case anonPrivate = "anon-private", anonShared = "anon-shared", file, memfd, hugetlb = "anon-hugetlb" }
+    enum Kind: String, Codable { case anonPrivate = "anon-private", anonShared = "anon-shared", file, memfd, hugetlb = "anon-hugetlb", tmpfs }
     var kind: Kind
     var hint: UInt64
     var length: UInt64
@@ -29,6 +29,8 @@ struct LiveRequest: Codable {
     var pgoff: UInt64
     /// What the request tests (reported separately): the kind, and the hint, flag or length case.
     var requestClass: String = ""
+    /// For tmpfs: which mount of `LiveTmpfs` (its `huge=` option decides the alignment).
+    var tmpfsMount: Int?
 
     /// What do_mmap() is given as the length: MAP_HUGETLB lengths are first aligned to the huge
     /// page by ksys_mmap_pgoff() (with the file it sets up there).
@@ -55,6 +57,8 @@ struct LiveSession {
     let minAddr: UInt64
     /// Whether MAP_HUGETLB requests are made (huge pages were reserved for them).
     var hugetlb = false
+    /// tmpfs files with every huge= option (nil: not root, no such requests).
+    var tmpfs: LiveTmpfs?
 
     init(config: Config, seed: UInt64) throws {
         rng = DeterministicRandom(seed: seed)
@@ -71,6 +75,7 @@ struct LiveSession {
     }
 
     func close() {
+        tmpfs?.close()
         Glibc.close(fileFD)
         if memFD >= 0 { Glibc.close(memFD) }
     }
@@ -84,6 +89,7 @@ struct LiveSession {
         let kinds: [LiveRequest.Kind] = [.anonPrivate, .anonPrivate, .anonPrivate, .anonShared, .file, .file, .memfd]
         var kind = rng.pick(kinds)
         if kind == .memfd && memFD < 0 { kind = .file }
+        if let t = tmpfs, rng.chance(15) { kind = .tmpfs; _ = t }
         var length = rng.chance(5) ? rng.pick(Self.bigLengths) : (rng.chance(15) ? (1 + rng.below(4096)) << 12 : rng.pick(Self.lengths))
         if rng.chance(3) { length += 1 + rng.below(0xfff) }   // unaligned: do_mmap rounds it up
         var flags: Int32
@@ -91,10 +97,10 @@ struct LiveSession {
         case .anonPrivate: flags = MAP_PRIVATE | MAP_ANONYMOUS
         case .hugetlb: flags = MAP_PRIVATE | MAP_ANONYMOUS | LinuxUAPI.MAP_HUGETLB  // only made by special()
         case .anonShared: flags = MAP_SHARED | MAP_ANONYMOUS
-        case .file: flags = rng.chance(50) ? MAP_SHARED : MAP_PRIVATE
+        case .file, .tmpfs: flags = rng.chance(50) ? MAP_SHARED : MAP_PRIVATE
         case .memfd: flags = MAP_SHARED
         }
-        let pgoff: UInt64 = kind == .file || kind == .memfd ? rng.pick(Self.pgoffs) : (rng.chance(10) ? rng.pick(Self.pgoffs) : 0)
+        let pgoff: UInt64 = kind == .file || kind == .memfd || kind == .tmpfs ? rng.pick(Self.pgoffs) : (rng.chance(10) ? rng.pick(Self.pgoffs) : 0)
         var hint: UInt64 = 0
         switch rng.below(100) {
         case 0..<55: hint = 0
@@ -117,14 +123,16 @@ struct LiveSession {
         }
         if rng.chance(3) && kind == .anonPrivate { flags |= LinuxUAPI.MAP_STACK }
         var r = LiveRequest(kind: kind, hint: hint, length: length, flags: flags, pgoff: pgoff)
-        r.requestClass = Self.classify(r, minAddr: minAddr)
+        if kind == .tmpfs, let t = tmpfs { r.tmpfsMount = Int(rng.below(UInt64(t.mounts.count))) }
+        r.requestClass = Self.classify(r, minAddr: minAddr, tmpfs: tmpfs)
         if rng.chance(25), let special = special(kind: kind) { return special }
         return r
     }
 
     /// The class of a request from the general generator: its kind and what its hint is.
-    static func classify(_ r: LiveRequest, minAddr: UInt64) -> String {
+    static func classify(_ r: LiveRequest, minAddr: UInt64, tmpfs: LiveTmpfs? = nil) -> String {
         var c = r.kind.rawValue
+        if let i = r.tmpfsMount, let t = tmpfs { c += " huge=" + t.mounts[i].huge }
         if r.flags & LinuxUAPI.MAP_FIXED_NOREPLACE != 0 { return c + ", MAP_FIXED_NOREPLACE" }
         if r.flags & LinuxUAPI.MAP_STACK != 0 { c += ", MAP_STACK" }
         if r.hint == 0 { return c + ", no hint" }
@@ -193,7 +201,13 @@ struct LiveSession {
 
     /// The real call; an address, or -errno as an unsigned long.
     func perform(_ r: LiveRequest) -> UInt64 {
-        let fd: Int32 = r.kind == .file ? fileFD : (r.kind == .memfd ? memFD : -1)
+        let fd: Int32
+        switch r.kind {
+        case .file: fd = fileFD
+        case .memfd: fd = memFD
+        case .tmpfs: fd = tmpfs.map { $0.mounts[r.tmpfsMount ?? 0].fd } ?? -1
+        case .anonPrivate, .anonShared, .hugetlb: fd = -1
+        }
         let p = mmap(UnsafeMutableRawPointer(bitPattern: UInt(r.hint)), Int(bitPattern: UInt(r.length)), PROT_READ, r.flags, fd, off_t(Int64(bitPattern: r.pgoff << 12)))
         if p == MAP_FAILED { return UInt64(bitPattern: Int64(-hugealign_errno())) }
         return UInt64(UInt(bitPattern: p))

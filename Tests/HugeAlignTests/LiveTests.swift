@@ -28,7 +28,8 @@ struct LiveTests {
         #expect(classes.count >= 12, "\(classes)")
         #expect(classes.reduce(0) { $0 + $1.1 } == requests)
         // As root, huge pages are reserved for the run and MAP_HUGETLB requests are made too.
-        let hugetlb = getuid() == 0 ? ["anon-hugetlb, no hint"] : []
+        // So are files on tmpfs mounts with each huge= option, in a private mount namespace.
+        let hugetlb = getuid() == 0 ? ["anon-hugetlb, no hint", "tmpfs huge=always, no hint", "tmpfs huge=never, no hint"] : []
         for name in ["MAP_FIXED over an own mapping", "anon-private, MAP_32BIT", "zero length", "length beyond the task", "anon-private, hint below mmap_min_addr"] + hugetlb {
             #expect(classes.contains { $0.0 == name && $0.1 > 0 && $0.1 == $0.2 }, "\(name): \(classes)")
         }

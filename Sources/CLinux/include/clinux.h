@@ -12,3 +12,5 @@ int hugealign_errno(void);
 void hugealign_line_buffered_stdout(void);
 /// prctl(PR_SET_PDEATHSIG, sig): the calling process gets `sig` when its parent dies.
 int hugealign_die_with_parent(int sig);
+/// unshare(CLONE_NEWNS): a private mount namespace for the calling process; -1 and errno on failure.
+int hugealign_unshare_mounts(void);

@@ -1,0 +1,47 @@
+import CLinux
+import Foundation
+
+/// Files on tmpfs mounts with every `huge=` option, for `live`'s tmpfs requests. The mounts are
+/// made in a private mount namespace of the child (so nothing is visible outside it, and nothing
+/// is left behind), each file is opened, unlinked, and its mount detached: the open file keeps it.
+/// Root only; otherwise the class is not asked, with a notice.
+struct LiveTmpfs {
+    struct Mount {
+        /// The mount option, and the value of the model's `shmem_file_huge` for it (SHMEM_HUGE_*).
+        let huge: String
+        let value: UInt64
+        let fd: Int32
+    }
+    let mounts: [Mount]
+
+    static let options: [(String, UInt64)] = [("never", 0), ("always", 1), ("within_size", 2), ("advise", 3)]
+
+    static func setUp() -> (LiveTmpfs?, String?) {
+        guard getuid() == 0 else { return (nil, "tmpfs requests not made: mounting tmpfs needs root") }
+        guard hugealign_unshare_mounts() == 0 else { return (nil, "tmpfs requests not made: no private mount namespace (\(String(cString: strerror(errno))))") }
+        // Mounts made below must not propagate to the parent's namespace.
+        guard mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), nil) == 0 else {
+            return (nil, "tmpfs requests not made: cannot make / private (\(String(cString: strerror(errno))))")
+        }
+        var mounts: [Mount] = []
+        for (option, value) in options {
+            var template = Array((NSTemporaryDirectory() + "hugealign-tmpfs-XXXXXX").utf8CString)
+            guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else { continue }
+            defer { rmdir(dir) }
+            guard mount("hugealign", dir, "tmpfs", 0, "huge=\(option),size=4g") == 0 else {
+                for m in mounts { Glibc.close(m.fd) }
+                return (nil, "tmpfs requests not made: mount -t tmpfs -o huge=\(option) failed (\(String(cString: strerror(errno))))")
+            }
+            let path = dir + "/data"
+            let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+            if fd >= 0 { _ = ftruncate(fd, 1 << 30) }
+            unlink(path)
+            umount2(dir, Int32(MNT_DETACH))
+            guard fd >= 0 else { continue }
+            mounts.append(Mount(huge: option, value: value, fd: fd))
+        }
+        return mounts.isEmpty ? (nil, "tmpfs requests not made: no file could be created") : (LiveTmpfs(mounts: mounts), nil)
+    }
+
+    func close() { for m in mounts { Glibc.close(m.fd) } }
+}
