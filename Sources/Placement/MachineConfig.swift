@@ -7,9 +7,21 @@ public struct MachineState: Sendable {
     public var config: Config
     /// How each value was obtained, for the report.
     public var notes: [String]
+
+    public init(config: Config, notes: [String]) {
+        self.config = config
+        self.notes = notes
+    }
 }
 
 extension Config {
+    /// The values `thisMachine` reads from the running system (the rest are the configuration's):
+    /// what a recorded `live` log carries to another machine's check.
+    public static let machineStateKeys: Set<String> = [
+        "mmap_min_addr", "dac_mmap_min_addr", "mm.flags.MMF_TOPDOWN", "stack_guard_gap", "mm.mmap_base", "mm.mmap_legacy_base",
+        "shmem_huge", "shmem_mount_huge", "shmem_file_huge", "shmem_anon_order", "cap_sys_rawio",
+    ]
+
     /// `personality`: the process's persona (personality(0xffffffff)); ADDR_COMPAT_LAYOUT (set by
     /// `setarch -L`) selects the legacy bottom-up layout like the sysctl does (x86's mmap_is_legacy()).
     /// `raisedHint`: where this kernel put a one-page hint of `PAGE_SIZE` (`measureRaisedHint()`):

@@ -29,12 +29,22 @@ struct Live: ParsableCommand {
     @Flag(help: "As root: touch THP-eligible mappings and check in /proc/self/pagemap that VA ≡ PA (mod 2 MiB) where a huge page was mapped.")
     var pagemap = false
     @Option(help: "The model spec (default: specs/kernel/v6.18/mmap.spec of this checkout).") var model: String?
+    @Option(help: "Also write what the probe saw (layout, request, result per line) to this log, to check elsewhere with --from-log.")
+    var log: String?
+    @Option(help: "Check a recorded log (from --log) instead of calling mmap: on any machine, no root or Linux needed.")
+    var fromLog: String?
+    @Option(help: "With --from-log: the configuration to check against; the log's machine state (mmap bases, mmap_min_addr, layout, shmem settings) is applied to it. Default: exactly the configuration the probe read.")
+    var config: String?
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
+        if config != nil && fromLog == nil { throw ValidationError("--config applies to --from-log only (live reads this machine's configuration)") }
+        if let c = config, Config.named(c) == nil { throw ValidationError("unknown --config '\(c)' (hugealign configs lists them)") }
+        if fromLog != nil && (log != nil || pagemap) { throw ValidationError("--from-log checks a log: --log and --pagemap need the live probe") }
     }
 
     func run() throws {
+        if let fromLog { return try checkLog(fromLog) }
         #if os(Linux)
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         // Inherited by the exec'd child: its mmap bases are not randomised.
@@ -45,6 +55,7 @@ struct Live: ParsableCommand {
         var args = ["live-child", "--count", String(count), "--seed", String(seed), "--model", modelPath()]
         if json { args.append("--json") }
         if pagemap { args.append("--pagemap") }
+        if let log { args += ["--log", (log as NSString).isAbsolutePath ? log : FileManager.default.currentDirectoryPath + "/" + log] }
         let (hugePages, why) = LiveHugePages.reserve()
         defer { hugePages?.restore() }
         if hugePages != nil { args.append("--hugetlb") } else if let why { FileHandleStream.standardError.write("hugealign live: \(why)\n") }
@@ -61,6 +72,33 @@ struct Live: ParsableCommand {
         FileHandleStream.standardError.write("hugealign live: only on Linux (it calls the running kernel's mmap)\n")
         throw ExitCode(ExitStatus.usage.rawValue)
         #endif
+    }
+
+    /// `--from-log`: the recorded requests predicted again with the model, under the probe's
+    /// configuration or `--config` with the probe's machine state, and compared with what the
+    /// kernel returned there.
+    func checkLog(_ path: String) throws {
+        let (header, entries) = try LiveLog.read(path: path)
+        var c: Config
+        if let name = config, let named = Config.named(name) {
+            c = named
+            for (k, v) in header.values where Config.machineStateKeys.contains(k) { c.values[k] = v }
+        } else {
+            c = Config.x86_64
+            c.name = header.config
+            for (k, v) in header.values { c.values[k] = v }
+        }
+        let predictor = try LivePredictor(model: modelPath(), config: c)
+        var outcomes: [LiveOutcome] = []
+        for e in entries {
+            let layout = Layout(vmas: e.layout)
+            guard let predicted = try predictor.predict(e.request, on: layout) else { continue }
+            outcomes.append(LiveOutcome(request: e.request, predicted: predicted, actual: e.result, layout: layout))
+        }
+        let notes = ["checked from the log \(path) (\(entries.count) requests) with config \(c.name)"] + header.notes
+        let report = LiveReport(machine: MachineState(config: c, notes: notes), seed: header.seed, outcomes: outcomes, pagemap: nil)
+        print(json ? try report.json() : report.text())
+        if !report.disagreements.isEmpty { throw ExitCode(ExitStatus.counterexample.rawValue) }
     }
 
     func modelPath() -> String {

@@ -16,6 +16,7 @@ struct LiveChild: ParsableCommand {
     @Flag var json = false
     @Flag var pagemap = false
     @Flag var hugetlb = false
+    @Option var log: String?
 
     func run() throws {
         // Never outlive `hugealign live`: if the parent is killed, so is the child (its data file is
@@ -28,23 +29,16 @@ struct LiveChild: ParsableCommand {
         let machine = Config.thisMachine(stackRlimit: UInt64(rl.rlim_cur), personality: persona < 0 ? 0 : UInt(persona),
                                          raisedHint: LiveChild.measureRaisedHint())
         let config = machine.config
-        let unit = try SpecLoader.load(path: model, model: config.dataModel)
-        guard let fn = unit.program.functions.first(where: { $0.name == PlacementEntry.function }) else {
-            throw InputError(file: model, line: 0, message: "no function \(PlacementEntry.function): live predicts with the whole mmap path", text: "")
-        }
-        let evaluator = try Evaluator(program: unit.program, config: config, domain: ConcreteDomain(), unwind: 64)
+        let predictor = try LivePredictor(model: model, config: config)
         var session = try LiveSession(config: config, seed: seed)
         session.hugetlb = hugetlb
-        // tmpfs files: one evaluator per huge= option (the model reads it as shmem_file_huge).
+        // tmpfs files under every huge= option (each request records its mount's option).
         let (tmpfs, why) = LiveTmpfs.setUp()
         session.tmpfs = tmpfs
         if let why { FileHandleStream.standardError.write("hugealign live: \(why)\n") }
-        let tmpfsEvaluators = try (tmpfs?.mounts ?? []).map { m -> Evaluator<ConcreteDomain> in
-            var c = config
-            c.values["shmem_file_huge"] = m.value
-            return try Evaluator(program: unit.program, config: c, domain: ConcreteDomain(), unwind: 64)
-        }
-        defer { session.close() }
+        // The log, written as the run goes: a truncated one is still readable up to its last line.
+        let logFile = try log.map { try LiveLog.Writer(path: $0, machine: machine, seed: seed) }
+        defer { logFile?.close() }
         // Ctrl-C sets a flag: no signal-handling thread, because any other thread in this process
         // (its stack, its malloc arena) could map memory between the maps snapshot and mmap.
         signal(SIGINT) { _ in liveInterrupted = 1 }
@@ -75,29 +69,19 @@ struct LiveChild: ParsableCommand {
                 raced += 1
                 if !IS_ERR(actual) {
                     if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(actual)), Int(bitPattern: UInt(req.mappedLength(page: page)))) }
-                    else { session.keep(actual, req.length) }
+                    else { session.keep(actual, req.length, flags: req.flags) }
                 }
                 continue
             }
-            let predictor = req.tmpfsMount.map { tmpfsEvaluators[$0] } ?? evaluator
-            predictor.space = IndexedAddressSpace(layout)
-            let fileValue: UInt64
-            switch req.kind {
-            case .file: fileValue = v("FILE_THP")
-            case .memfd, .tmpfs: fileValue = v("FILE_SHMEM")
-            case .hugetlb: fileValue = v("FILE_HUGETLBFS")
-            case .anonPrivate, .anonShared: fileValue = 0
-            }
-            let args: [Value<ConcreteDomain>] = [.word(fileValue), .word(req.hint), .word(req.doMmapLength),
-                                                 .word(UInt64(req.flags)), .word(0), .word(req.pgoff)]
-            guard case .word(let predicted)? = predictor.call(fn, arguments: args).0 else { continue }
+            guard let predicted = try predictor.predict(req, on: layout) else { continue }
+            logFile?.append(req, layout: layout, actual: actual)
             var o = LiveOutcome(request: req, predicted: predicted, actual: actual, layout: layout)
             // A disagreement keeps the kernel's own flags of the VMAs around it (/proc/self/smaps
             // VmFlags: /proc/self/maps does not show VM_GROWSDOWN and the like).
             if !o.agrees { o.vmFlags = LiveChild.smapsFlags(around: LiveReport.neighbourhood(o)) }
             if !IS_ERR(o.actual) {
                 if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(o.actual)), Int(bitPattern: UInt(req.mappedLength(page: page)))) }
-                else { session.keep(o.actual, o.request.length) }
+                else { session.keep(o.actual, o.request.length, flags: req.flags) }
             }
             outcomes.append(o)
             counts.compared += 1

@@ -29,8 +29,10 @@ struct LiveRequest: Codable {
     var pgoff: UInt64
     /// What the request tests (reported separately): the kind, and the hint, flag or length case.
     var requestClass: String = ""
-    /// For tmpfs: which mount of `LiveTmpfs` (its `huge=` option decides the alignment).
+    /// For tmpfs: which mount of `LiveTmpfs`, and its `huge=` option as the model's
+    /// `shmem_file_huge` (SHMEM_HUGE_*), which decides the alignment.
     var tmpfsMount: Int?
+    var tmpfsHuge: UInt64?
 
     /// What do_mmap() is given as the length: MAP_HUGETLB lengths are first aligned to the huge
     /// page by ksys_mmap_pgoff() (with the file it sets up there).
@@ -123,7 +125,11 @@ struct LiveSession {
         }
         if rng.chance(3) && kind == .anonPrivate { flags |= LinuxUAPI.MAP_STACK }
         var r = LiveRequest(kind: kind, hint: hint, length: length, flags: flags, pgoff: pgoff)
-        if kind == .tmpfs, let t = tmpfs { r.tmpfsMount = Int(rng.below(UInt64(t.mounts.count))) }
+        if kind == .tmpfs, let t = tmpfs {
+            let i = Int(rng.below(UInt64(t.mounts.count)))
+            r.tmpfsMount = i
+            r.tmpfsHuge = t.mounts[i].value
+        }
         r.requestClass = Self.classify(r, minAddr: minAddr, tmpfs: tmpfs)
         if rng.chance(25), let special = special(kind: kind) { return special }
         return r
@@ -213,7 +219,12 @@ struct LiveSession {
         return UInt64(UInt(bitPattern: p))
     }
 
-    mutating func keep(_ addr: UInt64, _ length: UInt64) {
+    /// Tracks a mapping this process made. The list must stay exact — disjoint ranges, each
+    /// wholly mapped by this process — because MAP_FIXED requests are aimed at it: a stale entry
+    /// (a range freed and since reused by the allocator) would be clobbered. A MAP_FIXED result lies
+    /// inside a tracked range already and is not added again.
+    mutating func keep(_ addr: UInt64, _ length: UInt64, flags: Int32 = 0) {
+        if flags & MAP_FIXED != 0 && flags & LinuxUAPI.MAP_FIXED_NOREPLACE == 0 { return }
         live.append((addr, (length + 0xfff) & ~0xfff))
     }
 

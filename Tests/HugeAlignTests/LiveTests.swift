@@ -59,10 +59,49 @@ struct LiveTests {
         #expect(a.out == b.out)
     }
 
+    /// `--log` records what the probe saw; `--from-log` checks it again without calling mmap and
+    /// gives the same agreement; a result changed in the log is a disagreement; a cut-short or
+    /// foreign log is an input error naming the line.
+    @Test func recordedLogIsCheckedElsewhere() throws {
+        let dir = try temporaryFolder("live-log")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = dir + "/probe.log"
+        let model = Paths.repo("specs/kernel/v6.18/mmap.spec")
+        let live = try runCLI(["live", "--count", "150", "--seed", "12", "--log", log, "--model", model])
+        #expect(live.status == 0, "\(live.out)\(live.err)")
+        let check = try runCLI(["live", "--from-log", log, "--model", model, "--json"])
+        #expect(check.status == 0, "\(check.out)\(check.err)")
+        let doc = try JSONSerialization.jsonObject(with: Data(check.out.utf8)) as? [String: Any]
+        #expect(doc?["requests"] as? Int == 150 && doc?["agreements"] as? Int == 150)
+        // One result changed: the check must see it.
+        var lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        let i = try #require(lines.indices.dropFirst().first { lines[$0].contains("\"result\":") })
+        var entry = try #require(try JSONSerialization.jsonObject(with: Data(lines[i].utf8)) as? [String: Any])
+        let result = try #require((entry["result"] as? NSNumber)?.uint64Value)
+        entry["result"] = NSNumber(value: result &+ 0x1000)
+        lines[i] = String(decoding: try JSONSerialization.data(withJSONObject: entry), as: UTF8.self)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let tampered = try runCLI(["live", "--from-log", log, "--model", model])
+        #expect(tampered.status == 10 && tampered.out.contains("agreement: 149 / 150"), "\(tampered.out)")
+        // Cut short in the middle of a line, and not a log at all.
+        let cut = lines.prefix(6).joined(separator: "\n") + "\n" + String(lines[6].prefix(40))
+        try cut.write(toFile: log, atomically: true, encoding: .utf8)
+        let short = try runCLI(["live", "--from-log", log, "--model", model])
+        #expect(short.status == 2 && short.err.contains("probe.log:7") && short.err.contains("cut short"), "\(short.err)")
+        try "{\"layout\": []}\n".write(toFile: log, atomically: true, encoding: .utf8)
+        let foreign = try runCLI(["live", "--from-log", log, "--model", model])
+        #expect(foreign.status == 2 && foreign.err.contains("probe.log:1") && foreign.err.contains("header"), "\(foreign.err)")
+    }
+
     /// A killed `hugealign live` takes its child with it, and the child's data file is gone.
     @Test func childDiesWithItsParent() throws {
         let dir = try temporaryFolder("live")
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        // As root live reserves huge pages for its run and gives them back at its end; a SIGKILL
+        // leaves them reserved, so the test gives them back itself.
+        let pool = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+        let before = try? String(contentsOfFile: pool, encoding: .utf8)
+        defer { if let before, getuid() == 0 { try? before.write(toFile: pool, atomically: false, encoding: .utf8) } }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Paths.binary)
         p.arguments = ["live", "--count", "10000000", "--model", Paths.repo("specs/kernel/v6.18/mmap.spec")]
