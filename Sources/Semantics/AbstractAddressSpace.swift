@@ -43,6 +43,10 @@ public final class AbstractAddressSpace: AddressSpace {
     let limit: SBV
     public private(set) var seen: [SeenVMA] = []
     private var questions: [Question] = []
+    /// The window searches asked so far: the same search of the same layout has the same answer
+    /// (the facts above do not say which fit a search takes, so without this two runs of one
+    /// search — a property's assumption and the placement's own — could disagree).
+    private var searches: [(lowest: Bool, min: SBV, max: SBV, size: SBV, found: SBool, value: SBV)] = []
     /// Facts about the VMAs and answers: true in every real layout.
     public private(set) var facts: [SBool] = []
     private var fresh = 0
@@ -161,7 +165,16 @@ public final class AbstractAddressSpace: AddressSpace {
         let first = seen[firstAbove(min)]
         let blocked = first.present && (first.start.ule(min) || first.start.sub(min).ult(size))
         facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !start.eq(min))).implies(blocked))
+        sameAnswer(lowest: true, min: min, max: max, size: size, found: found, value: start)
         return (domain.lift(found), domain.lift(found.ite(start, k(0))))
+    }
+
+    /// A search equal to an earlier one (same kind, window and size) answers as it did.
+    private func sameAnswer(lowest: Bool, min: SBV, max: SBV, size: SBV, found: SBool, value: SBV) {
+        for w in searches where w.lowest == lowest {
+            facts.append((min.eq(w.min) && max.eq(w.max) && size.eq(w.size)).implies(found.iff(w.found) && found.implies(value.eq(w.value))))
+        }
+        searches.append((lowest, min, max, size, found, value))
     }
 
     public func areaHighest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, end: SymWord) {
@@ -181,6 +194,7 @@ public final class AbstractAddressSpace: AddressSpace {
         let blocker = seen[firstAbove(top)]
         let blocked = blocker.present && blocker.start.ule(max) && top.ult(blocker.end)
         facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !last.eq(max))).implies(blocked))
+        sameAnswer(lowest: false, min: min, max: max, size: size, found: found, value: last)
         return (domain.lift(found), domain.lift(found.ite(last, k(0)).add(k(1))))
     }
 }

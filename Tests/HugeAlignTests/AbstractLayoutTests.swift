@@ -92,6 +92,22 @@ import Testing
         #expect(r["find_vma_ends_above"]?.verdict == .proved(vacuous: false))
     }
 
+    /// The same search asked twice has one answer (the facts alone do not say which fit a
+    /// search takes): needed when a property's assumption and the placement ask the same search.
+    @Test func sameSearchSameAnswer() throws {
+        let r = try prove("""
+            property same_answer(unsigned long lo, unsigned long hi, unsigned long len) layout any {
+                unsigned long a = 0, b = 0, c = 0, d = 0;
+                int x = vma_iter_area_highest(lo, hi, len, &a);
+                int y = vma_iter_area_highest(lo, hi, len, &b);
+                int z = vma_iter_area_lowest(lo, hi, len, &c);
+                int w = vma_iter_area_lowest(lo, hi, len, &d);
+                assert(x == y && a == b && z == w && c == d);
+            }
+            """)
+        #expect(r["same_answer"]?.verdict == .proved(vacuous: false), "\(String(describing: r["same_answer"]?.verdict))")
+    }
+
     /// False claims need several VMAs: the abstract layout must find them, and they replay.
     @Test func falseClaimsAreRefutedOnRealLayouts() throws {
         let r = try prove("""
