@@ -11,7 +11,10 @@ let hostIsX86Linux: Bool = {
 
 /// The x86-64 models against the running kernel: real mmap calls in a child process. Skipped (not
 /// passed) where the host is not x86-64 Linux.
-@Suite(.enabled(if: hostIsX86Linux, "hugealign live compares with an x86-64 Linux kernel"), .tags(.hostKernel))
+// Serialized: as root each live run raises the huge page pool and gives it back at its end; runs
+// that overlap would give back each other's pages (and the killed one in childDiesWithItsParent
+// must find the pool as it was).
+@Suite(.enabled(if: hostIsX86Linux, "hugealign live compares with an x86-64 Linux kernel"), .tags(.hostKernel), .serialized)
 struct LiveTests {
     @Test func modelAgreesWithThisKernel() throws {
         let r = try runCLI(["live", "--count", "400", "--seed", "3", "--json"])
