@@ -27,7 +27,11 @@ extension Config {
     /// `raisedHint`: where this kernel put a one-page hint of `PAGE_SIZE` (`measureRaisedHint()`):
     /// do_mmap() raises a hint below `mmap_min_addr` to it, and `mmap_min_addr` is the larger of
     /// the sysctl (which only shows `dac_mmap_min_addr`) and the kernel's CONFIG_LSM_MMAP_MIN_ADDR.
-    public static func thisMachine(stackRlimit: UInt64, personality: UInt = 0, raisedHint: UInt64? = nil) -> MachineState {
+    ///
+    /// `readBackBase`: with address randomisation the mmap base is random; `live` reads it back
+    /// from the process's own layout (`LiveChild.readBackMmapBase`) and passes it here.
+    public static func thisMachine(stackRlimit: UInt64, personality: UInt = 0, raisedHint: UInt64? = nil,
+                                   readBackBase: (base: UInt64, how: String)? = nil) -> MachineState {
         var c = Config.x86_64
         c.name = "x86_64-this-machine"
         var notes: [String] = []
@@ -72,7 +76,12 @@ extension Config {
         let base = (window - gap + 0xfff) & ~0xfff
         c.values["mm.mmap_base"] = base
         c.values["mm.mmap_legacy_base"] = c.values["TASK_UNMAPPED_BASE"]
-        notes.append("mmap_base 0x\(String(base, radix: 16)) (no randomisation; stack rlimit \(stackRlimit), guard gap \(guardGap))")
+        if let r = readBackBase {
+            c.values["mm.mmap_base"] = r.base
+            notes.append("mmap_base 0x\(String(r.base, radix: 16)) (randomised; read back: \(r.how)); mmap_legacy_base is random too and not known, so a bottom-up fallback may be mispredicted")
+        } else {
+            notes.append("mmap_base 0x\(String(base, radix: 16)) (no randomisation; stack rlimit \(stackRlimit), guard gap \(guardGap))")
+        }
         let shmemModes: [String: UInt64] = ["never": 0, "always": 1, "within_size": 2, "advise": 3,
                                             "deny": 0xffff_ffff, "force": 0xffff_fffe]
         if let m = mode("/sys/kernel/mm/transparent_hugepage/shmem_enabled"), let v = shmemModes[m] {

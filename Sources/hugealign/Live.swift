@@ -8,7 +8,8 @@ struct Live: ParsableCommand {
         abstract: "Compare the x86-64 model with real mmap() calls on this machine (Linux only).",
         discussion: """
         Runs a child process without address randomisation (personality ADDR_NO_RANDOMIZE, so the \
-        mmap bases follow from the stack rlimit). Before each mmap the child reads /proc/self/maps, \
+        mmap bases follow from the stack rlimit; with --randomize it keeps randomisation and reads \
+        the mmap base back from where the kernel put the ELF interpreter). Before each mmap the child reads /proc/self/maps, \
         predicts the address with specs/kernel/v6.18/mmap.spec (do_mmap_placement) under a config \
         read from this machine (mmap_min_addr measured: the sysctl shows only dac_mmap_min_addr), \
         makes the call, and compares addresses and errno values. Requests: private and shared \
@@ -29,6 +30,8 @@ struct Live: ParsableCommand {
     @Flag(help: "As root: touch THP-eligible mappings and check in /proc/self/pagemap that VA ≡ PA (mod 2 MiB) where a huge page was mapped.")
     var pagemap = false
     @Option(help: "The model spec (default: specs/kernel/v6.18/mmap.spec of this checkout).") var model: String?
+    @Flag(help: "Keep address randomisation: the mmap base is then read back from the child's own layout (where the kernel put the ELF interpreter).")
+    var randomize = false
     @Option(help: "Also write what the probe saw (layout, request, result per line) to this log, to check elsewhere with --from-log.")
     var log: String?
     @Option(help: "Check a recorded log (from --log) instead of calling mmap: on any machine, no root or Linux needed.")
@@ -40,7 +43,7 @@ struct Live: ParsableCommand {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         if config != nil && fromLog == nil { throw ValidationError("--config applies to --from-log only (live reads this machine's configuration)") }
         if let c = config, Config.named(c) == nil { throw ValidationError("unknown --config '\(c)' (hugealign configs lists them)") }
-        if fromLog != nil && (log != nil || pagemap) { throw ValidationError("--from-log checks a log: --log and --pagemap need the live probe") }
+        if fromLog != nil && (log != nil || pagemap || randomize) { throw ValidationError("--from-log checks a log: --log, --pagemap and --randomize need the live probe") }
     }
 
     func run() throws {
@@ -48,13 +51,14 @@ struct Live: ParsableCommand {
         #if os(Linux)
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         // Inherited by the exec'd child: its mmap bases are not randomised.
-        let current = hugealign_personality(LinuxUAPI.PER_QUERY)
-        _ = hugealign_personality(UInt(bitPattern: Int(current)) | LinuxUAPI.ADDR_NO_RANDOMIZE)
+        let current = UInt(bitPattern: Int(hugealign_personality(LinuxUAPI.PER_QUERY)))
+        _ = hugealign_personality(randomize ? current & ~LinuxUAPI.ADDR_NO_RANDOMIZE : current | LinuxUAPI.ADDR_NO_RANDOMIZE)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         var args = ["live-child", "--count", String(count), "--seed", String(seed), "--model", modelPath()]
         if json { args.append("--json") }
         if pagemap { args.append("--pagemap") }
+        if randomize { args.append("--randomized") }
         if let log { args += ["--log", (log as NSString).isAbsolutePath ? log : FileManager.default.currentDirectoryPath + "/" + log] }
         let (hugePages, why) = LiveHugePages.reserve()
         defer { hugePages?.restore() }

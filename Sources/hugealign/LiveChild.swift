@@ -17,6 +17,7 @@ struct LiveChild: ParsableCommand {
     @Flag var pagemap = false
     @Flag var hugetlb = false
     @Option var log: String?
+    @Flag var randomized = false
 
     func run() throws {
         // Never outlive `hugealign live`: if the parent is killed, so is the child (its data file is
@@ -27,11 +28,16 @@ struct LiveChild: ParsableCommand {
         getrlimit(Int32(RLIMIT_STACK.rawValue), &rl)
         let persona = hugealign_personality(LinuxUAPI.PER_QUERY)
         let machine = Config.thisMachine(stackRlimit: UInt64(rl.rlim_cur), personality: persona < 0 ? 0 : UInt(persona),
-                                         raisedHint: LiveChild.measureRaisedHint())
+                                         raisedHint: LiveChild.measureRaisedHint(),
+                                         readBackBase: randomized ? try LiveChild.readBackMmapBase() : nil)
         let config = machine.config
         let predictor = try LivePredictor(model: model, config: config)
         var session = try LiveSession(config: config, seed: seed)
         session.hugetlb = hugetlb
+        session.randomized = randomized
+        if randomized {
+            FileHandleStream.standardError.write("hugealign live: MAP_32BIT not asked: with randomisation x86 moves that window's start by a random amount on every call\n")
+        }
         // tmpfs files under every huge= option (each request records its mount's option).
         let (tmpfs, why) = LiveTmpfs.setUp()
         session.tmpfs = tmpfs
@@ -105,6 +111,25 @@ func IS_ERR(_ v: UInt64) -> Bool { v >= UInt64.max - 4094 }
 nonisolated(unsafe) var liveInterrupted: sig_atomic_t = 0
 
 extension LiveChild {
+    /// The mmap base of this (randomised) process, read back from its layout: the kernel maps the
+    /// ELF interpreter first, top-down, as one block of its total size, so that block ends at
+    /// mmap_base. The interpreter's load address is AT_BASE (/proc/self/auxv); the block is its
+    /// VMAs (same file) and a nameless VMA right after them (its bss).
+    static func readBackMmapBase() throws -> (base: UInt64, how: String) {
+        func fail(_ why: String) -> InputError { InputError(file: "/proc/self/auxv", line: 0, message: "cannot read the randomised mmap base back: \(why)", text: "") }
+        guard let data = FileManager.default.contents(atPath: "/proc/self/auxv"), data.count >= 16 else { throw fail("no auxiliary vector") }
+        let words = data.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)) }
+        var atBase: UInt64?
+        for i in stride(from: 0, to: words.count - 1, by: 2) where words[i] == 7 { atBase = words[i + 1] }  // AT_BASE
+        guard let atBase, atBase != 0 else { throw fail("no AT_BASE (a static executable has no interpreter)") }
+        guard let text = readWholeFile("/proc/self/maps") else { throw fail("no /proc/self/maps") }
+        let vmas = try MapsReader.layout(text: text, file: "/proc/self/maps", config: .x86_64).vmas
+        guard let first = vmas.first(where: { $0.start == atBase }), !first.name.isEmpty else { throw fail("no mapping at AT_BASE 0x\(String(atBase, radix: 16))") }
+        var end = vmas.filter { $0.name == first.name && $0.start >= atBase }.map(\.end).max() ?? first.end
+        if let bss = vmas.first(where: { $0.start == end && $0.name.isEmpty }) { end = bss.end }
+        return (end, "the end of the ELF interpreter's block, \(first.name) at AT_BASE 0x\(String(atBase, radix: 16))")
+    }
+
     /// Where a one-page anonymous mmap with the hint PAGE_SIZE lands: PAGE_ALIGN(mmap_min_addr)
     /// when that is free (do_mmap raises low hints to it), the hint itself when mmap_min_addr is
     /// lower. Nil when the answer says nothing (placed elsewhere, or failed).

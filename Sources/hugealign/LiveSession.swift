@@ -61,6 +61,10 @@ struct LiveSession {
     var hugetlb = false
     /// tmpfs files with every huge= option (nil: not root, no such requests).
     var tmpfs: LiveTmpfs?
+    /// Address randomisation is on: x86 then moves the MAP_32BIT window's start by a random amount
+    /// on every call (find_start_end: randomize_page(0x40000000, 32 MiB)), which no model can
+    /// predict, so MAP_32BIT is not asked.
+    var randomized = false
 
     init(config: Config, seed: UInt64) throws {
         rng = DeterministicRandom(seed: seed)
@@ -173,6 +177,7 @@ struct LiveSession {
             let length = rng.chance(50) ? LinuxUAPI.hugePage * (1 + rng.below(4)) : rng.pick(Self.lengths)
             return make(.hugetlb, hint, length, flags, hint == 0 ? "anon-hugetlb, no hint" : "anon-hugetlb, hint")
         case 0:
+            if randomized { return nil }
             let hint: UInt64 = rng.chance(60) ? 0 : (rng.below(0x8000_0000) & ~0xfff)
             return make(.anonPrivate, hint, small, anon | LinuxUAPI.MAP_32BIT, "anon-private, MAP_32BIT")
         case 1:
