@@ -19,8 +19,8 @@ public struct InsertedAddressSpace<D: Domain>: AddressSpace {
     public let vma: VMASlot<D>
     public let domain: D
     public let bits: Int
-    /// This VMA's handle: the top of the space minus the nesting depth. Never a base handle: those
-    /// are small indices, or VMA ends (page-aligned).
+    /// This VMA's handle: the top of the space minus twice the nesting depth — an odd number near
+    /// the top. Never a base handle: those are small indices, or VMA ends (page-aligned, so even).
     public let handle: D.Word
 
     /// `vma.present` is the path condition of the insertion; `vma.start < vma.end`.
@@ -30,7 +30,7 @@ public struct InsertedAddressSpace<D: Domain>: AddressSpace {
         self.domain = domain
         self.bits = bits
         depth = (base as? InsertedAddressSpace<D>).map { $0.depth + 1 } ?? 0
-        handle = domain.constant(UInt64.max >> UInt64(64 - bits) - UInt64(depth), bits: bits)
+        handle = domain.constant(UInt64.max >> UInt64(64 - bits) - 2 * UInt64(depth), bits: bits)
     }
 
     /// How many insertions lie below this one.

@@ -98,6 +98,40 @@ import Testing
         }
     }
 
+    /// An inserted VMA's handle never names a VMA of the layout below it (over every layout, VMAs
+    /// are named by their page-aligned ends): eighteen insertions deep in scaled8, a lookup of any
+    /// VMA still reads that VMA's own fields. (Handles are odd numbers near the top of the space;
+    /// page-aligned ones counted down from the top would meet real ends.)
+    @Test func insertedHandlesNeverNameAnotherVMA() throws {
+        let r = try prove("""
+            property many_insertions(unsigned long a) layout any {
+                struct vm_area_struct *v;
+                assume(!find_vma(current->mm, 16) || find_vma(current->mm, 16)->vm_start >= 160UL);
+                insert_vma(current->mm, 16UL, 20UL, 0, 0);
+                insert_vma(current->mm, 24UL, 28UL, 0, 0);
+                insert_vma(current->mm, 32UL, 36UL, 0, 0);
+                insert_vma(current->mm, 40UL, 44UL, 0, 0);
+                insert_vma(current->mm, 48UL, 52UL, 0, 0);
+                insert_vma(current->mm, 56UL, 60UL, 0, 0);
+                insert_vma(current->mm, 64UL, 68UL, 0, 0);
+                insert_vma(current->mm, 72UL, 76UL, 0, 0);
+                insert_vma(current->mm, 80UL, 84UL, 0, 0);
+                insert_vma(current->mm, 88UL, 92UL, 0, 0);
+                insert_vma(current->mm, 96UL, 100UL, 0, 0);
+                insert_vma(current->mm, 104UL, 108UL, 0, 0);
+                insert_vma(current->mm, 112UL, 116UL, 0, 0);
+                insert_vma(current->mm, 120UL, 124UL, 0, 0);
+                insert_vma(current->mm, 128UL, 132UL, 0, 0);
+                insert_vma(current->mm, 136UL, 140UL, 0, 0);
+                insert_vma(current->mm, 144UL, 148UL, 0, 0);
+                insert_vma(current->mm, 152UL, 156UL, 0, 0);
+                v = find_vma(current->mm, a);
+                assert(!v || v->vm_end > a);
+            }
+            """)
+        #expect(r["many_insertions"]?.verdict == .proved(vacuous: false), "\(String(describing: r["many_insertions"]?.verdict))")
+    }
+
     /// Sequences belong to properties: not in functions, not in loops.
     @Test func insertionsOnlyInPropertyBodies() {
         for text in ["static void f(void) { insert_vma(current->mm, 0, 4, 0, 0); }\nproperty p(void) { f(); }",
