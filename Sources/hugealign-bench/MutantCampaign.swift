@@ -76,6 +76,23 @@ public enum MutantCampaign {
         return EngineRun(engine: .fuzzer, found: r.failing != nil, seconds: r.secondsToFirst ?? r.stats.seconds, runs: r.stats.runs, failure: failure)
     }
 
+    /// Proves `property` at 64 bits (x86_64) over symbolic layouts of at most `vmas` VMAs, loops
+    /// unwound `unwind` times, with a time limit and no minimisation: how long the prover takes
+    /// to refute the seeded bug (or that it does not within the limit).
+    public static func prove(spec: String, property: String, seconds: Double, vmas: Int = 2, unwind: Int = 4) throws -> (verdict: String, seconds: Double) {
+        // The campaign's properties say `unwind 1000` for the concrete engines; the prover gets a bound.
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
+            .replacingOccurrences(of: "unwind 1000", with: "config x86_64 layout vmas <= \(vmas) unwind \(unwind)")
+        let bounded = (spec as NSString).deletingPathExtension + "-prover.spec"
+        try text.write(toFile: bounded, atomically: true, encoding: .utf8)
+        let unit = try SpecLoader.load(path: bounded)
+        guard let p = unit.program.property(named: property) else { throw InputError(file: spec, line: 0, message: "no property \(property)", text: "") }
+        let prover = Prover(options: ProverOptions(config: .x86_64, timeoutSeconds: seconds, minimizationBudget: 0))
+        let start = ContinuousClock.now
+        let r = try prover.prove(p, in: unit.program, file: bounded)
+        return (r.verdict.kind.rawValue, (ContinuousClock.now - start).seconds)
+    }
+
     /// Model-checks `property` in scaled8-x86 (layouts of up to `vmas` VMAs) with a time limit.
     public static func check(spec: String, property: String, seconds: Double, vmas: Int = 1) throws -> EngineRun {
         let config = Config.named("scaled8-x86")!
