@@ -147,19 +147,19 @@ public enum CReproducer {
     /// the same file. Nil when the calls cannot be replayed as plain mmaps.
     static func requests(_ calls: [CallRecord], page: UInt64) -> [CallRecord]? {
         var out: [CallRecord] = []
-        var pendingInsert: (start: UInt64, end: UInt64)?
+        var inserted = false  // the previous request's range was inserted
         for c in calls {
             if c.function == "insert_vma" {
-                guard pendingInsert == nil, let prev = out.last, let r = prev.resultValue, let len = prev.argument("len"),
+                guard !inserted, let prev = out.last, let r = prev.resultValue, let len = prev.argument("len"),
                       c.argument("start") == r, c.argument("end") == r &+ ((len &+ page &- 1) & ~(page &- 1)) else { return nil }
-                pendingInsert = (r, r)
+                inserted = true
             } else if c.function == PlacementEntry.function {
                 // A request after an earlier one is only the same process's next mmap when that
                 // earlier mapping was inserted.
-                if !out.isEmpty && pendingInsert == nil { return nil }
+                if !out.isEmpty && !inserted { return nil }
                 if let first = out.first, first.argument("file") != c.argument("file") { return nil }
                 out.append(c)
-                pendingInsert = nil
+                inserted = false
             }
         }
         return out.isEmpty ? nil : out

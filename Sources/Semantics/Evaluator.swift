@@ -471,10 +471,8 @@ public final class Evaluator<D: Domain> {
             return eval(y, &f)
         case .call(let index, let args):
             return call(index, args, e, &f)
-        case .layout(.insert, let args, _):
-            return insert(args, e.location, &f)
         case .layout(let q, let args, let out):
-            return layout(q, args, out, &f)
+            return layout(q, args, out, e.location, &f)
         }
     }
 
@@ -488,17 +486,14 @@ public final class Evaluator<D: Domain> {
 
     /// `insert_vma(mm, start, end, vm_flags, pgoff)`: obliges `[start, end)` to be non-empty and free,
     /// then adds it to the layout where the path that inserts it goes on.
-    func insert(_ args: [Expr], _ location: SourceLocation, _ f: inout Frame) -> Value<D> {
-        let v = args.map { word(eval($0, &f)) }
+    func insert(_ v: [D.Word], in space: any AddressSpace<D>, _ location: SourceLocation, _ f: inout Frame) -> Value<D> {
         let bits = program.dataModel.longBits
-        let space = currentSpace
         let next = space.findVMA(v[0])
         let free = domain.or(domain.eq(next, domain.constant(0, bits: bits), bits: bits),
                              domain.ule(v[1], space.field(next, .start), bits: bits))
         let ok = domain.and(domain.ult(v[0], v[1], bits: bits), free)
         oblige(.insertion, domain.and(f.guardValue, domain.not(ok)), location, "insert_vma: [start, end) must be non-empty and free", f)
-        var present = domain.and(f.entry, domain.and(f.guardValue, ok))
-        if let halted { present = domain.and(present, domain.not(halted)) }
+        let present = domain.and(live(f), ok)
         if domain.literal(present) != false {
             inserted.append(VMASlot(present: present, start: v[0], end: v[1], flags: v[2], pgoff: v[3]))
         }
@@ -507,12 +502,12 @@ public final class Evaluator<D: Domain> {
         return .word(domain.constant(0, bits: 1))
     }
 
-    func layout(_ q: LayoutQuery, _ args: [Expr], _ out: LValue?, _ f: inout Frame) -> Value<D> {
+    func layout(_ q: LayoutQuery, _ args: [Expr], _ out: LValue?, _ location: SourceLocation, _ f: inout Frame) -> Value<D> {
         let values = args.map { word(eval($0, &f)) }
         let space = currentSpace
         switch q {
         case .insert:
-            preconditionFailure("insert_vma is evaluated by insert(_:_:_:)")
+            return insert(values, in: space, location, &f)
         case .findVMA:
             return .word(space.findVMA(values[0]))
         case .findVMAPrev:

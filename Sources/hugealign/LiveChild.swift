@@ -73,10 +73,7 @@ struct LiveChild: ParsableCommand {
             let added = IS_ERR(actual) ? nil : (actual, actual &+ req.mappedLength(page: page))
             if !LiveChild.onlyChange(from: layout, to: layoutAfter, added: added) {
                 raced += 1
-                if !IS_ERR(actual) {
-                    if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(actual)), Int(bitPattern: UInt(req.mappedLength(page: page)))) }
-                    else { session.keep(actual, req.length, flags: req.flags) }
-                }
+                session.settle(req, result: actual, page: page)
                 continue
             }
             guard let predicted = try predictor.predict(req, on: layout) else { continue }
@@ -85,10 +82,7 @@ struct LiveChild: ParsableCommand {
             // A disagreement keeps the kernel's own flags of the VMAs around it (/proc/self/smaps
             // VmFlags: /proc/self/maps does not show VM_GROWSDOWN and the like).
             if !o.agrees { o.vmFlags = LiveChild.smapsFlags(around: LiveReport.neighbourhood(o)) }
-            if !IS_ERR(o.actual) {
-                if LiveSession.transient(req) { munmap(UnsafeMutableRawPointer(bitPattern: UInt(o.actual)), Int(bitPattern: UInt(req.mappedLength(page: page)))) }
-                else { session.keep(o.actual, o.request.length, flags: req.flags) }
-            }
+            session.settle(req, result: actual, page: page)
             outcomes.append(o)
             counts.compared += 1
             if o.agrees { counts.agree += 1 }

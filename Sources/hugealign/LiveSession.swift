@@ -224,11 +224,22 @@ struct LiveSession {
         return UInt64(UInt(bitPattern: p))
     }
 
+    /// What becomes of a request's mapping once compared: nothing after an error; a transient one
+    /// (`transient`) is unmapped at once; any other is tracked (`keep`).
+    mutating func settle(_ r: LiveRequest, result: UInt64, page: UInt64) {
+        guard !IS_ERR(result) else { return }
+        if Self.transient(r) {
+            munmap(UnsafeMutableRawPointer(bitPattern: UInt(result)), Int(bitPattern: UInt(r.mappedLength(page: page))))
+        } else {
+            keep(result, r.length, flags: r.flags)
+        }
+    }
+
     /// Tracks a mapping this process made. The list must stay exact — disjoint ranges, each
     /// wholly mapped by this process — because MAP_FIXED requests are aimed at it: a stale entry
     /// (a range freed and since reused by the allocator) would be clobbered. A MAP_FIXED result lies
     /// inside a tracked range already and is not added again.
-    mutating func keep(_ addr: UInt64, _ length: UInt64, flags: Int32 = 0) {
+    mutating func keep(_ addr: UInt64, _ length: UInt64, flags: Int32) {
         if flags & MAP_FIXED != 0 && flags & LinuxUAPI.MAP_FIXED_NOREPLACE == 0 { return }
         live.append((addr, (length + 0xfff) & ~0xfff))
     }

@@ -20,6 +20,8 @@ struct AssumptionGuide {
     let runner: ConcreteRunner
     let checks: [[Expr]]
     let locals: [(slot: Int, value: Expr)]
+    /// Every conjunct, in parameter order.
+    let all: [Expr]
     /// Per parameter: the constants of the leading conjuncts that read it.
     let hints: [[UInt64]]
     /// Draws per parameter before the value is kept as it is.
@@ -33,6 +35,7 @@ struct AssumptionGuide {
         let (checks, locals, localReads) = InputSpace.checksByParameter(runner)
         self.checks = checks
         self.locals = locals
+        all = Array(checks.joined())
         let count = runner.parameters.count
         let none = runner.arguments([UInt64](repeating: 0, count: count))
         var hints = [Set<UInt64>](repeating: [], count: count)
@@ -45,12 +48,7 @@ struct AssumptionGuide {
                     if case .word(let w) = runner.evaluator.evaluate(x, in: runner.property.function, arguments: none) { found.append(w) }
                     return
                 }
-                switch x.kind {
-                case .unary(_, let a), .not(let a), .convert(let a): walk(a)
-                case .binary(_, let a, let b), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b): walk(a); walk(b)
-                case .conditional(let c, let a, let b): walk(c); walk(a); walk(b)
-                default: break
-                }
+                InputSpace.operands(x)?.forEach(walk)
             }
             walk(e)
             for i in readers { hints[i].formUnion(found) }
@@ -76,9 +74,10 @@ struct AssumptionGuide {
         checks[i].isEmpty || runner.holdsAll(checks[i], values, locals: locals)
     }
 
-    /// The first parameter whose conjuncts fail, or nil.
-    func firstRejected(_ values: [UInt64]) -> Int? {
-        values.indices.first { !accepts($0, values) }
+    /// Whether a whole input breaks a leading conjunct: one frame, the locals computed once (the
+    /// fuzzer asks it of every mutant).
+    func rejects(_ values: [UInt64]) -> Bool {
+        !all.isEmpty && !runner.holdsAll(all, values, locals: locals)
     }
 
     /// Fills `values` parameter by parameter with `draw(i)`, drawing again while `i`'s conjuncts fail.

@@ -192,7 +192,7 @@ public final class Fuzzer: @unchecked Sendable {
                     for attempt in 0..<8 {
                         values = base.values
                         for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool[li].layout, focus: pool[li].focus) }
-                        if attempt == 7 || guide.firstRejected(values) == nil { break }
+                        if attempt == 7 || !guide.rejects(values) { break }
                     }
                 }
             } else {

@@ -188,14 +188,24 @@ public struct InputSpace: @unchecked Sendable {
                 if case .local(let s) = lv, s < count { reads.insert(s) }
                 else if case .local(let s) = lv, let r = locals[s] { reads.formUnion(r) }
                 else { ok = false }
-            case .unary(_, let x), .not(let x), .convert(let x): walk(x)
-            case .binary(_, let x, let y), .compare(_, let x, let y), .and(let x, let y), .or(let x, let y): walk(x); walk(y)
-            case .conditional(let c, let x, let y): walk(c); walk(x); walk(y)
-            default: ok = false
+            default:
+                guard let xs = operands(e) else { ok = false; return }
+                xs.forEach(walk)
             }
         }
         walk(e)
         return ok ? reads : nil
+    }
+
+    /// The operands of an operator node of a pure expression (unary, binary, comparison, logic,
+    /// `?:`, conversion); nil for any other node.
+    static func operands(_ e: Expr) -> [Expr]? {
+        switch e.kind {
+        case .unary(_, let x), .not(let x), .convert(let x): return [x]
+        case .binary(_, let x, let y), .compare(_, let x, let y), .and(let x, let y), .or(let x, let y): return [x, y]
+        case .conditional(let c, let x, let y): return [c, x, y]
+        default: return nil
+        }
     }
 
     static func isPure(_ e: Expr) -> Bool {
