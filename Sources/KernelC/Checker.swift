@@ -337,7 +337,7 @@ extension Checker {
 
 extension Loop {
     /// The locals a statement may store to (assignments, `x++`, `&x` arguments, layout results).
-    static func assignedSlots(_ s: Stmt, into out: inout Set<Int>) {
+    public static func assignedSlots(_ s: Stmt, into out: inout Set<Int>) {
         switch s {
         case .expr(let e), .assume(let e), .assert(let e, _, _): assignedSlots(e, into: &out)
         case .declare(let slot, let e):

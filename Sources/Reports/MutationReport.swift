@@ -15,7 +15,7 @@ public enum MutationReport {
     public static func summary(_ s: MutationSummary) -> String {
         var out: [String] = []
         let total = s.results.count
-        out.append("\(total) mutants of \(s.functions.count) functions against \(s.oracles.count) properties: \(s.count(.killed)) killed, \(s.count(.survived)) survived, \(s.count(.equivalent)) equivalent, \(s.count(.notRun)) not run; score \(String(format: "%.1f", s.score)) % (\(String(format: "%.1f", s.seconds)) s)\(s.interrupted ? " — INTERRUPTED, not every mutant was run" : "")")
+        out.append("\(total) mutants of \(s.functions.count) functions against \(s.oracles.count) properties: \(s.count(.killed)) killed, \(s.count(.survived)) survived\(s.count(.survived) > 0 ? " (\(s.count(.survived) - s.unexplained.count) explained)" : ""), \(s.count(.equivalent)) equivalent, \(s.count(.notRun)) not run; score \(String(format: "%.1f", s.score)) % (\(String(format: "%.1f", s.seconds)) s)\(s.interrupted ? " — INTERRUPTED, not every mutant was run" : "")")
         out.append("")
         out.append("  operator           mutants  killed  survived  equivalent")
         for op in MutationOperator.allCases {
@@ -26,10 +26,19 @@ public enum MutationReport {
         }
         let engines = Dictionary(grouping: s.results.compactMap(\.killedBy), by: \.engine).mapValues(\.count)
         out.append("  killed by: " + Finding.Engine.allCases.map { "\($0.rawValue) \(engines[$0] ?? 0)" }.joined(separator: ", "))
-        let survivors = s.results.filter { $0.status == .survived }
+        let explained = s.results.filter { $0.status == .survived && $0.explanation != nil }
+        if !explained.isEmpty {
+            out.append("")
+            out.append("Survivors explained (reviewed: not a missing property):")
+            for (reason, rs) in Dictionary(grouping: explained, by: { $0.explanation! }).sorted(by: { $0.value[0].mutation.id < $1.value[0].mutation.id }) {
+                out.append("  \(rs.map(\.mutation.id).joined(separator: ", "))")
+                out.append("      \(reason)")
+            }
+        }
+        let survivors = s.unexplained
         if !survivors.isEmpty {
             out.append("")
-            out.append("Survivors (no property noticed):")
+            out.append("Survivors (no property noticed\(explained.isEmpty ? "" : ", and not explained")):")
             for r in survivors {
                 let m = r.mutation
                 out.append("  \(m.id) (\(m.op.rawValue)) at \(m.location)")

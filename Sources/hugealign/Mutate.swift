@@ -2,6 +2,7 @@ import ArgumentParser
 import Engines
 import Foundation
 import KernelC
+import Placement
 import Reports
 
 struct Mutate: ParsableCommand {
@@ -25,6 +26,7 @@ struct Mutate: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Spec files or folders with the properties (default: specs/properties).") var properties: [String] = []
     @Option(name: .customLong("function"), help: "Only mutate this function (repeatable).") var functions: [String] = []
     @Option(name: .customLong("property"), help: "Only use this property as an oracle (repeatable).") var only: [String] = []
+    @Option(name: .customLong("mutant"), help: "Only run this mutant, FUNCTION#N as --list names it (repeatable): e.g. the survivors of an earlier run against new properties.") var mutants: [String] = []
     @Option(parsing: .unconditional, help: "Fuzzer runs per mutant and property before the prover is asked.") var fuzzRuns = 2_000
     @Option(parsing: .unconditional, help: "Z3 resource units per prover check of a mutant (deterministic budget).") var rlimit: UInt64 = 30_000_000
     @Flag(help: "Run every engine on every mutant and property (the model checker too, on scaled properties) and report where they disagree, instead of stopping at the first kill.") var allEngines = false
@@ -34,6 +36,9 @@ struct Mutate: ParsableCommand {
     @Option(help: "Run every COUNT-th mutant from INDEX (INDEX/COUNT), to split a campaign over machines.") var shard = Shard(index: 0, count: 1)
     @Option(parsing: .unconditional, help: "Mutants run in parallel.") var jobs = 1
     @Option(parsing: .unconditional, help: "Exit 10 when the score (killed / killable, %) is below this.") var minimumScore: Double?
+    @Option(help: "Reviewed survivors: lines 'FUNCTION#N OPERATOR reason' (docs/mutate.md). Their survivors are reported as explained; an entry that no longer fits (the mutant is killed now, or the numbers moved) is reported.") var explained: String?
+    @Flag(help: "Exit 10 when a survivor is not explained by --explained.") var requireExplained = false
+    @Option(parsing: .singleValue, help: "Report the JSON results of earlier runs (--out) instead of running; a later file's result for a mutant replaces an earlier one (e.g. the survivors rerun against new properties). Repeatable.") var results: [String] = []
     @Flag(help: "Print the results as JSON.") var json = false
     @Option(help: "Also write the JSON results to this file.") var out: String?
 
@@ -51,11 +56,16 @@ struct Mutate: ParsableCommand {
     }
 
     func run() throws {
+        let explanations = try explained.map { path -> Explanations in
+            do { return try Explanations(file: path) } catch let e as InputError { throw Mutate.inputError(e.description) }
+        }
+        if !results.isEmpty { return try report(results, explanations) }
         guard FileManager.default.fileExists(atPath: models) else { throw Mutate.inputError("no such models folder or file: \(models)") }
         let specs = try SpecLoader.specFiles(in: properties.isEmpty ? ["specs/properties"] : properties)
         var options = MutationOptions()
         options.functions = functions.isEmpty ? nil : Set(functions)
         options.properties = only.isEmpty ? nil : Set(only)
+        options.mutants = mutants.isEmpty ? nil : Set(mutants)
         options.fuzzRuns = fuzzRuns
         options.proverResources = rlimit
         options.allEngines = allEngines
@@ -68,6 +78,10 @@ struct Mutate: ParsableCommand {
         }
         for f in functions where !campaign.targets.contains(f) {
             throw Mutate.inputError("--function \(f): not a function of \(models) that a property reaches (those are: \(campaign.targets.joined(separator: ", ")))")
+        }
+        let known = Set(campaign.mutations.map(\.id))
+        for m in mutants where !known.contains(m) {
+            throw Mutate.inputError("--mutant \(m): no such mutant of \(models) (--list names them)")
         }
         let planned = campaign.planned
         guard !planned.isEmpty else { throw Mutate.inputError("no mutants: no function of \(models) is reached by a property of \(specs.joined(separator: ", "))") }
@@ -99,13 +113,37 @@ struct Mutate: ParsableCommand {
         let summary = MutationSummary(models: models, specs: specs, oracles: campaign.oracles.map { "\($0.spec):\($0.item.property.name)" },
                                       functions: campaign.targets, results: results, seconds: (clock.now - start).seconds,
                                       interrupted: results.count < planned.count)
+        try finish(summary, explanations)
+    }
+
+    /// `--results`: earlier runs' JSON, merged and reported as if just run.
+    func report(_ files: [String], _ explanations: Explanations?) throws {
+        var runs: [MutationSummary] = []
+        for f in files {
+            guard let data = FileManager.default.contents(atPath: f) else { throw Mutate.inputError("cannot read \(f)") }
+            do { runs.append(try JSONDecoder().decode(MutationSummary.self, from: data)) } catch {
+                throw Mutate.inputError("\(f): not the JSON of 'hugealign mutate --json' (\(JSONErrors.describe(error)))")
+            }
+        }
+        try finish(MutationSummary.merged(runs), explanations)
+    }
+
+    /// Explanations applied, the JSON written, the report printed, the exit status decided.
+    func finish(_ run: MutationSummary, _ explanations: Explanations?) throws {
+        var summary = run
+        var stale: [String] = []
+        if let explanations { stale = explanations.apply(to: &summary.results) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(summary)
         if let out { try data.write(to: URL(fileURLWithPath: out), options: .atomic) }
         if json { print(String(decoding: data, as: UTF8.self)) } else { print(""); print(MutationReport.summary(summary)) }
+        if !stale.isEmpty {
+            FileHandleStream.standardError.write("hugealign mutate: explanations that do not fit this campaign:\n" + stale.map { "  \($0)\n" }.joined())
+        }
         if !summary.disagreements.isEmpty { throw ExitCode(ExitStatus.internalError.rawValue) }
         if summary.interrupted { throw ExitCode(ExitStatus.unknown.rawValue) }
         if let min = minimumScore, summary.score < min { throw ExitCode(10) }
+        if requireExplained, !summary.unexplained.isEmpty { throw ExitCode(10) }
     }
 }

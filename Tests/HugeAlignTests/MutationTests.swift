@@ -1,4 +1,5 @@
 import Engines
+import Placement
 import Foundation
 import KernelC
 import Testing
@@ -164,6 +165,102 @@ import Testing
         let m = try #require(c.mutations.first { $0.op == .relational }, "\(c.mutations.map(\.mutated))")
         let r = try c.run(m)
         #expect(r.status == .survived)
-        #expect(r.equivalence?.hasPrefix("differs: x = 0x64") == true, "\(r.equivalence ?? "-")")
+        #expect(r.equivalence?.hasPrefix("differs where below_is_small calls it: x = 0x64") == true, "\(r.equivalence ?? "-")")
+        #expect(r.equivalence?.contains("for every input: differs: x = 0x64") == true, "\(r.equivalence ?? "-")")
+    }
+
+    /// A mutant that differs only on inputs no property passes is equivalent where the properties
+    /// call it — and stops being so when a property passes those inputs.
+    @Test func equivalenceWhereThePropertiesCallIt() throws {
+        let dir = try temporaryFolder("mutation-context")
+        try FileManager.default.createDirectory(atPath: dir + "/model", withIntermediateDirectories: true)
+        try Self.model.write(toFile: dir + "/model/cap.spec", atomically: true, encoding: .utf8)
+        let small = """
+        #include "model/cap.spec"
+
+        // expect: proved
+        property cap_small(unsigned long x)
+        {
+            unsigned long y;
+
+            assume(x <= 50);
+            y = cap(x);
+            assert(y <= 100);
+        }
+        """
+        try small.write(toFile: dir + "/small.spec", atomically: true, encoding: .utf8)
+        var o = MutationOptions()
+        o.fuzzRuns = 200
+        var c = try MutationCampaign(models: dir + "/model", specs: [dir + "/small.spec"], options: o)
+        // `return 100` → `return 99` (the other 100, in `x > 100`, makes a function equal to the original).
+        let lower = try #require(c.mutations.last { $0.op == .constant && $0.original == "100" && $0.mutated == "99" })
+        var r = try c.run(lower)
+        #expect(r.status == .equivalent, "\(r.equivalence ?? "-") \(c.mutations.map { "\($0.id) \($0.original) \($0.mutated)" })")
+        #expect(r.equivalence?.hasPrefix("equivalent where the properties call it: cap_small [") == true, "\(r.equivalence ?? "-")")
+        #expect(r.equivalence?.contains("for every input: differs") == true, "\(r.equivalence ?? "-")")
+        // A second property that clamps large values tells them apart, at x > 100.
+        try (small + """
+
+        // expect: proved
+        property cap_large(unsigned long x)
+        {
+            assume(x > 1000);
+            assert(cap(x) >= 99);
+        }
+        """).write(toFile: dir + "/small.spec", atomically: true, encoding: .utf8)
+        c = try MutationCampaign(models: dir + "/model", specs: [dir + "/small.spec"], options: o)
+        r = try c.run(lower)
+        #expect(r.status == .survived)
+        #expect(r.equivalence?.hasPrefix("differs where cap_large calls it: x = ") == true, "\(r.equivalence ?? "-")")
+    }
+
+    /// Reviewed survivors: an entry explains its survivor; one whose mutant is killed now, or whose
+    /// operator is another (the numbers moved), is reported; bad lines are errors with their line.
+    @Test func explanationsOfSurvivors() throws {
+        let dir = try temporaryFolder("mutation-explained")
+        let c = try campaign()
+        let results = try c.mutations.map { try c.run($0) }
+        let survivor = try #require(results.first { $0.status == .survived })
+        let killed = try #require(results.first { $0.status == .killed })
+        let other = MutationOperator.allCases.first { $0 != survivor.mutation.op }!
+        let file = dir + "/explained.txt"
+        try """
+        # reviewed
+        @why: a reason shared by several
+        \(survivor.mutation.id) \(survivor.mutation.op.rawValue) @why
+        \(killed.mutation.id) \(killed.mutation.op.rawValue) it used to survive
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        var applied = results
+        var problems = try Explanations(file: file).apply(to: &applied)
+        #expect(applied.first { $0.mutation.id == survivor.mutation.id }?.explanation == "a reason shared by several")
+        #expect(problems.count == 1 && problems[0].contains(":4: \(killed.mutation.id) is killed now"), "\(problems)")
+        var summary = MutationSummary(models: "m", specs: [], oracles: [], functions: ["cap"], results: applied, seconds: 0, interrupted: false)
+        #expect(summary.unexplained.count == results.filter { $0.status == .survived }.count - 1)
+        try "\(survivor.mutation.id) \(other.rawValue) moved\n".write(toFile: file, atomically: true, encoding: .utf8)
+        applied = results
+        problems = try Explanations(file: file).apply(to: &applied)
+        #expect(problems.count == 1 && problems[0].contains("stale"), "\(problems)")
+        #expect(applied.allSatisfy { $0.explanation == nil })
+        for (bad, message) in [("cap#1 relational", "expected"), ("cap#1 sideways why", "unknown operator"), ("cap#1 relational @nowhere", "no reason @nowhere"),
+                               ("@why no colon", "'@name: text'")] {
+            try "# first\n\(bad)\n".write(toFile: file, atomically: true, encoding: .utf8)
+            #expect { try Explanations(file: file) } throws: { e in
+                (e as? InputError).map { $0.line == 2 && $0.message.contains(message) } ?? false
+            }
+        }
+        // A rerun that kills a survivor decides it; one where it survives again keeps both runs' checks.
+        var rerun = summary
+        rerun.results = results.filter { $0.status == .survived }.map { r in
+            var k = r
+            if r.mutation.id == survivor.mutation.id { k.status = .killed; k.killedBy = killed.killedBy }
+            return k
+        }
+        summary.results = results
+        let merged = MutationSummary.merged([summary, rerun])
+        #expect(merged.results.map(\.mutation.id) == results.map(\.mutation.id))
+        #expect(merged.results.first { $0.mutation.id == survivor.mutation.id }?.status == .killed)
+        #expect(merged.count(.killed) == summary.count(.killed) + 1)
+        let again = try #require(results.first { $0.status == .survived && $0.mutation.id != survivor.mutation.id })
+        #expect(merged.results.first { $0.mutation.id == again.mutation.id }?.checks.count == 2 * again.checks.count)
     }
 }

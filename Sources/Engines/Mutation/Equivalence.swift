@@ -2,11 +2,18 @@ import Foundation
 import KernelC
 import Placement
 
-/// Whether a mutated function returns what the original returns, for every input and layout within
-/// the bounds of the properties that reach it, in each of their configurations: a product program
-/// holding both versions and a property `F(args) == F__mutant(args)`, handed to the prover. Inputs are every value of the
-/// parameters' types, more than any caller passes, so "differs" can be a difference callers never
-/// see; "equivalent" is exact within the stated bounds.
+/// Whether a mutated function returns what the original returns, in two strengths, each decided by
+/// the prover:
+/// - **for every input**: a product program holding both versions and a property
+///   `F(args) == F__mutant(args)` over every value of the parameters' types (more than any caller
+///   passes), in each configuration the properties run in;
+/// - **where the properties call it**: each property that reaches the function is run with `F`
+///   replaced by a wrapper that calls both versions, asserts their results equal and returns the
+///   original's — so everything after the call is the original program, the property's own asserts
+///   are dropped, and the only question is whether some call the property can make tells the two
+///   apart. This is "equal for every input its callers can give", within each property's bounds.
+/// The first is tried first (it is cheap and implies the second); a survivor that differs only on
+/// inputs no property passes is equivalent by the second.
 struct Equivalence {
     let mutation: Mutation
     let oracles: [MutationOracle]
@@ -35,12 +42,105 @@ struct Equivalence {
         guard !groups.isEmpty else { return (false, "not attempted: no property reaches the function") }
         groups.sort { ($0.oracle.item.config.dataModel.longBits <= 16 ? 0 : 1) < ($1.oracle.item.config.dataModel.longBits <= 16 ? 0 : 1) }
         var shown: [String] = []
+        var everyInput: String?
         for g in groups {
             let (same, text) = try check(g.oracle, vmas: g.vmas, unwind: g.unwind, prover: prover)
-            guard same else { return (false, text) }
+            guard same else { everyInput = text; break }
             shown.append(text)
         }
-        return (true, "equivalent for every input in " + shown.joined(separator: "; "))
+        guard let everyInput else { return (true, "equivalent for every input in " + shown.joined(separator: "; ")) }
+        // Not shown for every input: ask where the properties call it.
+        var contexts: [String] = []
+        for o in oracles {
+            let (same, text) = try inContext(o, prover: prover)
+            guard same else { return (false, "\(text); for every input: \(everyInput)") }
+            contexts.append("\(o.item.property.name) \(text)")
+        }
+        return (true, "equivalent where the properties call it: " + contexts.joined(separator: "; ") + "; for every input: \(everyInput)")
+    }
+
+    /// The oracle's property with `F` wrapped: both versions called, their results asserted equal,
+    /// the original's returned; the property's own asserts dropped (they hold: the rest of the run is
+    /// the original's). (proved equal at every call the property makes, its bounds or what was found.)
+    func inContext(_ oracle: MutationOracle, prover: RunProver) throws -> (Bool, String) {
+        let program = oracle.item.program
+        guard let index = program.functions.firstIndex(where: { $0.name == mutation.function }),
+              let mutant = Mutator(program: program).apply(mutation) else {
+            return (false, "not attempted: the mutation does not apply in \(oracle.spec)")
+        }
+        let original = program.functions[index]
+        guard original.returnType != .void else { return (false, "not attempted: the function returns nothing to compare") }
+        // Two calls in a row must see the same inputs: neither version may store into a struct it
+        // was passed by address (the copy-back would feed the second call what the first wrote).
+        let byAddress = Set(original.parameters.indices.filter { if case .pointer(.record) = original.parameters[$0].type { return true }; return false })
+        for body in [original.body, mutant.functions[index].body] {
+            var stored = Set<Int>()
+            Loop.assignedSlots(body, into: &stored)
+            if let p = stored.intersection(byAddress).min() {
+                return (false, "not attempted: it stores through its parameter \(original.parameters[p].name)")
+            }
+        }
+        var product = program
+        var keep = original
+        keep.name = original.name + "__original"
+        var changed = mutant.functions[index]
+        changed.name = original.name + "__mutant"
+        product.functions += [keep, changed]
+        let keepIndex = product.functions.count - 2, changedIndex = product.functions.count - 1
+        let at = original.location
+        let args = original.parameters.indices.map { i -> Argument in
+            if case .pointer(.record) = original.parameters[i].type { return .reference(.local(i)) }
+            return .value(Expr(.load(.local(i)), original.parameters[i].type, at))
+        }
+        let a = original.slotTypes.count, b = a + 1
+        let compared: CType = original.returnType == .bool ? .int(bits: 32, signed: true) : original.returnType
+        let load = { (slot: Int) -> Expr in
+            let x = Expr(.load(.local(slot)), original.returnType, at)
+            return compared == original.returnType ? x : Expr(.convert(x), compared, at)
+        }
+        let names = original.parameters.map(\.name).joined(separator: ", ")
+        var wrapper = original
+        wrapper.slotTypes += [original.returnType, original.returnType]
+        wrapper.slotNames += ["__original_result", "__mutant_result"]
+        wrapper.body = .block([
+            .declare(a, Expr(.call(keepIndex, args), original.returnType, at)),
+            .declare(b, Expr(.call(changedIndex, args), original.returnType, at)),
+            .assert(Expr(.compare(.eq, load(a), load(b)), .bool, at),
+                    text: "\(original.name)(\(names)) == \(changed.name)(\(names))", location: at),
+            .returnValue(Expr(.load(.local(a)), original.returnType, at), at),
+        ])
+        product.functions[index] = wrapper
+        var property = oracle.item.property
+        property.function.body = Equivalence.droppingAsserts(property.function.body)
+        property.name = "equivalent_\(original.name)_in_\(property.name)"
+        property.expected = nil
+        var o = ProverOptions.deterministic(config: oracle.item.config)
+        o.rlimit = resources
+        o.minimizationBudget = 24
+        let r = try prover(o) { try $0.prove(property, in: product, file: oracle.spec) }
+        switch r.verdict {
+        case .proved(let vacuous):
+            return (true, vacuous ? "[vacuously: no run reaches the call; \(r.bounds)]" : "[\(r.bounds)]")
+        case .counterexample(let c):
+            let inputs = c.inputs.map { "\($0.name) = 0x\(String($0.bits, radix: 16))" }.joined(separator: ", ")
+            let layout = (c.layout ?? []).isEmpty ? "" : ", layout of \(c.layout!.count) VMA(s)"
+            return (false, "differs where \(oracle.item.property.name) calls it: \(inputs)\(layout) [\(r.bounds)]")
+        case .unknown(let reason):
+            return (false, "unknown where \(oracle.item.property.name) calls it: \(reason) [\(r.bounds)]")
+        case .internalError(let text):
+            return (false, "internal error: \(text)")
+        }
+    }
+
+    /// A property body whose asserts only evaluate their expressions (calls in them still run).
+    static func droppingAsserts(_ s: Stmt) -> Stmt {
+        switch s {
+        case .assert(let e, _, _): return .expr(e)
+        case .block(let ss): return .block(ss.map(droppingAsserts))
+        case .ifElse(let c, let t, let f): return .ifElse(c, droppingAsserts(t), f.map(droppingAsserts))
+        case .loop(var l): l.body = droppingAsserts(l.body); return .loop(l)
+        default: return s
+        }
     }
 
     /// One product check in the oracle's configuration: (proved equal, its bounds or what was found).

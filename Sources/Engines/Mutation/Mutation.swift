@@ -215,7 +215,7 @@ private final class Walk {
         case .constant(let v) where arithmeticOperand && e.type.isInteger && e.type != .bool:
             candidates.append((.constant, .expr(constant(v &+ 1, e.type, e.location))))
             if v != 0 { candidates.append((.constant, .expr(constant(v &- 1, e.type, e.location)))) }
-        case .config(let i) where arithmeticOperand && e.type.isInteger && e.type.bits >= 32:
+        case .config(let i) where arithmeticOperand && e.type.isInteger && e.type.bits >= program.dataModel.longBits / 2:
             if i == pageSize {
                 candidates.append((.bound, .expr(make(.binary(.add, e, constant(1, e.type, e.location)), like: e))))
                 candidates.append((.bound, .expr(make(.binary(.sub, e, constant(1, e.type, e.location)), like: e))))

@@ -36,6 +36,8 @@ public struct MutantResult: Codable, Sendable {
     /// The equivalence check of a survivor: "equivalent within …", "differs: …", "unknown: …",
     /// or why it was not attempted.
     public var equivalence: String?
+    /// Why this survivor is not a missing property, from the reviewed explanations (`Explanations`).
+    public var explanation: String?
     public var seconds: Double
 }
 
@@ -43,6 +45,8 @@ public struct MutantResult: Codable, Sendable {
 public struct MutationOptions: Sendable {
     /// Only mutate these functions (nil: every function of the model files).
     public var functions: Set<String>?
+    /// Only these mutants (`function#ordinal`; nil: every mutant of those functions).
+    public var mutants: Set<String>?
     /// Only use these properties as oracles (nil: every property expected to be proved).
     public var properties: Set<String>?
     /// Fuzzer runs per (mutant, property) before the prover is asked.
@@ -86,21 +90,24 @@ public final class MutationCampaign: @unchecked Sendable {
     public init(models: String, specs: [String], options: MutationOptions) throws {
         self.options = options
         let modelRoot = URL(fileURLWithPath: models).standardizedFileURL.resolvingSymlinksInPath().path
-        var oracles: [MutationOracle] = []
+        var all: [MutationOracle] = []
         for spec in specs {
             let plan = try SpecPlan(file: spec, defaultConfig: .x86_64)
             for item in plan.items where item.property.expected == .proved {
-                if let only = options.properties, !only.contains(item.property.name) { continue }
-                oracles.append(MutationOracle(spec: spec, item: item, reaches: CallGraph(item.program).reached(from: item.property.function)))
+                all.append(MutationOracle(spec: spec, item: item, reaches: CallGraph(item.program).reached(from: item.property.function)))
             }
         }
+        let oracles = all.filter { options.properties?.contains($0.item.property.name) ?? true }
         self.oracles = oracles
         // Targets: functions written in the model files that some oracle reaches, in source order.
+        // Mutants are numbered in the first unit of all the oracles that reaches the function, so
+        // that `--property` does not renumber them (a function's IR can differ between configs).
         var seen = Set<String>()
         var targets: [String] = []
         var mutations: [Mutation] = []
-        for oracle in oracles {
-            for (i, f) in oracle.item.program.functions.enumerated() where !seen.contains(f.name) && oracle.reaches.contains(f.name) {
+        let reached = oracles.reduce(into: Set<String>()) { $0.formUnion($1.reaches) }
+        for oracle in all {
+            for (i, f) in oracle.item.program.functions.enumerated() where !seen.contains(f.name) && oracle.reaches.contains(f.name) && reached.contains(f.name) {
                 guard let path = f.location.file?.path else { continue }
                 let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
                 guard file == modelRoot || file.hasPrefix(modelRoot + "/") else { continue }
@@ -114,9 +121,10 @@ public final class MutationCampaign: @unchecked Sendable {
         self.mutations = mutations
     }
 
-    /// The mutants of this shard (every `count`-th, from `index`).
+    /// The mutants of this shard (every `count`-th, from `index`), of those asked for.
     public var planned: [Mutation] {
-        mutations.enumerated().filter { $0.offset % options.shard.count == options.shard.index }.map(\.element)
+        mutations.filter { options.mutants?.contains($0.id) ?? true }
+            .enumerated().filter { $0.offset % options.shard.count == options.shard.index }.map(\.element)
     }
 
     private let lock = NSLock()
@@ -315,6 +323,41 @@ public struct MutationSummary: Codable, Sendable {
     }
 
     public func count(_ s: MutantResult.Status) -> Int { results.filter { $0.status == s }.count }
+
+    /// Survivors nobody has explained: missing properties until shown otherwise.
+    public var unexplained: [MutantResult] { results.filter { $0.status == .survived && $0.explanation == nil } }
+
+    /// Several runs' results as one, in the first run's order. A later run decides a mutant an
+    /// earlier one left open: a kill or an equivalence replaces a survivor (the survivors rerun
+    /// against new properties), a survivor again keeps the earlier result with both runs' checks.
+    public static func merged(_ runs: [MutationSummary]) -> MutationSummary {
+        guard var out = runs.first else { return MutationSummary(models: "", specs: [], oracles: [], functions: [], results: [], seconds: 0, interrupted: false) }
+        for run in runs.dropFirst() {
+            var index = Dictionary(out.results.enumerated().map { ($1.mutation.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for r in run.results {
+                guard let i = index[r.mutation.id] else {
+                    index[r.mutation.id] = out.results.count
+                    out.results.append(r)
+                    continue
+                }
+                let earlier = out.results[i]
+                if earlier.status == .survived && r.status == .survived {
+                    out.results[i].checks += r.checks
+                    out.results[i].seconds += r.seconds
+                } else if earlier.status == .survived || earlier.status == .notRun {
+                    var later = r
+                    later.checks = earlier.checks + r.checks
+                    out.results[i] = later
+                }
+            }
+            out.specs = Array(Set(out.specs + run.specs)).sorted()
+            out.oracles = Array(Set(out.oracles + run.oracles)).sorted()
+            out.functions += run.functions.filter { !out.functions.contains($0) }
+            out.seconds += run.seconds
+            out.interrupted = out.interrupted || run.interrupted
+        }
+        return out
+    }
 
     /// Killed among the mutants that could be killed at all (equivalent and not-run ones aside), in %.
     public var score: Double {
