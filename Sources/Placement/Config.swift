@@ -29,7 +29,7 @@ public struct Config: Sendable {
 
     public static func named(_ name: String) -> Config? { all.first { $0.name == name } }
 
-    public static var all: [Config] { [x86_64, x86_64_la57, x86_64_shmemHuge, arm64_4k, arm64_16k, arm64_64k, scaled16, scaled8, scaled8_x86, parisc_like] }
+    public static var all: [Config] { [x86_64, x86_64_la57, x86_64_shmemHuge, arm64_4k, arm64_16k, arm64_64k, scaled16, scaled8, scaled8_x86, scaled8_growsup, parisc_like, x86_64_legacy] }
     public static var names: [String] { all.map(\.name) }
 }
 
@@ -191,11 +191,23 @@ extension Config {
     public static let scaled8_x86 = scaled8.variant(
         "scaled8-x86", "scaled8 with the x86-64 arch placement (arch/x86/kernel/sys_x86_64.c)", ["CONFIG_X86_64": 1])
 
+    /// scaled8 where a VMA may grow up, as on parisc (VM_GROWSUP; x86-64 and arm64 define it as 0):
+    /// the only space where vm_end_gap()'s guard gap above a VMA exists. parisc has no shadow
+    /// stacks, so VM_GROWSUP takes VM_SHADOW_STACK's bit.
+    public static let scaled8_growsup = scaled8.variant(
+        "scaled8-growsup", "scaled8 with upward-growing stacks (VM_GROWSUP, as on parisc) and no shadow stacks",
+        ["VM_GROWSUP": 0x02, "VM_SHADOW_STACK": 0, "VM_STARTGAP_FLAGS": 0x01])
+
     /// A parisc-like machine for io_uring's colouring question: x86-64's numbers with the 4 MiB
     /// SHM_COLOUR that parisc's virtually indexed caches need (the colouring search itself is the
     /// model in specs/seed/io_uring.spec).
     public static let parisc_like = x86_64.variant(
         "parisc-like", "x86-64 numbers with parisc's SHM_COLOUR of 4 MiB (colouring of shared mappings)", ["SHM_COLOUR": 0x40_0000])
+
+    /// x86-64 in the legacy layout (`setarch -L`, or an unlimited stack rlimit): MMF_TOPDOWN off,
+    /// so every placement is bottom-up from mmap_legacy_base.
+    public static let x86_64_legacy = x86_64.variant(
+        "x86_64-legacy", "x86-64 in the legacy (bottom-up) layout: MMF_TOPDOWN off", ["mm.flags.MMF_TOPDOWN": 0])
 
     /// x86-64 with shmem huge pages on (shmem_enabled=always, tmpfs huge=always).
     public static let x86_64_shmemHuge = x86_64.variant(

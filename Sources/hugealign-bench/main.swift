@@ -199,6 +199,31 @@ func benchMutantsProver(seconds: Double, vmas: Int, only: String?) throws {
     }
 }
 
+/// The mutation campaign of docs/mutate.md (its functions, the bundled properties as oracles, the
+/// reviewed survivors), on `jobs` cores: time, mutants per minute, and the score.
+func benchMutate(jobs: Int, shard: (Int, Int)) throws {
+    var o = MutationOptions()
+    o.functions = Set(MutationCampaign.benchmarkFunctions)
+    o.proverResources = 10_000_000
+    o.shard = shard
+    let specs = try SpecLoader.specFiles(in: [repoPath("specs/properties")])
+    let campaign = try MutationCampaign(models: repoPath("specs/kernel/v6.18"), specs: specs, options: o)
+    let planned = campaign.planned
+    let start = ContinuousClock.now
+    var results: [MutantResult] = []
+    try InOrderRunner<Result<MutantResult, Error>>().run(
+        count: planned.count, workers: jobs, shouldStop: { false },
+        work: { _, i in Result { try campaign.run(planned[i]) } },
+        emit: { _, outcome in if let r = try outcome?.get() { results.append(r) } })
+    let secs = (ContinuousClock.now - start).seconds
+    var summary = MutationSummary(models: "specs/kernel/v6.18", specs: specs, oracles: campaign.oracles.map(\.item.property.name),
+                                  functions: campaign.targets, results: results, seconds: secs, interrupted: false)
+    let stale = try Explanations(file: repoPath("specs/properties/survivors.txt")).apply(to: &summary.results)
+    say("mutate: \(summary.results.count) mutants of \(campaign.targets.count) functions, \(campaign.oracles.count) oracles, \(jobs) jobs: \(String(format: "%.0f", secs)) s (\(String(format: "%.1f", Double(summary.results.count) / secs * 60)) mutants/min)")
+    say("  killed \(summary.count(.killed)), survived \(summary.count(.survived)) (unexplained \(summary.unexplained.count)), equivalent \(summary.count(.equivalent)), not run \(summary.count(.notRun)); score \(String(format: "%.1f", summary.score)) %; engine disagreements \(summary.disagreements.count)")
+    for p in stale { say("  stale explanation: \(p)") }
+}
+
 let args = CommandLine.arguments.dropFirst()
 let what = args.first ?? "all"
 do {
@@ -212,6 +237,10 @@ do {
         let rest = Array(args.dropFirst())
         try benchMutants(fuzzSeconds: Double(rest.first ?? "") ?? 20, checkSeconds: Double(rest.dropFirst().first ?? "") ?? 30,
                          only: rest.dropFirst(2).first)
+    case "mutate":
+        let rest = Array(args.dropFirst())
+        let shard = (rest.dropFirst().first ?? "0/1").split(separator: "/").compactMap { Int($0) }
+        try benchMutate(jobs: Int(rest.first ?? "") ?? 2, shard: shard.count == 2 ? (shard[0], shard[1]) : (0, 1))
     case "mutants-prover":
         let rest = Array(args.dropFirst())
         try benchMutantsProver(seconds: Double(rest.first ?? "") ?? 30, vmas: Int(rest.dropFirst().first ?? "") ?? 2, only: rest.dropFirst(2).first)
@@ -221,7 +250,7 @@ do {
         benchGaps()
         try benchPlacement(runs: 20_000)
     default:
-        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|place|fuzz [RUNS]|mutants [FUZZ_S CHECK_S [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|all]\n".utf8))
+        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|place|fuzz [RUNS]|mutants [FUZZ_S CHECK_S [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|mutate [JOBS [I/N]]|all]\n".utf8))
         exit(1)
     }
 } catch {

@@ -26,6 +26,7 @@ struct Mutate: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Spec files or folders with the properties (default: specs/properties).") var properties: [String] = []
     @Option(name: .customLong("function"), help: "Only mutate this function (repeatable).") var functions: [String] = []
     @Option(name: .customLong("property"), help: "Only use this property as an oracle (repeatable).") var only: [String] = []
+    @Option(name: .customLong("kill-with"), help: "Only this property is asked to kill (repeatable): rerun earlier survivors against new properties without asking the old ones again; the equivalence check still answers for every property.") var killWith: [String] = []
     @Option(name: .customLong("mutant"), help: "Only run this mutant, FUNCTION#N as --list names it (repeatable): e.g. the survivors of an earlier run against new properties.") var mutants: [String] = []
     @Option(parsing: .unconditional, help: "Fuzzer runs per mutant and property before the prover is asked.") var fuzzRuns = 2_000
     @Option(parsing: .unconditional, help: "Z3 resource units per prover check of a mutant (deterministic budget).") var rlimit: UInt64 = 30_000_000
@@ -66,6 +67,7 @@ struct Mutate: ParsableCommand {
         options.functions = functions.isEmpty ? nil : Set(functions)
         options.properties = only.isEmpty ? nil : Set(only)
         options.mutants = mutants.isEmpty ? nil : Set(mutants)
+        options.killers = killWith.isEmpty ? nil : Set(killWith)
         options.fuzzRuns = fuzzRuns
         options.proverResources = rlimit
         options.allEngines = allEngines
@@ -78,6 +80,9 @@ struct Mutate: ParsableCommand {
         }
         for f in functions where !campaign.targets.contains(f) {
             throw Mutate.inputError("--function \(f): not a function of \(models) that a property reaches (those are: \(campaign.targets.joined(separator: ", ")))")
+        }
+        for k in killWith where !campaign.oracles.contains(where: { $0.item.property.name == k }) {
+            throw Mutate.inputError("--kill-with \(k): not a property expected to be proved in \(specs.joined(separator: ", "))")
         }
         let known = Set(campaign.mutations.map(\.id))
         for m in mutants where !known.contains(m) {

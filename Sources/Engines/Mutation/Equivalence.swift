@@ -49,13 +49,17 @@ struct Equivalence {
             shown.append(text)
         }
         guard let everyInput else { return (true, "equivalent for every input in " + shown.joined(separator: "; ")) }
-        // Not shown for every input: ask where the properties call it.
+        // Not shown for every input: ask where the properties call it. A difference anywhere ends
+        // it; an undecided property does not hide a difference another one shows.
         var contexts: [String] = []
+        var undecided: String?
         for o in oracles {
             let (same, text) = try inContext(o, prover: prover)
-            guard same else { return (false, "\(text); for every input: \(everyInput)") }
-            contexts.append("\(o.item.property.name) \(text)")
+            if same { contexts.append("\(o.item.property.name) \(text)"); continue }
+            if text.hasPrefix("unknown") || text.hasPrefix("internal error") { undecided = undecided ?? text; continue }
+            return (false, "\(text); for every input: \(everyInput)")
         }
+        if let undecided { return (false, "\(undecided); for every input: \(everyInput)") }
         return (true, "equivalent where the properties call it: " + contexts.joined(separator: "; ") + "; for every input: \(everyInput)")
     }
 
