@@ -263,4 +263,29 @@ import Testing
         let again = try #require(results.first { $0.status == .survived && $0.mutation.id != survivor.mutation.id })
         #expect(merged.results.first { $0.mutation.id == again.mutation.id }?.checks.count == 2 * again.checks.count)
     }
+
+    /// `--kill-with`: only the named properties may kill (a rerun against new properties); a mutant
+    /// only another property kills survives, and is still compared where every property calls it.
+    @Test func onlyTheNamedPropertiesKill() throws {
+        var o = MutationOptions()
+        o.fuzzRuns = 200
+        o.killers = ["nothing_kills"]
+        let dir = try temporaryFolder("mutation-killers")
+        try FileManager.default.createDirectory(atPath: dir + "/model", withIntermediateDirectories: true)
+        try Self.model.write(toFile: dir + "/model/cap.spec", atomically: true, encoding: .utf8)
+        try (Self.properties + """
+
+        // expect: proved
+        property nothing_kills(unsigned long x)
+        {
+            assert(cap(x) == cap(x));
+        }
+        """).write(toFile: dir + "/props.spec", atomically: true, encoding: .utf8)
+        let c = try MutationCampaign(models: dir + "/model", specs: [dir + "/props.spec"], options: o)
+        let negated = try #require(c.mutations.first { $0.op == .negatedCondition })
+        let r = try c.run(negated)
+        #expect(r.status == .survived)
+        #expect(Set(r.checks.map(\.property)) == ["nothing_kills"])
+        #expect(r.equivalence?.hasPrefix("differs where cap_bounded calls it") == true, "\(r.equivalence ?? "-")")
+    }
 }
