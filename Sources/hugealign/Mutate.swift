@@ -39,7 +39,7 @@ struct Mutate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Exit 10 when the score (killed / killable, %) is below this.") var minimumScore: Double?
     @Option(help: "Reviewed survivors: lines 'FUNCTION#N OPERATOR reason' (docs/mutate.md). Their survivors are reported as explained; an entry that no longer fits (the mutant is killed now, or the numbers moved) is reported.") var explained: String?
     @Flag(help: "Exit 10 when a survivor is not explained by --explained.") var requireExplained = false
-    @Option(parsing: .singleValue, help: "Report the JSON results of earlier runs (--out) instead of running; a later file's result for a mutant replaces an earlier one (e.g. the survivors rerun against new properties). Repeatable.") var results: [String] = []
+    @Option(parsing: .upToNextOption, help: "Report the JSON results of earlier runs (--out) instead of running; a later file's result for a mutant replaces an earlier one (e.g. the survivors rerun against new properties). Repeatable.") var results: [String] = []
     @Flag(help: "Print the results as JSON.") var json = false
     @Option(help: "Also write the JSON results to this file.") var out: String?
 

@@ -53,26 +53,97 @@ struct Equivalence {
         // it; an undecided property does not hide a difference another one shows.
         var contexts: [String] = []
         var undecided: String?
+        var differs: String?
         for o in oracles {
             let (same, text) = try inContext(o, prover: prover)
             if same { contexts.append("\(o.item.property.name) \(text)"); continue }
             if text.hasPrefix("unknown") || text.hasPrefix("internal error") { undecided = undecided ?? text; continue }
-            return (false, "\(text); for every input: \(everyInput)")
+            differs = text
+            break
         }
-        if let undecided { return (false, "\(undecided); for every input: \(everyInput)") }
-        return (true, "equivalent where the properties call it: " + contexts.joined(separator: "; ") + "; for every input: \(everyInput)")
+        if differs == nil, undecided == nil {
+            return (true, "equivalent where the properties call it: " + contexts.joined(separator: "; ") + "; for every input: \(everyInput)")
+        }
+        // The function's results differ somewhere (or that is undecided): whether the property can
+        // see it is the question of its own calls' results.
+        var seen: [String] = []
+        for o in oracles {
+            let (same, text) = try inContext(o, observable: true, prover: prover)
+            guard same else {
+                return (false, "\(text); \(differs ?? undecided!); for every input: \(everyInput)")
+            }
+            seen.append("\(o.item.property.name) \(text)")
+        }
+        return (true, "equivalent at the properties' own calls: " + seen.joined(separator: "; ") + "; \(differs ?? undecided!); for every input: \(everyInput)")
     }
 
     /// The oracle's property with `F` wrapped: both versions called, their results asserted equal,
     /// the original's returned; the property's own asserts dropped (they hold: the rest of the run is
     /// the original's). (proved equal at every call the property makes, its bounds or what was found.)
-    func inContext(_ oracle: MutationOracle, prover: RunProver) throws -> (Bool, String) {
+    ///
+    /// `observable`: instead of the mutated function, wrap each function the property itself calls
+    /// that reaches it (with a mutant copy of every function on the way down): the question is
+    /// then whether the property's own calls return the same — a difference in the mutated
+    /// function that its callers absorb (a comparison that gives the same answer) is not one.
+    func inContext(_ oracle: MutationOracle, observable: Bool = false, prover: RunProver) throws -> (Bool, String) {
         let program = oracle.item.program
         guard let index = program.functions.firstIndex(where: { $0.name == mutation.function }),
               let mutant = Mutator(program: program).apply(mutation) else {
             return (false, "not attempted: the mutation does not apply in \(oracle.spec)")
         }
-        let original = program.functions[index]
+        guard observable else { return try compare([index], in: program, mutant: mutant, oracle, prover: prover, at: "where \(oracle.item.property.name) calls it") }
+        // Every function that reaches the mutated one gets a mutant copy calling mutant copies.
+        let graph = CallGraph(program)
+        let onPath = program.functions.indices.filter { $0 == index || graph.reached(from: program.functions[$0]).contains(mutation.function) }
+        let called = Set(graph.callees(oracle.item.property.function.body)).intersection(onPath)
+        guard !called.isEmpty else { return (true, "[the property calls nothing that reaches it]") }
+        return try compare(called.sorted(), in: program, mutant: mutant, remap: onPath, oracle, prover: prover,
+                           at: "at \(oracle.item.property.name)'s calls")
+    }
+
+    /// The oracle's property with each function of `targets` wrapped (both versions called, results
+    /// asserted equal, the original's returned). The mutant versions come from `mutant`; with
+    /// `remap`, those functions get mutant copies too and the mutant versions call them.
+    func compare(_ targets: [Int], in program: Program, mutant: Program, remap: [Int] = [], _ oracle: MutationOracle,
+                 prover: RunProver, at place: String) throws -> (Bool, String) {
+        var product = program
+        var copies: [Int: Int] = [:]
+        for f in remap {
+            copies[f] = product.functions.count
+            var c = mutant.functions[f]
+            c.name += "__mutant"
+            product.functions.append(c)
+        }
+        for (f, c) in copies { product.functions[c].body = Equivalence.redirect(product.functions[c].body, copies) }
+        for index in targets {
+            let (same, text) = try wrap(index, in: &product, mutant: mutant, copies: copies)
+            if !same { return (false, text) }
+        }
+        var property = oracle.item.property
+        property.function.body = Equivalence.droppingAsserts(property.function.body)
+        property.name = "equivalent_\(mutation.function)_in_\(property.name)"
+        property.expected = nil
+        var o = ProverOptions.deterministic(config: oracle.item.config)
+        o.rlimit = resources
+        o.minimizationBudget = 24
+        let r = try prover(o) { try $0.prove(property, in: product, file: oracle.spec) }
+        switch r.verdict {
+        case .proved(let vacuous):
+            return (true, vacuous ? "[vacuously: no run reaches the call; \(r.bounds)]" : "[\(r.bounds)]")
+        case .counterexample(let c):
+            let inputs = c.inputs.map { "\($0.name) = 0x\(String($0.bits, radix: 16))" }.joined(separator: ", ")
+            let layout = (c.layout ?? []).isEmpty ? "" : ", layout of \(c.layout!.count) VMA(s)"
+            return (false, "differs \(place): \(inputs)\(layout) [\(r.bounds)]")
+        case .unknown(let reason):
+            return (false, "unknown \(place): \(reason) [\(r.bounds)]")
+        case .internalError(let text):
+            return (false, "internal error: \(text)")
+        }
+    }
+
+    /// Replaces function `index` of `product` by the wrapper; (false, why) when it cannot be compared.
+    func wrap(_ index: Int, in product: inout Program, mutant: Program, copies: [Int: Int]) throws -> (Bool, String) {
+        let original = product.functions[index]
         guard original.returnType != .void else { return (false, "not attempted: the function returns nothing to compare") }
         // Two calls in a row must see the same inputs: neither version may store into a struct it
         // was passed by address (the copy-back would feed the second call what the first wrote).
@@ -84,10 +155,9 @@ struct Equivalence {
                 return (false, "not attempted: it stores through its parameter \(original.parameters[p].name)")
             }
         }
-        var product = program
         var keep = original
         keep.name = original.name + "__original"
-        var changed = mutant.functions[index]
+        var changed = copies[index].map { product.functions[$0] } ?? mutant.functions[index]
         changed.name = original.name + "__mutant"
         product.functions += [keep, changed]
         let keepIndex = product.functions.count - 2, changedIndex = product.functions.count - 1
@@ -114,26 +184,48 @@ struct Equivalence {
             .returnValue(Expr(.load(.local(a)), original.returnType, at), at),
         ])
         product.functions[index] = wrapper
-        var property = oracle.item.property
-        property.function.body = Equivalence.droppingAsserts(property.function.body)
-        property.name = "equivalent_\(original.name)_in_\(property.name)"
-        property.expected = nil
-        var o = ProverOptions.deterministic(config: oracle.item.config)
-        o.rlimit = resources
-        o.minimizationBudget = 24
-        let r = try prover(o) { try $0.prove(property, in: product, file: oracle.spec) }
-        switch r.verdict {
-        case .proved(let vacuous):
-            return (true, vacuous ? "[vacuously: no run reaches the call; \(r.bounds)]" : "[\(r.bounds)]")
-        case .counterexample(let c):
-            let inputs = c.inputs.map { "\($0.name) = 0x\(String($0.bits, radix: 16))" }.joined(separator: ", ")
-            let layout = (c.layout ?? []).isEmpty ? "" : ", layout of \(c.layout!.count) VMA(s)"
-            return (false, "differs where \(oracle.item.property.name) calls it: \(inputs)\(layout) [\(r.bounds)]")
-        case .unknown(let reason):
-            return (false, "unknown where \(oracle.item.property.name) calls it: \(reason) [\(r.bounds)]")
-        case .internalError(let text):
-            return (false, "internal error: \(text)")
+        return (true, "")
+    }
+
+    /// The statement with every call to a function of `to`'s keys sent to its value instead.
+    static func redirect(_ s: Stmt, _ to: [Int: Int]) -> Stmt {
+        func e(_ x: Expr) -> Expr {
+            let k: Expr.Kind
+            switch x.kind {
+            case .constant, .config, .load: return x
+            case .unary(let op, let a): k = .unary(op, e(a))
+            case .binary(let op, let a, let b): k = .binary(op, e(a), e(b))
+            case .compare(let op, let a, let b): k = .compare(op, e(a), e(b))
+            case .not(let a): k = .not(e(a))
+            case .and(let a, let b): k = .and(e(a), e(b))
+            case .or(let a, let b): k = .or(e(a), e(b))
+            case .conditional(let c, let a, let b): k = .conditional(e(c), e(a), e(b))
+            case .convert(let a): k = .convert(e(a))
+            case .assign(let lv, let a): k = .assign(lv, e(a))
+            case .postUpdate(let lv, let a): k = .postUpdate(lv, updated: e(a))
+            case .sequence(let a, let b): k = .sequence(e(a), e(b))
+            case .call(let f, let args):
+                k = .call(to[f] ?? f, args.map { if case .value(let v) = $0 { return .value(e(v)) }; return $0 })
+            case .layout(let q, let args, let out): k = .layout(q, args.map(e), out: out)
+            }
+            return Expr(k, x.type, x.location)
         }
+        func st(_ s: Stmt) -> Stmt {
+            switch s {
+            case .expr(let x): return .expr(e(x))
+            case .assume(let x): return .assume(e(x))
+            case .assert(let x, let t, let l): return .assert(e(x), text: t, location: l)
+            case .declare(let slot, let x): return .declare(slot, x.map(e))
+            case .block(let ss): return .block(ss.map(st))
+            case .ifElse(let c, let t, let f): return .ifElse(e(c), st(t), f.map(st))
+            case .loop(var l):
+                l.condition = l.condition.map(e); l.body = st(l.body); l.step = l.step.map(e); l.invariant = l.invariant.map(e)
+                return .loop(l)
+            case .returnValue(let x, let l): return .returnValue(x.map(e), l)
+            case .goto, .label, .breakLoop, .continueLoop: return s
+            }
+        }
+        return st(s)
     }
 
     /// A property body whose asserts only evaluate their expressions (calls in them still run).

@@ -338,7 +338,8 @@ public struct MutationSummary: Codable, Sendable {
 
     /// Several runs' results as one, in the first run's order. A later run decides a mutant an
     /// earlier one left open: a kill or an equivalence replaces a survivor (the survivors rerun
-    /// against new properties), a survivor again keeps the earlier result with both runs' checks.
+    /// against new properties), a survivor again keeps the earlier result with both runs' checks
+    /// (a property checked in both keeps only the later run's).
     public static func merged(_ runs: [MutationSummary]) -> MutationSummary {
         guard var out = runs.first else { return MutationSummary(models: "", specs: [], oracles: [], functions: [], results: [], seconds: 0, interrupted: false) }
         for run in runs.dropFirst() {
@@ -350,12 +351,16 @@ public struct MutationSummary: Codable, Sendable {
                     continue
                 }
                 let earlier = out.results[i]
+                // A property asked again speaks for itself now (it may have been edited between
+                // the runs): its earlier checks go, so no stale verdict meets a new one.
+                let asked = Set(r.checks.map { $0.spec + ":" + $0.property })
+                let kept = earlier.checks.filter { !asked.contains($0.spec + ":" + $0.property) }
                 if earlier.status == .survived && r.status == .survived {
-                    out.results[i].checks += r.checks
+                    out.results[i].checks = kept + r.checks
                     out.results[i].seconds += r.seconds
                 } else if earlier.status == .survived || earlier.status == .notRun {
                     var later = r
-                    later.checks = earlier.checks + r.checks
+                    later.checks = kept + r.checks
                     out.results[i] = later
                 }
             }
