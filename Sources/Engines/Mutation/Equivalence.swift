@@ -123,6 +123,12 @@ struct Equivalence {
         property.function.body = Equivalence.droppingAsserts(property.function.body)
         property.name = "equivalent_\(mutation.function)_in_\(property.name)"
         property.expected = nil
+        return try decide(property, in: product, oracle, prover: prover, place: " " + place)
+    }
+
+    /// Proves a product property in the oracle's configuration: (proved, its bounds or what was
+    /// found). `place` says where a difference was seen (empty: for every input).
+    func decide(_ property: Property, in product: Program, _ oracle: MutationOracle, prover: RunProver, place: String) throws -> (Bool, String) {
         var o = ProverOptions.deterministic(config: oracle.item.config)
         o.rlimit = resources
         o.minimizationBudget = 24
@@ -133,9 +139,9 @@ struct Equivalence {
         case .counterexample(let c):
             let inputs = c.inputs.map { "\($0.name) = 0x\(String($0.bits, radix: 16))" }.joined(separator: ", ")
             let layout = (c.layout ?? []).isEmpty ? "" : ", layout of \(c.layout!.count) VMA(s)"
-            return (false, "differs \(place): \(inputs)\(layout) [\(r.bounds)]")
+            return (false, "differs\(place): \(inputs)\(layout) [\(r.bounds)]")
         case .unknown(let reason):
-            return (false, "unknown \(place): \(reason) [\(r.bounds)]")
+            return (false, "unknown\(place): \(reason) [\(r.bounds)]")
         case .internalError(let text):
             return (false, "internal error: \(text)")
         }
@@ -274,21 +280,6 @@ struct Equivalence {
                                labelNames: [], body: body, location: at)
         let property = Property(name: harness.name, function: harness, unwind: unwind, layoutVMAs: vmas,
                                 config: oracle.item.config.name, expected: nil, location: at)
-        var o = ProverOptions.deterministic(config: oracle.item.config)
-        o.rlimit = resources
-        o.minimizationBudget = 24
-        let r = try prover(o) { try $0.prove(property, in: product, file: oracle.spec) }
-        switch r.verdict {
-        case .proved:
-            return (true, "[\(r.bounds)]")
-        case .counterexample(let c):
-            let inputs = c.inputs.map { "\($0.name) = 0x\(String($0.bits, radix: 16))" }.joined(separator: ", ")
-            let layout = (c.layout ?? []).isEmpty ? "" : ", layout of \(c.layout!.count) VMA(s)"
-            return (false, "differs: \(inputs)\(layout) [\(r.bounds)]")
-        case .unknown(let reason):
-            return (false, "unknown: \(reason) [\(r.bounds)]")
-        case .internalError(let text):
-            return (false, "internal error: \(text)")
-        }
+        return try decide(property, in: product, oracle, prover: prover, place: "")
     }
 }
