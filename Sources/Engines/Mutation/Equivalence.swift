@@ -2,8 +2,8 @@ import Foundation
 import KernelC
 import Placement
 
-/// Whether a mutated function returns what the original returns, in two strengths, each decided by
-/// the prover:
+/// Whether a mutated function returns what the original returns, in three strengths, each decided
+/// by the prover:
 /// - **for every input**: a product program holding both versions and a property
 ///   `F(args) == F__mutant(args)` over every value of the parameters' types (more than any caller
 ///   passes), in each configuration the properties run in;
@@ -12,8 +12,11 @@ import Placement
 ///   original's — so everything after the call is the original program, the property's own asserts
 ///   are dropped, and the only question is whether some call the property can make tells the two
 ///   apart. This is "equal for every input its callers can give", within each property's bounds.
-/// The first is tried first (it is cheap and implies the second); a survivor that differs only on
-/// inputs no property passes is equivalent by the second.
+/// - **at the property's own calls**: the same with the functions the property calls wrapped, and
+///   mutant copies of everything down to `F` — a difference its callers absorb is none.
+/// Each is tried only when the one before does not show them equal (it is cheaper, and implies
+/// the next); a survivor that differs only on inputs no property passes is equivalent by the
+/// second, one whose difference no caller passes on by the third.
 struct Equivalence {
     let mutation: Mutation
     let oracles: [MutationOracle]
