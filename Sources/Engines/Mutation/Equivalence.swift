@@ -24,6 +24,19 @@ struct Equivalence {
 
     typealias RunProver = (ProverOptions, (Prover) throws -> PropertyResult) throws -> PropertyResult
 
+    /// What one product check showed, with its text (bounds, or where they differ, or why not).
+    enum Shown {
+        case equal(String)
+        case differs(String)
+        /// The prover gave up (or the check could not be built): no verdict either way.
+        case undecided(String)
+
+        var text: String {
+            switch self { case .equal(let t), .differs(let t), .undecided(let t): return t }
+        }
+        var isEqual: Bool { if case .equal = self { return true }; return false }
+    }
+
     /// (equivalent, what was shown). A change no oracle can notice must be invisible in every
     /// configuration the oracles run in, at the largest layout and loop bounds among them there: one
     /// product check per configuration, the scaled ones first (they decide fastest, and a difference
@@ -47,9 +60,9 @@ struct Equivalence {
         var shown: [String] = []
         var everyInput: String?
         for g in groups {
-            let (same, text) = try check(g.oracle, vmas: g.vmas, unwind: g.unwind, prover: prover)
-            guard same else { everyInput = text; break }
-            shown.append(text)
+            let answer = try check(g.oracle, vmas: g.vmas, unwind: g.unwind, prover: prover)
+            guard answer.isEqual else { everyInput = answer.text; break }
+            shown.append(answer.text)
         }
         guard let everyInput else { return (true, "equivalent for every input in " + shown.joined(separator: "; ")) }
         // Not shown for every input: ask where the properties call it. A difference anywhere ends
@@ -57,12 +70,12 @@ struct Equivalence {
         var contexts: [String] = []
         var undecided: String?
         var differs: String?
-        for o in oracles {
-            let (same, text) = try inContext(o, prover: prover)
-            if same { contexts.append("\(o.item.property.name) \(text)"); continue }
-            if text.hasPrefix("unknown") || text.hasPrefix("internal error") { undecided = undecided ?? text; continue }
-            differs = text
-            break
+        contextLoop: for o in oracles {
+            switch try inContext(o, prover: prover) {
+            case .equal(let text): contexts.append("\(o.item.property.name) \(text)")
+            case .undecided(let text): undecided = undecided ?? text
+            case .differs(let text): differs = text; break contextLoop
+            }
         }
         if differs == nil, undecided == nil {
             return (true, "equivalent where the properties call it: " + contexts.joined(separator: "; ") + "; for every input: \(everyInput)")
@@ -71,11 +84,11 @@ struct Equivalence {
         // see it is the question of its own calls' results.
         var seen: [String] = []
         for o in oracles {
-            let (same, text) = try inContext(o, observable: true, prover: prover)
-            guard same else {
-                return (false, "\(text); \(differs ?? undecided!); for every input: \(everyInput)")
+            let answer = try inContext(o, observable: true, prover: prover)
+            guard answer.isEqual else {
+                return (false, "\(answer.text); \(differs ?? undecided!); for every input: \(everyInput)")
             }
-            seen.append("\(o.item.property.name) \(text)")
+            seen.append("\(o.item.property.name) \(answer.text)")
         }
         return (true, "equivalent at the properties' own calls: " + seen.joined(separator: "; ") + "; \(differs ?? undecided!); for every input: \(everyInput)")
     }
@@ -88,18 +101,18 @@ struct Equivalence {
     /// that reaches it (with a mutant copy of every function on the way down): the question is
     /// then whether the property's own calls return the same — a difference in the mutated
     /// function that its callers absorb (a comparison that gives the same answer) is not one.
-    func inContext(_ oracle: MutationOracle, observable: Bool = false, prover: RunProver) throws -> (Bool, String) {
+    func inContext(_ oracle: MutationOracle, observable: Bool = false, prover: RunProver) throws -> Shown {
         let program = oracle.item.program
         guard let index = program.functions.firstIndex(where: { $0.name == mutation.function }),
               let mutant = Mutator(program: program).apply(mutation) else {
-            return (false, "not attempted: the mutation does not apply in \(oracle.spec)")
+            return .undecided("not attempted: the mutation does not apply in \(oracle.spec)")
         }
         guard observable else { return try compare([index], in: program, mutant: mutant, oracle, prover: prover, at: "where \(oracle.item.property.name) calls it") }
         // Every function that reaches the mutated one gets a mutant copy calling mutant copies.
         let graph = CallGraph(program)
         let onPath = program.functions.indices.filter { $0 == index || graph.reached(from: program.functions[$0]).contains(mutation.function) }
         let called = Set(graph.callees(oracle.item.property.function.body)).intersection(onPath)
-        guard !called.isEmpty else { return (true, "[the property calls nothing that reaches it]") }
+        guard !called.isEmpty else { return .equal("[the property calls nothing that reaches it]") }
         return try compare(called.sorted(), in: program, mutant: mutant, remap: onPath, oracle, prover: prover,
                            at: "at \(oracle.item.property.name)'s calls")
     }
@@ -108,7 +121,7 @@ struct Equivalence {
     /// asserted equal, the original's returned). The mutant versions come from `mutant`; with
     /// `remap`, those functions get mutant copies too and the mutant versions call them.
     func compare(_ targets: [Int], in program: Program, mutant: Program, remap: [Int] = [], _ oracle: MutationOracle,
-                 prover: RunProver, at place: String) throws -> (Bool, String) {
+                 prover: RunProver, at place: String) throws -> Shown {
         var product = program
         var copies: [Int: Int] = [:]
         for f in remap {
@@ -119,41 +132,40 @@ struct Equivalence {
         }
         for (f, c) in copies { product.functions[c].body = Equivalence.redirect(product.functions[c].body, copies) }
         for index in targets {
-            let (same, text) = try wrap(index, in: &product, mutant: mutant, copies: copies)
-            if !same { return (false, text) }
+            if let why = wrap(index, in: &product, mutant: mutant, copies: copies) { return .undecided(why) }
         }
         var property = oracle.item.property
         property.function.body = Equivalence.droppingAsserts(property.function.body)
         property.name = "equivalent_\(mutation.function)_in_\(property.name)"
         property.expected = nil
-        return try decide(property, in: product, oracle, prover: prover, place: " " + place)
+        return try prove(property, in: product, oracle, prover: prover, place: " " + place)
     }
 
     /// Proves a product property in the oracle's configuration: (proved, its bounds or what was
     /// found). `place` says where a difference was seen (empty: for every input).
-    func decide(_ property: Property, in product: Program, _ oracle: MutationOracle, prover: RunProver, place: String) throws -> (Bool, String) {
+    func prove(_ property: Property, in product: Program, _ oracle: MutationOracle, prover: RunProver, place: String) throws -> Shown {
         var o = ProverOptions.deterministic(config: oracle.item.config)
         o.rlimit = resources
         o.minimizationBudget = 24
         let r = try prover(o) { try $0.prove(property, in: product, file: oracle.spec) }
         switch r.verdict {
         case .proved(let vacuous):
-            return (true, vacuous ? "[vacuously: no run reaches the call; \(r.bounds)]" : "[\(r.bounds)]")
+            return .equal(vacuous ? "[vacuously: no run reaches the call; \(r.bounds)]" : "[\(r.bounds)]")
         case .counterexample(let c):
             let inputs = c.inputs.map { "\($0.name) = 0x\(String($0.bits, radix: 16))" }.joined(separator: ", ")
             let layout = (c.layout ?? []).isEmpty ? "" : ", layout of \(c.layout!.count) VMA(s)"
-            return (false, "differs\(place): \(inputs)\(layout) [\(r.bounds)]")
+            return .differs("differs\(place): \(inputs)\(layout) [\(r.bounds)]")
         case .unknown(let reason):
-            return (false, "unknown\(place): \(reason) [\(r.bounds)]")
+            return .undecided("unknown\(place): \(reason) [\(r.bounds)]")
         case .internalError(let text):
-            return (false, "internal error: \(text)")
+            return .undecided("internal error: \(text)")
         }
     }
 
-    /// Replaces function `index` of `product` by the wrapper; (false, why) when it cannot be compared.
-    func wrap(_ index: Int, in product: inout Program, mutant: Program, copies: [Int: Int]) throws -> (Bool, String) {
+    /// Replaces function `index` of `product` by the wrapper; why not, when it cannot be compared.
+    func wrap(_ index: Int, in product: inout Program, mutant: Program, copies: [Int: Int]) -> String? {
         let original = product.functions[index]
-        guard original.returnType != .void else { return (false, "not attempted: the function returns nothing to compare") }
+        guard original.returnType != .void else { return "not attempted: the function returns nothing to compare" }
         // Two calls in a row must see the same inputs: neither version may store into a struct it
         // was passed by address (the copy-back would feed the second call what the first wrote).
         let byAddress = Set(original.parameters.indices.filter { if case .pointer(.record) = original.parameters[$0].type { return true }; return false })
@@ -161,7 +173,7 @@ struct Equivalence {
             var stored = Set<Int>()
             Loop.assignedSlots(body, into: &stored)
             if let p = stored.intersection(byAddress).min() {
-                return (false, "not attempted: it stores through its parameter \(original.parameters[p].name)")
+                return "not attempted: it stores through its parameter \(original.parameters[p].name)"
             }
         }
         var keep = original
@@ -193,7 +205,7 @@ struct Equivalence {
             .returnValue(Expr(.load(.local(a)), original.returnType, at), at),
         ])
         product.functions[index] = wrapper
-        return (true, "")
+        return nil
     }
 
     /// The statement with every call to a function of `to`'s keys sent to its value instead.
@@ -249,18 +261,18 @@ struct Equivalence {
     }
 
     /// One product check in the oracle's configuration: (proved equal, its bounds or what was found).
-    func check(_ oracle: MutationOracle, vmas: Int, unwind: Int, prover: RunProver) throws -> (Bool, String) {
+    func check(_ oracle: MutationOracle, vmas: Int, unwind: Int, prover: RunProver) throws -> Shown {
         let program = oracle.item.program
         guard let index = program.functions.firstIndex(where: { $0.name == mutation.function }),
               let mutant = Mutator(program: program).apply(mutation) else {
-            return (false, "not attempted: the mutation does not apply in \(oracle.spec)")
+            return .undecided("not attempted: the mutation does not apply in \(oracle.spec)")
         }
         let original = program.functions[index]
-        guard original.returnType != .void else { return (false, "not attempted: the function returns nothing to compare") }
+        guard original.returnType != .void else { return .undecided("not attempted: the function returns nothing to compare") }
         for p in original.parameters {
             switch p.type {
             case .bool, .int, .pointer(.file): continue
-            default: return (false, "not attempted: parameter \(p.name) has type \(p.type), which a property cannot take as an input")
+            default: return .undecided("not attempted: parameter \(p.name) has type \(p.type), which a property cannot take as an input")
             }
         }
         var product = program
@@ -283,6 +295,6 @@ struct Equivalence {
                                labelNames: [], body: body, location: at)
         let property = Property(name: harness.name, function: harness, unwind: unwind, layoutVMAs: vmas,
                                 config: oracle.item.config.name, expected: nil, location: at)
-        return try decide(property, in: product, oracle, prover: prover, place: "")
+        return try prove(property, in: product, oracle, prover: prover, place: "")
     }
 }

@@ -89,11 +89,6 @@ public final class MutationCampaign: @unchecked Sendable {
     public let mutations: [Mutation]
     public let options: MutationOptions
 
-    /// The functions of the campaign that docs/mutate.md reports and `hugealign-bench mutate` times:
-    /// THP alignment and the guard gaps and window ends every placement goes through.
-    public static let benchmarkFunctions = ["__thp_get_unmapped_area", "vm_start_gap", "vm_end_gap", "stack_guard_start_gap",
-                                            "find_start", "find_end", "generic_hint_fits"]
-
     /// `models`: the folder (or file) whose functions are mutated; `specs`: the property files.
     public init(models: String, specs: [String], options: MutationOptions) throws {
         self.options = options
