@@ -256,6 +256,7 @@ import Testing
         rerun.results = results.filter { $0.status == .survived }.map { r in
             var k = r
             if r.mutation.id == survivor.mutation.id { k.status = .killed; k.killedBy = killed.killedBy }
+            k.equivalence = "compared again"
             return k
         }
         summary.results = results
@@ -266,6 +267,7 @@ import Testing
         let again = try #require(results.first { $0.status == .survived && $0.mutation.id != survivor.mutation.id })
         // The same properties asked twice: only the later checks stay.
         #expect(merged.results.first { $0.mutation.id == again.mutation.id }?.checks.count == again.checks.count)
+        #expect(merged.results.first { $0.mutation.id == again.mutation.id }?.equivalence == "compared again")
     }
 
     /// `--kill-with`: only the named properties may kill (a rerun against new properties); a mutant

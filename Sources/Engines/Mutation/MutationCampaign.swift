@@ -334,7 +334,7 @@ public struct MutationSummary: Codable, Sendable {
     /// Several runs' results as one, in the first run's order. A later run decides a mutant an
     /// earlier one left open: a kill or an equivalence replaces a survivor (the survivors rerun
     /// against new properties), a survivor again keeps the earlier result with both runs' checks
-    /// (a property checked in both keeps only the later run's).
+    /// (a property checked in both keeps only the later run's) and the later comparison.
     public static func merged(_ runs: [MutationSummary]) -> MutationSummary {
         guard var out = runs.first else { return MutationSummary(models: "", specs: [], oracles: [], functions: [], results: [], seconds: 0, interrupted: false) }
         for run in runs.dropFirst() {
@@ -353,6 +353,8 @@ public struct MutationSummary: Codable, Sendable {
                 if earlier.status == .survived && r.status == .survived {
                     out.results[i].checks = kept + r.checks
                     out.results[i].seconds += r.seconds
+                    // The later comparison saw every property of its run, the new ones too.
+                    out.results[i].equivalence = r.equivalence ?? earlier.equivalence
                 } else if earlier.status == .survived || earlier.status == .notRun {
                     var later = r
                     later.checks = kept + r.checks
