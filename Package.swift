@@ -7,7 +7,7 @@ let package = Package(
         .executable(name: "hugealign", targets: ["hugealign"]),
         .executable(name: "hugealign-bench", targets: ["hugealign-bench"]),
         // The embedding library: front end, semantics, engines, reports.
-        .library(name: "HugeAlign", targets: ["SMT", "KernelC", "Placement", "Semantics", "Engines", "Reports"]),
+        .library(name: "HugeAlign", targets: ["SMT", "KernelC", "Placement", "KernelTree", "Semantics", "Engines", "Reports"]),
         // Helpers for Swift test targets that prove specs.
         .library(name: "HugeAlignTesting", targets: ["HugeAlignTesting"]),
     ],
@@ -20,17 +20,19 @@ let package = Package(
         .target(name: "CLinux"),
         .target(name: "KernelC"),
         .target(name: "Placement", dependencies: ["KernelC"]),
+        // Placement functions read from a user's kernel source tree, and the environment around them.
+        .target(name: "KernelTree", dependencies: ["KernelC", "Placement"]),
         .target(name: "Semantics", dependencies: ["KernelC", "Placement", "SMT"]),
         .target(name: "Engines", dependencies: ["Semantics", "KernelC", "Placement", "SMT"]),
         .target(name: "Reports", dependencies: ["Engines", "Semantics", "KernelC", "Placement"]),
         .target(name: "HugeAlignTesting", dependencies: ["Engines", "Reports", "KernelC", "Placement"]),
         .executableTarget(name: "hugealign", dependencies: [
-            "Engines", "Reports", "KernelC", "Placement", "Semantics", "CLinux",
+            "Engines", "Reports", "KernelC", "KernelTree", "Placement", "Semantics", "CLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hugealign-bench", dependencies: ["Engines", "Semantics", "KernelC", "Placement", "SMT"]),
         .testTarget(name: "HugeAlignTests", dependencies: [
-            "SMT", "KernelC", "Placement", "Semantics", "Engines", "Reports", "HugeAlignTesting", "hugealign", "hugealign-bench",
+            "SMT", "KernelC", "KernelTree", "Placement", "Semantics", "Engines", "Reports", "HugeAlignTesting", "hugealign", "hugealign-bench",
         ], resources: [.copy("Malformed")]),
     ]
 )

@@ -13,6 +13,13 @@ public struct Checker {
     var callGraph: [Set<Int>] = []
     /// Set when a layout query is checked.
     var usesLayout = false
+    /// Functions whose address is taken (`get_area = shmem_get_unmapped_area`): the targets a call
+    /// through a function pointer may reach.
+    var addressTaken: Set<Int> = []
+    /// Set when a call through a function pointer is checked: the program then gets
+    /// `nullCallIndex`, a function that fails (a call through NULL oopses the kernel).
+    var callsThroughPointers = false
+    var nullCallIndex = 0
 
     // Per-function state.
     var slotTypes: [CType] = []
@@ -24,6 +31,9 @@ public struct Checker {
     var loopDepth = 0
     var returnType: CType = .void
     var currentFunction = -1
+    /// Parameters declared `T *p` for an integer T: the slot holds the pointee (`*p`), copied in
+    /// from the caller's `&local` and back after the call.
+    var referenceSlots: Set<Int> = []
 
     public init(model: DataModel) { self.model = model }
 
@@ -42,12 +52,23 @@ public struct Checker {
             syntaxes.append(f)
             signatures.append((try f.parameters.map { try parameter($0, forProperty: false) }, try resolveReturn(f.returnType)))
         }
-        callGraph = Array(repeating: [], count: syntaxes.count)
+        callGraph = Array(repeating: [], count: syntaxes.count + 1)
+        nullCallIndex = syntaxes.count
+        for f in unit.functions { if let b = f.body { collectAddressTaken(b) } }
+        for p in unit.properties { collectAddressTaken(p.body) }
         var functions: [Function] = []
         for (i, f) in syntaxes.enumerated() {
             currentFunction = i
             functions.append(try function(name: f.name, params: signatures[i].params, returnType: signatures[i].returnType,
                                           body: f.body!, location: f.location))
+        }
+        if callsThroughPointers {
+            // A call through a pointer that holds no function: the kernel would oops.
+            let loc = syntaxes.first?.location ?? .unknown
+            let fail = Stmt.assert(Expr(.constant(0), .bool, loc), text: "call through a function pointer that holds no function", location: loc)
+            functions.append(Function(name: "__call_through_null_pointer", parameters: [], returnType: model.unsignedLong, slotTypes: [],
+                                      slotNames: [], labelNames: [], body: .block([fail, .returnValue(constant(0, model.unsignedLong, loc), loc)]),
+                                      location: loc))
         }
         try rejectRecursion()
         var properties: [Property] = []
@@ -86,10 +107,8 @@ public struct Checker {
         switch t {
         case .void: throw Diagnostic(p.location, "parameter '\(p.name)' cannot have type void")
         case .record: throw Diagnostic(p.location, "pass structs by pointer ('struct X *\(p.name)')")
-        case .pointer(.record) where forProperty:
+        case .pointer(let pointee) where forProperty && pointee != .file:
             throw Diagnostic(p.location, "property inputs must be integers, bools or 'struct file *'")
-        case .pointer(.mm), .pointer(.task), .pointer(.void):
-            if forProperty { throw Diagnostic(p.location, "property inputs must be integers, bools or 'struct file *'") }
         default: break
         }
         return Parameter(name: p.name, type: t)
@@ -102,8 +121,8 @@ public struct Checker {
     /// Rejects recursion (calls are inlined) and call chains deeper than `maxCallDepth`. Iterative,
     /// so that no call graph can overflow the checker's own stack.
     mutating func rejectRecursion() throws {
-        var state = Array(repeating: 0, count: syntaxes.count)  // 0 new, 1 on stack, 2 done
-        var height = Array(repeating: 1, count: syntaxes.count)  // longest call chain from here
+        var state = Array(repeating: 0, count: callGraph.count)  // 0 new, 1 on stack, 2 done (and the null-call function)
+        var height = Array(repeating: 1, count: callGraph.count)  // longest call chain from here
         for root in syntaxes.indices where state[root] == 0 {
             var stack: [(node: Int, callees: [Int], next: Int)] = [(root, callGraph[root].sorted(), 0)]
             state[root] = 1
@@ -142,10 +161,18 @@ public struct Checker {
         seenLabels = []
         loopDepth = 0
         self.returnType = returnType
+        referenceSlots = []
         for p in params {
             if scopes[0][p.name] != nil { throw Diagnostic(location, "parameter '\(p.name)' is declared twice") }
-            scopes[0][p.name] = newSlot(p.name, p.type)
+            if case .pointer(.integer(let bits, let signed)) = p.type {
+                let slot = newSlot(p.name, .int(bits: bits, signed: signed))
+                referenceSlots.insert(slot)
+                scopes[0][p.name] = slot
+            } else {
+                scopes[0][p.name] = newSlot(p.name, p.type)
+            }
         }
+        let body = Checker.backwardGotosAsLoops(body)
         try collectLabels(body)
         let b = try statement(body)
         return Function(name: name, parameters: params, returnType: returnType, slotTypes: slotTypes, slotNames: slotNames,
@@ -191,7 +218,9 @@ public struct Checker {
             for d in decls {
                 var t = base
                 t.pointers += d.pointers
-                let type = try resolve(t)
+                var type = try resolve(t)
+                if let n = d.functionParameters { type = .pointer(.function(parameters: n)) }
+                if case .pointer(.integer) = type { throw Diagnostic(d.location, "pointers to integers are only supported as parameters (out-parameters, passed as &variable)") }
                 if case .void = type { throw Diagnostic(d.location, "variable '\(d.name)' cannot have type void") }
                 if scopes[scopes.count - 1][d.name] != nil { throw Diagnostic(d.location, "redefinition of '\(d.name)'") }
                 // The initializer is checked before the name is in scope (C would see it; nothing here needs it).

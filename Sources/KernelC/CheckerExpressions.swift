@@ -97,8 +97,17 @@ extension Checker {
             case "+": return try promote(try expr(x))
             case "~": let p = try promote(try expr(x)); return Expr(.unary(.bitNot, p), p.type, loc)
             case "!": return Expr(.not(try condition(x)), .bool, loc)
-            case "&": throw Diagnostic(loc, "'&' is only supported on a struct local passed to a function (as in &info) or in check_*_overflow(..., &result)")
-            default: throw Diagnostic(loc, "pointer dereference '*' is not supported")
+            case "&":
+                // The address of a global the environment defines is its handle.
+                if case .identifier(let n) = x.kind, lookup(n) == nil, functionIndex["__global_" + n] != nil {
+                    return try call("__global_" + n, [], loc)
+                }
+                throw Diagnostic(loc, "'&' is only supported on a local passed to a function (as in &info) or in check_*_overflow(..., &result)")
+            default:
+                if case .identifier(let n) = x.kind, let slot = lookup(n), referenceSlots.contains(slot) {
+                    return Expr(.load(.local(slot)), slotTypes[slot], loc)
+                }
+                throw Diagnostic(loc, "pointer dereference '*' is only supported on an out-parameter ('unsigned long *p')")
             }
         case .preIncDec(let op, let x):
             let (lv, t) = try lvalue(x)
@@ -163,7 +172,12 @@ extension Checker {
     }
 
     mutating func identifier(_ name: String, _ loc: SourceLocation) throws -> Expr {
-        if let slot = lookup(name) { return Expr(.load(.local(slot)), slotTypes[slot], loc) }
+        if let slot = lookup(name) {
+            if referenceSlots.contains(slot) {
+                throw Diagnostic(loc, "'\(name)' is an out-parameter (a pointer): read and write it as *\(name), pass it on as \(name) only to another out-parameter")
+            }
+            return Expr(.load(.local(slot)), slotTypes[slot], loc)
+        }
         switch name {
         case "NULL": return constant(0, .pointer(.void), loc)
         case "true": return constant(1, .bool, loc)
@@ -172,7 +186,12 @@ extension Checker {
         default: break
         }
         if let kind = Catalog.constants[name] { return configValue(name, Catalog.type(of: kind, model: model), loc) }
-        if functionIndex[name] != nil { throw Diagnostic(loc, "function '\(name)' used as a value (call it)") }
+        if let index = functionIndex[name] {
+            // A function designator: the value a function pointer holds.
+            return constant(UInt64(index + 1), .pointer(.function(parameters: signatures[index].params.count)), loc)
+        }
+        // A global the environment defines (`va_align`, `shm_mnt`): `__global_NAME()`.
+        if functionIndex["__global_" + name] != nil { return try call("__global_" + name, [], loc) }
         throw Diagnostic(loc, "use of undeclared identifier '\(name)'")
     }
 
@@ -205,6 +224,11 @@ extension Checker {
 
     mutating func lvalue(_ e: ExprSyntax) throws -> (LValue, CType) {
         switch e.kind {
+        case .unary("*", let inner):
+            guard case .identifier(let n) = inner.kind, let slot = lookup(n), referenceSlots.contains(slot) else {
+                throw Diagnostic(e.location, "only an out-parameter can be stored through ('*p = value' for 'unsigned long *p')")
+            }
+            return (.local(slot), slotTypes[slot])
         case .identifier(let name):
             guard let slot = lookup(name) else {
                 if Catalog.constants[name] != nil { throw Diagnostic(e.location, "'\(name)' is a constant and cannot be assigned") }
@@ -239,6 +263,17 @@ extension Checker {
     }
 
     mutating func member(_ base: ExprSyntax, _ field: String, arrow: Bool, _ loc: SourceLocation) throws -> Expr {
+        // Fields of structs hugealign does not lay out come from the environment's accessors.
+        if let b = try? expr(base), case .pointer(let p) = b.type, let tag = Checker.accessorTag(p), p != .task || field != "mm" {
+            let accessor = "\(tag)__\(field)"
+            guard functionIndex[accessor] != nil else {
+                if case .file = p {
+                    throw Diagnostic(loc, "struct file fields are not modelled: '\(field)' (the file's kind is its value: FILE_THP, FILE_SHMEM, ...; only a kernel tree's environment defines accessors such as \(accessor))")
+                }
+                throw Diagnostic(loc, "field '\(field)' of struct \(tag) is not modelled (no accessor \(accessor) in the environment)")
+            }
+            return try call(accessor, [base], loc)
+        }
         if arrow, let b = try? expr(base), case .pointer(let p) = b.type {
             switch p {
             case .task:
@@ -266,7 +301,20 @@ extension Checker {
         return Expr(.load(.field(lv, i)), model.unsignedLong, loc)
     }
 
+    /// The struct name under which the environment's accessors for a pointer's fields are found.
+    static func accessorTag(_ p: Pointee) -> String? {
+        switch p {
+        case .opaque(let tag): return tag
+        case .file: return "file"
+        case .task: return "task_struct"
+        default: return nil
+        }
+    }
+
     mutating func call(_ name: String, _ args: [ExprSyntax], _ loc: SourceLocation) throws -> Expr {
+        if let slot = lookup(name), case .pointer(.function) = slotTypes[slot] {
+            return try callThroughPointer(slot, name, args, loc)
+        }
         if let index = functionIndex[name] {
             let sig = signatures[index]
             guard args.count == sig.params.count else {
@@ -276,6 +324,8 @@ extension Checker {
             for (a, p) in zip(args, sig.params) {
                 if case .pointer(.record(let tag)) = p.type {
                     out.append(.reference(try referenceArgument(a, tag: tag)))
+                } else if case .pointer(.integer(let bits, let signed)) = p.type {
+                    out.append(.reference(try integerReference(a, .int(bits: bits, signed: signed))))
                 } else {
                     out.append(.value(try convert(try expr(a), to: p.type, at: a.location)))
                 }
@@ -288,6 +338,23 @@ extension Checker {
             throw Diagnostic(loc, "'\(name)' is a statement; use it on its own line")
         }
         throw Diagnostic(loc, "call to unknown function '\(name)'")
+    }
+
+    /// `&local` of an integer type for an out-parameter, or an out-parameter passed on.
+    mutating func integerReference(_ a: ExprSyntax, _ type: CType) throws -> LValue {
+        var target = a
+        let addressOf: Bool
+        if case .unary("&", let inner) = a.kind { target = inner; addressOf = true } else { addressOf = false }
+        guard case .identifier(let n) = target.kind, let slot = lookup(n) else {
+            throw Diagnostic(a.location, "expected &variable for a '\(type) *' parameter")
+        }
+        guard addressOf != referenceSlots.contains(slot) else {
+            throw Diagnostic(a.location, addressOf ? "'\(n)' is already a pointer; pass it without '&'" : "pass the variable by address: &\(n)")
+        }
+        guard slotTypes[slot] == type else {
+            throw Diagnostic(a.location, "'\(n)' has type '\(slotTypes[slot])' but '\(type) *' is expected")
+        }
+        return .local(slot)
     }
 
     /// `&local` for a struct local, or a struct pointer parameter passed on.

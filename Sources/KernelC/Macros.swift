@@ -58,6 +58,16 @@ extension Checker {
             try arity(1)
             let pm = configValue("PAGE_MASK", ul, loc)
             return try arith(.and, try cast(try expr(args[0]), ul), Expr(.unary(.bitNot, pm), ul, loc), loc)
+        case "IS_ERR", "IS_ERR_OR_NULL":
+            // IS_ERR_VALUE((unsigned long)ptr), and NULL for IS_ERR_OR_NULL.
+            try arity(1)
+            let p = try expr(args[0])
+            guard case .pointer = p.type else { throw Diagnostic(args[0].location, "\(name) needs a pointer") }
+            let value = try cast(p, ul)
+            let maxErrno = configValue("MAX_ERRNO", model.int, loc)
+            let isErr = try compare(.ge, value, try cast(Expr(.unary(.neg, maxErrno), model.int, loc), ul), loc)
+            if name == "IS_ERR" { return isErr }
+            return Expr(.or(try compare(.eq, value, constant(0, ul, loc), loc), isErr), .bool, loc)
         case "IS_ERR_VALUE":
             // (unsigned long)(void *)(x) >= (unsigned long)-MAX_ERRNO
             try arity(1)
@@ -151,6 +161,18 @@ extension Checker {
         case "find_vma", "find_vma_prev", "vma_iter_area_lowest", "vma_iter_area_highest", "insert_vma":
             usesLayout = true
             return try layoutQuery(name, args, loc)
+        case "__layout_area_lowest", "__layout_area_highest":
+            // The window searches under names the kernel's iterator functions do not shadow (the
+            // kernel environment defines vma_iter_area_lowest(vmi, ...) over them).
+            usesLayout = true
+            return try layoutQuery(name, args, loc)
+        case "__vma_iterator_start":
+            // VMA_ITERATOR(vmi, mm, addr): the iterator starts at addr of the one address space.
+            try arity(2)
+            return Expr(.sequence(try mmArgument(args[0]), try cast(try expr(args[1]), ul)), ul, loc)
+        case "READ_ONCE", "data_race":
+            try arity(1)
+            return try expr(args[0])
         case "is_file_hugepages":
             try arity(1)
             let f = try expr(args[0])

@@ -55,9 +55,10 @@ public struct Parser {
     /// Words that may start or continue a type.
     static let typeWords: Set<String> = ["void", "char", "short", "int", "long", "unsigned", "signed", "bool", "_Bool",
                                          "const", "volatile", "static", "inline", "__always_inline", "extern", "register",
-                                         "noinline", "__maybe_unused", "__must_check"]
+                                         "noinline", "__maybe_unused", "__must_check", "__read_mostly", "__init", "__weak", "notrace"]
     static let qualifierWords: Set<String> = ["const", "volatile", "static", "inline", "__always_inline", "extern",
-                                              "register", "noinline", "__maybe_unused", "__must_check"]
+                                              "register", "noinline", "__maybe_unused", "__must_check", "__read_mostly",
+                                              "__init", "__weak", "notrace"]
 
     func isTypeStart(_ t: Token) -> Bool {
         guard case .identifier(let s) = t.kind else { return false }
@@ -198,6 +199,23 @@ public struct Parser {
         return params
     }
 
+    /// `(type, type name, ...)` of a function pointer: the number of parameters.
+    mutating func parseParameterTypes() throws -> Int {
+        try expect("(", "to open the function pointer's parameter types")
+        if accept(")") { return 0 }
+        if current.isIdent("void") && peekToken(1).isPunct(")") { _ = next(); _ = next(); return 0 }
+        var count = 0
+        repeat {
+            guard isTypeStart(current) else { throw Diagnostic(current.location, "expected a parameter type but found '\(current.text)'") }
+            _ = try parseType()
+            _ = countStars()
+            if case .identifier(let n) = current.kind, !Parser.keywords.contains(n) { _ = next() }
+            count += 1
+        } while accept(",")
+        try expect(")", "to close the function pointer's parameter types")
+        return count
+    }
+
     mutating func countStars() -> Int {
         var n = 0
         while accept("*") { n += 1; while case .identifier(let q) = current.kind, Parser.qualifierWords.contains(q) { _ = next() } }
@@ -325,8 +343,27 @@ public struct Parser {
                 return StmtSyntax(kind: .label(word), location: loc)
             }
             if isTypeStart(t) { return try declaration() }
+            if word == "VMA_ITERATOR" && peekToken(1).isPunct("(") { return try vmaIterator() }
             return try expressionStatement()
         }
+    }
+
+    /// `VMA_ITERATOR(vmi, mm, addr);` declares `struct vma_iterator vmi` standing at `addr`.
+    mutating func vmaIterator() throws -> StmtSyntax {
+        let loc = next().location
+        try expect("(")
+        let (name, nloc) = try identifier("the iterator's name")
+        try expect(",")
+        let mm = try parseAssignment()
+        try expect(",")
+        let addr = try parseAssignment()
+        try expect(")")
+        try expect(";", "after VMA_ITERATOR(...)")
+        // The mm is evaluated (it must be current->mm) and dropped: there is one address space.
+        let start = ExprSyntax(kind: .call("__vma_iterator_start", [mm, addr]), location: addr.location)
+        let type = TypeSyntax(words: [], structTag: "vma_iterator", pointers: 0, location: loc)
+        let initializer = InitializerSyntax.braces([(field: "index", value: .expr(start), location: addr.location)], loc)
+        return StmtSyntax(kind: .declaration(type, [DeclaratorSyntax(name: name, pointers: 0, initializer: initializer, location: nloc)]), location: loc)
     }
 
     mutating func expressionStatement() throws -> StmtSyntax {
@@ -345,6 +382,19 @@ public struct Parser {
         var decls: [DeclaratorSyntax] = []
         repeat {
             let stars = countStars()
+            // A function pointer: `ret (*name)(param types)`.
+            if current.isPunct("(") && peekToken(1).isPunct("*") {
+                _ = next(); _ = next()
+                let (name, nloc) = try identifier("a function pointer name")
+                try expect(")", "after the function pointer's name")
+                let count = try parseParameterTypes()
+                var initializer: InitializerSyntax?
+                if accept("=") { initializer = try parseInitializer() }
+                var d = DeclaratorSyntax(name: name, pointers: stars, initializer: initializer, location: nloc)
+                d.functionParameters = count
+                decls.append(d)
+                continue
+            }
             let (name, nloc) = try identifier("a variable name")
             if case .identifier(let next) = current.kind, !Parser.keywords.contains(next) {
                 throw Diagnostic(nloc, "unknown type name '\(name)'")

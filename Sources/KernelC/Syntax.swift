@@ -55,6 +55,8 @@ public struct DeclaratorSyntax: Sendable {
     public var pointers: Int
     public var initializer: InitializerSyntax?
     public var location: SourceLocation
+    /// `(*name)(types)`: a function pointer taking this many parameters.
+    public var functionParameters: Int? = nil
 }
 
 public struct StmtSyntax: Sendable {
@@ -114,4 +116,10 @@ public struct TranslationUnitSyntax: Sendable {
     public var includes: [(String, SourceLocation)] = []
     public var functions: [FunctionSyntax] = []
     public var properties: [PropertySyntax] = []
+
+    public init(includes: [(String, SourceLocation)] = [], functions: [FunctionSyntax] = [], properties: [PropertySyntax] = []) {
+        self.includes = includes
+        self.functions = functions
+        self.properties = properties
+    }
 }

@@ -38,6 +38,14 @@ public enum Pointee: Hashable, Sendable {
     /// A pointer to a struct local (`&info`), passed by reference.
     case record(String)
     case void
+    /// A struct hugealign does not lay out (`struct hstate *`, `struct dev_dax *`): a handle whose
+    /// fields are read through the environment's accessors (`hstate__field(p)`).
+    case opaque(String)
+    /// `unsigned long *`: a parameter that returns a value through `&local` (copied in and back).
+    case integer(bits: Int, signed: Bool)
+    /// A function pointer (`unsigned long (*get_area)(...)`): 0 for NULL, else 1 + the function's
+    /// index in the program. A call through it calls whichever function it holds.
+    case function(parameters: Int)
 }
 
 /// A C type after resolution.
@@ -87,6 +95,9 @@ public enum CType: Hashable, Sendable, CustomStringConvertible {
             case .vma: return "struct vm_area_struct *"
             case .record(let n): return "struct \(n) *"
             case .void: return "void *"
+            case .opaque(let n): return "struct \(n) *"
+            case .integer(let b, let s): return "\(s ? "s" : "u")\(b) *"
+            case .function(let n): return "function pointer (\(n) parameters)"
             }
         case .record(let n): return "struct \(n)"
         }
@@ -111,6 +122,8 @@ public enum CTypeNames {
     /// Fields of the structs a spec can declare locals of. All fields are `unsigned long`.
     public static let structFields: [String: [String]] = [
         "vm_unmapped_area_info": ["flags", "length", "low_limit", "high_limit", "align_mask", "align_offset", "start_gap"],
+        // The maple-tree iterator of a kernel tree's window search: the window it stands on.
+        "vma_iterator": ["index", "last"],
     ]
 
     /// Resolves written type words to a `CType`, or nil with a reason.
@@ -124,7 +137,9 @@ public enum CTypeNames {
             case "vm_area_struct": base = .pointer(.vma)
             default:
                 guard structFields[tag] != nil else {
-                    return .failure(Diagnostic(t.location, "unknown struct '\(tag)' (known: file, mm_struct, vm_area_struct, vm_unmapped_area_info)"))
+                    // Any other struct is a handle, read through the environment's accessors.
+                    if t.pointers == 1 { return .success(.pointer(.opaque(tag))) }
+                    return .failure(Diagnostic(t.location, "unknown struct '\(tag)' (known: file, mm_struct, vm_area_struct, vm_unmapped_area_info; other structs only as pointers)"))
                 }
                 if t.pointers == 1 { return .success(.pointer(.record(tag))) }
                 if t.pointers == 0 { return .success(.record(tag)) }
@@ -171,8 +186,11 @@ public enum CTypeNames {
             if base == nil && !unsigned && !signed && longs == 0 { return .failure(Diagnostic(t.location, "missing type")) }
             scalar = .int(bits: bits, signed: !unsigned)
         }
+        if t.pointers == 1, case .int(let bits, let signed) = scalar {
+            return .success(.pointer(.integer(bits: bits, signed: signed)))
+        }
         if t.pointers > 0 {
-            return .failure(Diagnostic(t.location, "pointers to '\(scalar)' are not supported (only struct file/mm_struct/vm_unmapped_area_info pointers)"))
+            return .failure(Diagnostic(t.location, "pointers to '\(scalar)' are not supported (only integer, struct and function pointers)"))
         }
         return .success(scalar)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KernelC
+import KernelTree
 import Placement
 import SMT
 import Semantics
@@ -25,6 +26,7 @@ enum ErrorExit {
         switch error {
         case let d as Diagnostic: return (d.description, .inputError)
         case let e as InputError: return (e.description, .inputError)
+        case let e as KernelTree.Failure: return ("hugealign: \(e)", .inputError)
         case let e as EvaluationError: return ("hugealign: \(e)", .inputError)
         case let e as SMTError: return ("hugealign: internal error: \(e)", .internalError)
         case is ExitCode, is CleanExit, is ValidationError: return nil

@@ -1,0 +1,119 @@
+/// Rewrites of kernel idioms into the constructs the checker knows, done on the syntax so that
+/// both value domains run them through the one evaluator.
+extension Checker {
+    /// `retry: ... goto retry;` — a backward `goto` to a label at the top of a function's body —
+    /// becomes `for (;;) { ...; break; }` with the `goto` as `continue`, so that it is unwound like
+    /// any loop. Only when no such `goto` sits inside a loop of its own (where `continue` would
+    /// mean that loop); other backward gotos still get the checker's diagnostic.
+    static func backwardGotosAsLoops(_ body: StmtSyntax) -> StmtSyntax {
+        guard case .block(var items) = body.kind else { return body }
+        var i = items.count - 1
+        while i >= 0 {
+            if case .label(let name) = items[i].kind {
+                let after = Array(items[(i + 1)...])
+                var found = false, nested = false
+                for s in after { scanGotos(s, name, inLoop: false, found: &found, nested: &nested) }
+                let otherLabels = after.contains { s in if case .label = s.kind { return true } else { return false } }
+                if found && !nested && !otherLabels {
+                    let loc = items[i].location
+                    let loopBody = StmtSyntax(kind: .block(after.map { gotoAsContinue($0, name) } + [StmtSyntax(kind: .breakStmt, location: loc)]), location: loc)
+                    let loop = StmtSyntax(kind: .forLoop(nil, nil, nil, loopBody), location: loc)
+                    items = Array(items[..<i]) + [loop]
+                }
+            }
+            i -= 1
+        }
+        return StmtSyntax(kind: .block(items), location: body.location)
+    }
+
+    static func scanGotos(_ s: StmtSyntax, _ label: String, inLoop: Bool, found: inout Bool, nested: inout Bool) {
+        switch s.kind {
+        case .gotoStmt(let l) where l == label:
+            found = true
+            if inLoop { nested = true }
+        case .block(let b): for x in b { scanGotos(x, label, inLoop: inLoop, found: &found, nested: &nested) }
+        case .ifElse(_, let a, let b):
+            scanGotos(a, label, inLoop: inLoop, found: &found, nested: &nested)
+            if let b { scanGotos(b, label, inLoop: inLoop, found: &found, nested: &nested) }
+        case .whileLoop(_, let b), .doWhile(let b, _), .forLoop(_, _, _, let b):
+            scanGotos(b, label, inLoop: true, found: &found, nested: &nested)
+        default: break
+        }
+    }
+
+    static func gotoAsContinue(_ s: StmtSyntax, _ label: String) -> StmtSyntax {
+        var out = s
+        switch s.kind {
+        case .gotoStmt(let l) where l == label: out.kind = .continueStmt
+        case .block(let b): out.kind = .block(b.map { gotoAsContinue($0, label) })
+        case .ifElse(let c, let a, let b): out.kind = .ifElse(c, gotoAsContinue(a, label), b.map { gotoAsContinue($0, label) })
+        default: break
+        }
+        return out
+    }
+
+    /// Functions named as values anywhere (`get_area = shmem_get_unmapped_area`).
+    mutating func collectAddressTaken(_ s: StmtSyntax) {
+        switch s.kind {
+        case .declaration(_, let decls):
+            for d in decls { if let i = d.initializer { collectAddressTaken(i) } }
+        case .expression(let e), .returnStmt(let e?): collectAddressTaken(e)
+        case .block(let b): for x in b { collectAddressTaken(x) }
+        case .ifElse(let c, let a, let b):
+            collectAddressTaken(c); collectAddressTaken(a)
+            if let b { collectAddressTaken(b) }
+        case .whileLoop(let c, let b): collectAddressTaken(c); collectAddressTaken(b)
+        case .doWhile(let b, let c): collectAddressTaken(b); collectAddressTaken(c)
+        case .forLoop(let i, let c, let st, let b):
+            if let i { collectAddressTaken(i) }
+            if let c { collectAddressTaken(c) }
+            if let st { collectAddressTaken(st) }
+            collectAddressTaken(b)
+        default: break
+        }
+    }
+
+    mutating func collectAddressTaken(_ i: InitializerSyntax) {
+        switch i {
+        case .expr(let e): collectAddressTaken(e)
+        case .braces(let items, _): for item in items { collectAddressTaken(item.value) }
+        }
+    }
+
+    mutating func collectAddressTaken(_ e: ExprSyntax) {
+        switch e.kind {
+        case .identifier(let n): if let i = functionIndex[n] { addressTaken.insert(i) }
+        case .integer, .typeArgument: break
+        case .unary(_, let x), .preIncDec(_, let x), .postIncDec(_, let x), .member(let x, _, _), .cast(_, let x): collectAddressTaken(x)
+        case .binary(_, let a, let b), .assign(_, let a, let b): collectAddressTaken(a); collectAddressTaken(b)
+        case .conditional(let a, let b, let c): collectAddressTaken(a); collectAddressTaken(b); collectAddressTaken(c)
+        case .call(_, let args): for a in args { collectAddressTaken(a) }
+        }
+    }
+
+    /// `fp(args)` through a function pointer local: `fp == &f1 ? f1(args) : fp == &f2 ? f2(args) :
+    /// ... : oops`, over the functions whose address the program takes and that take as many
+    /// parameters. Each branch is evaluated only under its guard, so only the called one counts.
+    mutating func callThroughPointer(_ slot: Int, _ name: String, _ args: [ExprSyntax], _ loc: SourceLocation) throws -> Expr {
+        guard case .pointer(.function(let n)) = slotTypes[slot] else { throw Diagnostic(loc, "'\(name)' is not a function") }
+        guard args.count == n else { throw Diagnostic(loc, "'\(name)' takes \(n) argument\(n == 1 ? "" : "s") but \(args.count) were given") }
+        let candidates = addressTaken.sorted().filter { signatures[$0].params.count == n }
+        guard let first = candidates.first else {
+            throw Diagnostic(loc, "no function whose address is taken can be called through '\(name)' (\(n) parameters)")
+        }
+        let type = signatures[first].returnType
+        for c in candidates where signatures[c].returnType != type {
+            throw Diagnostic(loc, "'\(syntaxes[c].name)' and '\(syntaxes[first].name)' may both be called through '\(name)' but return different types")
+        }
+        callsThroughPointers = true
+        if currentFunction >= 0 { callGraph[currentFunction].insert(nullCallIndex) }
+        var result = try convert(Expr(.call(nullCallIndex, []), model.unsignedLong, loc), to: type, at: loc)
+        let pointer = Expr(.load(.local(slot)), slotTypes[slot], loc)
+        for c in candidates.reversed() {
+            let call = try call(syntaxes[c].name, args, loc)
+            let here = try compare(.eq, Expr(.convert(pointer), model.unsignedLong, loc), constant(UInt64(c + 1), model.unsignedLong, loc), loc)
+            result = Expr(.conditional(here, call, result), type, loc)
+        }
+        return result
+    }
+}

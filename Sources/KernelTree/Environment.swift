@@ -1,0 +1,270 @@
+import KernelC
+import Placement
+
+/// What the placement functions of a kernel tree call that is not the placement path itself,
+/// written for hugealign in its kernel-C over the address-space and configuration models: the
+/// maple-tree iterator, the fields of the structs the functions read (as `STRUCT__FIELD(p)`
+/// accessors), globals (`__global_NAME()`), `current`, the LSM hook and the hstate helpers.
+/// Not kernel code: each definition states the behaviour the bundled models already assume.
+public enum Environment {
+    public static let path = "<hugealign kernel environment>"
+
+    public static func functions(for config: Config) throws -> [FunctionSyntax] {
+        var parser = try Parser(file: SourceFile(path: path, text: text))
+        return try parser.parseUnit().functions
+    }
+
+    public static let text = """
+    // The maple-tree iterator over the layout (include/linux/mm_types.h, mm/vma.h). A search leaves
+    // the iterator on the window it found: index = its first byte, last = its last byte.
+    int vma_iter_area_lowest(struct vma_iterator *vmi, unsigned long min, unsigned long max, unsigned long size)
+    {
+        unsigned long start;
+
+        if (__layout_area_lowest(min, max, size, &start))
+            return -EBUSY;
+        vmi->index = start;
+        vmi->last = start + size - 1;
+        return 0;
+    }
+
+    int vma_iter_area_highest(struct vma_iterator *vmi, unsigned long min, unsigned long max, unsigned long size)
+    {
+        unsigned long end;
+
+        if (__layout_area_highest(min, max, size, &end))
+            return -EBUSY;
+        vmi->last = end - 1;
+        vmi->index = end - size;
+        return 0;
+    }
+
+    unsigned long vma_iter_addr(struct vma_iterator *vmi)
+    {
+        return vmi->index;
+    }
+
+    unsigned long vma_iter_end(struct vma_iterator *vmi)
+    {
+        return vmi->last + 1;
+    }
+
+    // After a search, the next VMA is the first above the window, the previous one the last below.
+    struct vm_area_struct *vma_next(struct vma_iterator *vmi)
+    {
+        return find_vma(current->mm, vmi->index);
+    }
+
+    struct vm_area_struct *vma_prev(struct vma_iterator *vmi)
+    {
+        struct vm_area_struct *prev;
+
+        find_vma_prev(current->mm, vmi->index, &prev);
+        return prev;
+    }
+
+    void vma_iter_reset(struct vma_iterator *vmi)
+    {
+    }
+
+    // current->flags: only PF_RANDOMIZE is read on the placement path.
+    unsigned long __global_PF_RANDOMIZE(void)
+    {
+        return 0x00400000;
+    }
+
+    unsigned int task_struct__flags(struct task_struct *task)
+    {
+        return task_randomize ? 0x00400000 : 0;
+    }
+
+    // x86's va_align (arch/x86/mm/mmap.c), AMD family 15h only: from the configuration.
+    struct va_alignment *__global_va_align(void)
+    {
+        return (struct va_alignment *)1;
+    }
+
+    int va_alignment__flags(struct va_alignment *v)
+    {
+        return va_align_flags;
+    }
+
+    unsigned long va_alignment__mask(struct va_alignment *v)
+    {
+        return va_align_mask;
+    }
+
+    unsigned long va_alignment__bits(struct va_alignment *v)
+    {
+        return va_align_bits;
+    }
+
+    int mmap_is_ia32(void)
+    {
+        return in_32bit_syscall();
+    }
+
+    // The MAP_32BIT window's random start (PF_RANDOMIZE): the configuration's offset.
+    unsigned long randomize_page(unsigned long start, unsigned long range)
+    {
+        return start + map32_random_offset;
+    }
+
+    // arch_mmap_check() is 0 on x86 and arm64; security_mmap_addr() is the capability LSM.
+    unsigned long arch_mmap_check(unsigned long addr, unsigned long len, unsigned long flags)
+    {
+        return 0;
+    }
+
+    int security_mmap_addr(unsigned long addr)
+    {
+        if (addr < dac_mmap_min_addr && !cap_sys_rawio)
+            return -EPERM;
+        return 0;
+    }
+
+    // The generic arch_get_mmap_end()/arch_get_mmap_base() macros of include/linux/sched/mm.h and
+    // arm64's (asm/processor.h): the whole window only for a hint above it.
+    unsigned long arch_get_mmap_end(unsigned long addr, unsigned long len, unsigned long flags)
+    {
+        if (IS_ENABLED(CONFIG_ARM64))
+            return addr > DEFAULT_MAP_WINDOW ? TASK_SIZE : DEFAULT_MAP_WINDOW;
+        return TASK_SIZE;
+    }
+
+    unsigned long arch_get_mmap_base(unsigned long addr, unsigned long base)
+    {
+        if (IS_ENABLED(CONFIG_ARM64) && addr > DEFAULT_MAP_WINDOW)
+            return base + TASK_SIZE - DEFAULT_MAP_WINDOW;
+        return base;
+    }
+
+    // hugetlbfs: one huge page size per configuration.
+    struct hstate *hstate_file(struct file *file)
+    {
+        return (struct hstate *)file;
+    }
+
+    unsigned long huge_page_size(struct hstate *h)
+    {
+        return HUGETLB_PAGE_SIZE;
+    }
+
+    unsigned long huge_page_mask(struct hstate *h)
+    {
+        return ~(HUGETLB_PAGE_SIZE - 1);
+    }
+
+    int prepare_hugepage_range(struct file *file, unsigned long addr, unsigned long len)
+    {
+        if (len & ~huge_page_mask(hstate_file(file)))
+            return -EINVAL;
+        if (addr & ~huge_page_mask(hstate_file(file)))
+            return -EINVAL;
+        return 0;
+    }
+
+    // device DAX: the device's alignment.
+    struct dev_dax *file__private_data(struct file *file)
+    {
+        return (struct dev_dax *)file;
+    }
+
+    unsigned long dev_dax__align(struct dev_dax *dev_dax)
+    {
+        return DAX_ALIGN;
+    }
+
+    // Tracepoints do nothing the placement depends on.
+    void trace_vm_unmapped_area(unsigned long addr, struct vm_unmapped_area_info *info)
+    {
+    }
+
+    // A struct file * is its kind (FILE_THP, FILE_SHMEM, ...); so are the handles reached from it:
+    // its file_operations, inode, super block. The internal shmem mount is one more handle.
+    struct file_operations *file__f_op(struct file *file)
+    {
+        return (struct file_operations *)file;
+    }
+
+    // The get_unmapped_area hook of each kind's file_operations (ext4/xfs, tmpfs, hugetlbfs,
+    // device DAX); a plain file has none.
+    void *file_operations__get_unmapped_area(struct file_operations *op)
+    {
+        if (op == (struct file_operations *)FILE_THP)
+            return thp_get_unmapped_area;
+        if (op == (struct file_operations *)FILE_SHMEM)
+            return shmem_get_unmapped_area;
+        if (op == (struct file_operations *)FILE_HUGETLBFS)
+            return hugetlb_get_unmapped_area;
+        if (op == (struct file_operations *)FILE_DAX)
+            return dax_get_unmapped_area;
+        return NULL;
+    }
+
+    struct file_operations *__global_shmem_file_operations(void)
+    {
+        return (struct file_operations *)FILE_SHMEM;
+    }
+
+    struct inode *file_inode(struct file *file)
+    {
+        return (struct inode *)file;
+    }
+
+    struct super_block *inode__i_sb(struct inode *inode)
+    {
+        return (struct super_block *)inode;
+    }
+
+    // shm_mnt: the internal mount of anonymous shared memory (its own handle, after the kinds).
+    struct vfsmount *__global_shm_mnt(void)
+    {
+        return (struct vfsmount *)(FILE_DAX + 1);
+    }
+
+    struct super_block *vfsmount__mnt_sb(struct vfsmount *mnt)
+    {
+        return (struct super_block *)mnt;
+    }
+
+    struct shmem_sb_info *SHMEM_SB(struct super_block *sb)
+    {
+        return (struct shmem_sb_info *)sb;
+    }
+
+    // sb->huge: the internal mount's (shmem_mount_huge) or the file's mount's (shmem_file_huge).
+    int shmem_sb_info__huge(struct shmem_sb_info *sbinfo)
+    {
+        if (sbinfo == (struct shmem_sb_info *)(FILE_DAX + 1))
+            return shmem_mount_huge;
+        return shmem_file_huge;
+    }
+
+    // The anonymous shmem mTHP orders (sysfs): the configuration's highest order, as "always".
+    unsigned long __global_huge_shmem_orders_always(void)
+    {
+        return shmem_anon_order ? 1UL << shmem_anon_order : 0;
+    }
+
+    unsigned long __global_huge_shmem_orders_within_size(void)
+    {
+        return 0;
+    }
+
+    unsigned long __global_huge_shmem_orders_madvise(void)
+    {
+        return 0;
+    }
+
+    unsigned long __global_huge_shmem_orders_inherit(void)
+    {
+        return 0;
+    }
+
+    int highest_order(unsigned long orders)
+    {
+        return ilog2(orders);
+    }
+    """
+}
