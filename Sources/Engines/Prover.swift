@@ -99,6 +99,7 @@ public final class Prover: @unchecked Sendable {
         var bounds = Bounds(config: options.config.name, intBits: program.dataModel.intBits,
                             longBits: program.dataModel.longBits, unwind: unwind, layoutVMAs: vmas)
         if property.anyLayout { bounds.anyLayout = true }
+        bounds.functions = program.functionSource
         var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
         do {

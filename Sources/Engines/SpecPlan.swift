@@ -13,10 +13,13 @@ public struct SpecPlan: Sendable {
     public var file: String
     public var items: [Item]
 
+    /// Functions that replace the bundled models under a configuration (`--kernel-tree`).
+    public typealias Replacements = @Sendable (Config) throws -> (any FunctionReplacement)?
+
     /// Throws a `Diagnostic` for spec errors and for unknown configuration names.
-    public init(file: String, defaultConfig: Config, only: String? = nil) throws {
+    public init(file: String, defaultConfig: Config, only: String? = nil, replacements: Replacements? = nil) throws {
         self.file = file
-        let base = try SpecLoader.load(path: file, model: defaultConfig.dataModel)
+        let base = try SpecLoader.load(path: file, model: defaultConfig.dataModel, replacement: try replacements?(defaultConfig))
         var programs: [String: Program] = [defaultConfig.name: base.program]
         var items: [Item] = []
         for p in base.program.properties where only == nil || p.name == only {
@@ -25,7 +28,7 @@ public struct SpecPlan: Sendable {
                 throw Diagnostic(p.location, "unknown config '\(name)' (known: \(Config.names.joined(separator: ", ")))")
             }
             if programs[name] == nil {
-                programs[name] = try SpecLoader.load(path: file, model: config.dataModel).program
+                programs[name] = try SpecLoader.load(path: file, model: config.dataModel, replacement: try replacements?(config)).program
             }
             let program = programs[name]!
             items.append(Item(property: program.property(named: p.name)!, program: program, config: config))

@@ -12,6 +12,8 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
     /// `layout any`: every layout of any size (the abstract layout), loops with an invariant by
     /// induction (any number of iterations), the others unwound.
     public var anyLayout: Bool?
+    /// Where the functions came from when not from the spec files (a kernel tree).
+    public var functions: String?
 
     public init(config: String, intBits: Int, longBits: Int, unwind: Int, layoutVMAs: Int?) {
         self.config = config
@@ -28,6 +30,7 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
         } else {
             s += layoutVMAs.map { ", layouts ≤ \($0) VMAs" } ?? ", no layout"
         }
+        if let functions { s += ", functions from \(functions)" }
         return s
     }
 }

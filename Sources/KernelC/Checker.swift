@@ -20,6 +20,8 @@ public struct Checker {
     /// `nullCallIndex`, a function that fails (a call through NULL oopses the kernel).
     var callsThroughPointers = false
     var nullCallIndex = 0
+    /// The first call through a pointer: where the failing call is reported.
+    var firstIndirectCall: SourceLocation?
 
     // Per-function state.
     var slotTypes: [CType] = []
@@ -64,7 +66,7 @@ public struct Checker {
         }
         if callsThroughPointers {
             // A call through a pointer that holds no function: the kernel would oops.
-            let loc = syntaxes.first?.location ?? .unknown
+            let loc = firstIndirectCall ?? .unknown
             let fail = Stmt.assert(Expr(.constant(0), .bool, loc), text: "call through a function pointer that holds no function", location: loc)
             functions.append(Function(name: "__call_through_null_pointer", parameters: [], returnType: model.unsignedLong, slotTypes: [],
                                       slotNames: [], labelNames: [], body: .block([fail, .returnValue(constant(0, model.unsignedLong, loc), loc)]),

@@ -187,8 +187,11 @@ extension Checker {
         }
         if let kind = Catalog.constants[name] { return configValue(name, Catalog.type(of: kind, model: model), loc) }
         if let index = functionIndex[name] {
-            // A function designator: the value a function pointer holds.
-            return constant(UInt64(index + 1), .pointer(.function(parameters: signatures[index].params.count)), loc)
+            // A function designator: the value a function pointer holds (a long-sized word).
+            guard Checker.fits(UInt64(index + 1), bits: model.longBits, signed: false) else {
+                throw Diagnostic(loc, "too many functions for a function pointer to '\(name)' in a \(model.longBits)-bit space")
+            }
+            return Expr(.constant(UInt64(index + 1)), .pointer(.function(parameters: signatures[index].params.count)), loc)
         }
         // A global the environment defines (`va_align`, `shm_mnt`): `__global_NAME()`.
         if functionIndex["__global_" + name] != nil { return try call("__global_" + name, [], loc) }
@@ -219,6 +222,9 @@ extension Checker {
             else { candidates.append(ints[rank]); candidates.append(uints[rank]) }
         }
         for t in candidates where Checker.fits(v, bits: t.bits, signed: t.isSigned) { return constant(v, t, loc) }
+        if let scaled = model.scaledLiterals[v], scaled != v {
+            return try integerLiteral(scaled, unsigned: unsigned, longs: longs, decimal: decimal, loc)
+        }
         throw Diagnostic(loc, "integer constant \(v) is too large for its type in this data model (long is \(model.longBits) bits)")
     }
 
@@ -301,6 +307,16 @@ extension Checker {
         return Expr(.load(.field(lv, i)), model.unsignedLong, loc)
     }
 
+    /// `vma_iter_area_lowest(low, high, size, &start)` in a property is hugealign's window search,
+    /// even where a kernel tree's environment defines the kernel's `vma_iter_area_lowest(&vmi, ...)`.
+    func isLayoutPrimitiveCall(_ name: String, _ args: [ExprSyntax], _ params: [Parameter]) -> Bool {
+        guard name == "vma_iter_area_lowest" || name == "vma_iter_area_highest", args.count == 4,
+              case .pointer(.record("vma_iterator"))? = params.first?.type else { return false }
+        if case .unary("&", _) = args[0].kind { return false }
+        if case .identifier(let n) = args[0].kind, let slot = lookup(n), case .pointer(.record) = slotTypes[slot] { return false }
+        return true
+    }
+
     /// The struct name under which the environment's accessors for a pointer's fields are found.
     static func accessorTag(_ p: Pointee) -> String? {
         switch p {
@@ -315,7 +331,7 @@ extension Checker {
         if let slot = lookup(name), case .pointer(.function) = slotTypes[slot] {
             return try callThroughPointer(slot, name, args, loc)
         }
-        if let index = functionIndex[name] {
+        if let index = functionIndex[name], !isLayoutPrimitiveCall(name, args, signatures[index].params) {
             let sig = signatures[index]
             guard args.count == sig.params.count else {
                 throw Diagnostic(loc, "'\(name)' takes \(sig.params.count) argument\(sig.params.count == 1 ? "" : "s") but \(args.count) were given")

@@ -106,6 +106,7 @@ extension Checker {
             throw Diagnostic(loc, "'\(syntaxes[c].name)' and '\(syntaxes[first].name)' may both be called through '\(name)' but return different types")
         }
         callsThroughPointers = true
+        firstIndirectCall = firstIndirectCall ?? loc
         if currentFunction >= 0 { callGraph[currentFunction].insert(nullCallIndex) }
         var result = try convert(Expr(.call(nullCallIndex, []), model.unsignedLong, loc), to: type, at: loc)
         let pointer = Expr(.load(.local(slot)), slotTypes[slot], loc)

@@ -193,6 +193,8 @@ public struct Program: Sendable {
     public var configTypes: [CType]
     /// Whether any function or property queries the address space (find_vma, window searches, ...).
     public var usesLayout: Bool = false
+    /// Where functions came from when not all from the spec files: "kernel tree PATH (Linux 6.12.117)".
+    public var functionSource: String?
 
     public func property(named n: String) -> Property? { properties.first { $0.name == n } }
 }

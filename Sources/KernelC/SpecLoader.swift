@@ -1,5 +1,13 @@
 import Foundation
 
+/// Functions that stand in for some of a unit's own (a kernel tree's placement functions for the
+/// bundled models): given the unit's functions, the functions to check instead.
+public protocol FunctionReplacement: Sendable {
+    func merged(into functions: [FunctionSyntax]) throws -> [FunctionSyntax]
+    /// Said with every verdict: where the replacing functions came from.
+    var sourceDescription: String { get }
+}
+
 /// A spec file parsed and checked with its includes: one translation unit.
 public struct SpecUnit: Sendable {
     public var path: String
@@ -39,9 +47,9 @@ public enum SpecLoader {
     }
 
     /// Parses and checks one root spec file.
-    public static func load(path: String, model: DataModel = .lp64) throws -> SpecUnit {
+    public static func load(path: String, model: DataModel = .lp64, replacement: (any FunctionReplacement)? = nil) throws -> SpecUnit {
         let file = try read(path, from: nil)
-        return try load(file, model: model)
+        return try load(file, model: model, replacement: replacement)
     }
 
     /// Parses and checks spec text given directly (tests, embedding).
@@ -49,12 +57,15 @@ public enum SpecLoader {
         try load(SourceFile(path: path, text: text), model: model)
     }
 
-    static func load(_ file: SourceFile, model: DataModel) throws -> SpecUnit {
+    static func load(_ file: SourceFile, model: DataModel, replacement: (any FunctionReplacement)? = nil) throws -> SpecUnit {
         var included: Set<String> = [(file.path as NSString).standardizingPath]
         var parser = try Parser(file: file)
         var unit = try parser.parseUnit()
         unit.functions = try includedFunctions(of: unit, in: file, included: &included) + unit.functions
-        return SpecUnit(path: file.path, program: try Checker.check(unit, model: model))
+        if let replacement { unit.functions = try replacement.merged(into: unit.functions) }
+        var program = try Checker.check(unit, model: model)
+        program.functionSource = replacement?.sourceDescription
+        return SpecUnit(path: file.path, program: program)
     }
 
     static func includedFunctions(of unit: TranslationUnitSyntax, in file: SourceFile, included: inout Set<String>) throws -> [FunctionSyntax] {

@@ -6,6 +6,10 @@ public struct DataModel: Hashable, Sendable {
     public var intBits = 32
     public var longBits = 64
     public var longLongBits = 64
+    /// In a scaled space, the kernel's own literals that do not fit (x86's MAP_32BIT window
+    /// `0x40000000`..`0x80000000` in find_start_end) and the scaled value each stands for, so that
+    /// a kernel tree's functions run there too. Only literals too wide for every type are mapped.
+    public var scaledLiterals: [UInt64: UInt64] = [:]
 
     public init(intBits: Int = 32, longBits: Int = 64, longLongBits: Int = 64) {
         self.intBits = intBits

@@ -67,15 +67,16 @@ public enum Environment {
     {
     }
 
-    // current->flags: only PF_RANDOMIZE is read on the placement path.
-    unsigned long __global_PF_RANDOMIZE(void)
+    // current->flags: only PF_RANDOMIZE is read on the placement path, and only tested. Its bit
+    // here is bit 0 (the kernel's is 0x00400000, which the scaled spaces cannot hold).
+    unsigned int __global_PF_RANDOMIZE(void)
     {
-        return 0x00400000;
+        return 1;
     }
 
     unsigned int task_struct__flags(struct task_struct *task)
     {
-        return task_randomize ? 0x00400000 : 0;
+        return task_randomize ? 1 : 0;
     }
 
     // x86's va_align (arch/x86/mm/mmap.c), AMD family 15h only: from the configuration.

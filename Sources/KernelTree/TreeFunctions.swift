@@ -3,7 +3,7 @@ import Placement
 
 /// The placement functions of a kernel tree for one configuration, parsed and checked in the
 /// environment hugealign writes around them (`Environment`), ready to replace the bundled models.
-public struct TreeFunctions: Sendable {
+public struct TreeFunctions: FunctionReplacement {
     /// What became of one placement function.
     public enum Outcome: Sendable {
         /// Read from the tree and accepted by the front end.
@@ -75,7 +75,7 @@ public struct TreeFunctions: Sendable {
     /// rejected with that diagnostic and the rest are checked again (its callers then stop too).
     mutating func checkTogether() throws {
         while true {
-            let unit = TranslationUnitSyntax(includes: [], functions: merged(into: []), properties: [])
+            let unit = TranslationUnitSyntax(includes: [], functions: unchecked(into: []), properties: [])
             do {
                 _ = try Checker.check(unit, model: config.dataModel)
                 return
@@ -111,7 +111,22 @@ public struct TreeFunctions: Sendable {
     }
 
     /// A program's functions with the tree's and the environment's in place of the bundled ones.
-    public func merged(into bundled: [FunctionSyntax]) -> [FunctionSyntax] {
+    /// A placement function the program has a model of, but that did not make it from the tree, is
+    /// an error: the program would mix the tree's code with the bundled models.
+    public func merged(into bundled: [FunctionSyntax]) throws -> [FunctionSyntax] {
+        let modelled = Set(bundled.map(\.name))
+        for e in entries where e.function.counted && modelled.contains(e.function.name) {
+            if case .accepted = e.outcome { continue }
+            if let d = failure(of: e) { throw d }
+        }
+        return unchecked(into: bundled)
+    }
+
+    public var sourceDescription: String {
+        "kernel tree \(tree.path)\(tree.version.map { " (Linux \($0))" } ?? "")"
+    }
+
+    func unchecked(into bundled: [FunctionSyntax]) -> [FunctionSyntax] {
         let tree = accepted
         let treeNames = Set(tree.map(\.name))
         let env = environment.filter { !treeNames.contains($0.name) }
@@ -121,19 +136,21 @@ public struct TreeFunctions: Sendable {
 
     /// The first function that did not make it, as an error (exit 2 in the CLI).
     public func firstFailure() -> Diagnostic? {
-        for e in entries where e.function.counted {
-            switch e.outcome {
-            case .accepted: continue
-            case .rejected(let d):
-                var out = Diagnostic(d.location, "\(e.function.name) from the kernel tree: \(d.message)")
-                out.notes = d.notes
-                return out
-            case .absent:
-                return Diagnostic(.unknown, "\(e.function.name) is not defined in \(e.function.files.joined(separator: " or ")) of the kernel tree \(tree.path)")
-            case .undecided(let symbol, let line):
-                return Diagnostic(.unknown, "\(e.function.name) in \(tree.displayPath(e.file ?? "")):\(line) depends on '#if \(symbol)', which hugealign cannot decide for config \(config.name)")
-            }
-        }
+        for e in entries where e.function.counted { if let d = failure(of: e) { return d } }
         return nil
+    }
+
+    func failure(of e: Entry) -> Diagnostic? {
+        switch e.outcome {
+        case .accepted: return nil
+        case .rejected(let d):
+            var out = Diagnostic(d.location, "\(e.function.name) from the kernel tree: \(d.message)")
+            out.notes = d.notes
+            return out
+        case .absent:
+            return Diagnostic(.unknown, "\(e.function.name) is not defined in \(e.function.files.joined(separator: " or ")) of the kernel tree \(tree.path)")
+        case .undecided(let symbol, let line):
+            return Diagnostic(.unknown, "\(e.function.name) in \(tree.displayPath(e.file ?? "")):\(line) depends on '#if \(symbol)', which hugealign cannot decide for config \(config.name)")
+        }
     }
 }

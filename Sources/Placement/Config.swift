@@ -135,8 +135,10 @@ extension Config {
             "mm.mmap_base": 0xe000, "mm.mmap_legacy_base": 0x5000, "mm.task_size": taskSize,
         ]) { $1 }
         v.merge(scaledErrnos) { $1 }
+        var scaledModel = model
+        scaledModel.scaledLiterals = scaledMap32Literals(v)
         return Config(name: "scaled16", summary: "scaled: 16-bit words, 4-byte pages, 32-byte PMDs, 256-byte PUDs",
-                      dataModel: model, values: v)
+                      dataModel: scaledModel, values: v)
     }()
 
     /// The smallest scaled space: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs.
@@ -162,9 +164,17 @@ extension Config {
             "mm.mmap_base": 0xb0, "mm.mmap_legacy_base": 0x44, "mm.task_size": taskSize,
         ]) { $1 }
         v.merge(scaledErrnos) { $1 }
+        var scaledModel = model
+        scaledModel.scaledLiterals = scaledMap32Literals(v)
         return Config(name: "scaled8", summary: "scaled: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs",
-                      dataModel: model, values: v)
+                      dataModel: scaledModel, values: v)
     }()
+
+    /// x86's find_start_end() writes the MAP_32BIT window as literals (1 GiB, 2 GiB, and a 32 MiB
+    /// random range); a scaled space maps them to its MAP32_BASE, MAP32_END and a range of 4 pages.
+    static func scaledMap32Literals(_ v: [String: UInt64]) -> [UInt64: UInt64] {
+        [0x4000_0000: v["MAP32_BASE"] ?? 0, 0x8000_0000: v["MAP32_END"] ?? 0, 0x0200_0000: (v["PAGE_SIZE"] ?? 1) * 4]
+    }
 
     /// Errno numbers for the scaled spaces. With 4-byte pages, -ENOMEM (12), -EINTR, -EBUSY and
     /// -ENOSPC would be page-aligned and pass the kernel's "offset_in_page(addr) == 0 means success"

@@ -50,6 +50,8 @@ struct Prove: ParsableCommand {
 
     @OptionGroup var ci: CIOutputOptions
 
+    @OptionGroup var tree: KernelTreeOptions
+
     @Option(name: .customLong("minimize-budget"), help: "Solver checks spent shrinking a counterexample (0: report the first model).")
     var minimizeBudget: Int = 96
 
@@ -89,7 +91,7 @@ struct Prove: ParsableCommand {
         for dir in [smt2Out, common.out].compactMap({ $0 }) { try CLIError.prepareFolder(dir) }
         try ci.prepare()
         var output = ProofOutput(json: common.json, stats: stats, smt2Out: smt2Out, reports: common.out)
-        let work = plan(files, &output)
+        let work = plan(files, try tree.replacements(), &output)
         try validateWork(work, output)
         let campaign = ProofCampaign(work: work, options: proverOptions, jobs: common.jobs, runSeconds: totalTimeout)
         let interruption = Interruption { campaign.interrupt() }
@@ -111,11 +113,11 @@ struct Prove: ParsableCommand {
 
     /// Every file planned first (spec errors are reported here, and the run goes on with the
     /// rest); a run with nothing to prove ends here.
-    func plan(_ files: [String], _ output: inout ProofOutput) -> [ProofCampaign.Work] {
+    func plan(_ files: [String], _ replacements: SpecPlan.Replacements?, _ output: inout ProofOutput) -> [ProofCampaign.Work] {
         var work: [ProofCampaign.Work] = []
         for file in files {
             do {
-                let plan = try SpecPlan(file: file, defaultConfig: config.config, only: common.property)
+                let plan = try SpecPlan(file: file, defaultConfig: config.config, only: common.property, replacements: replacements)
                 work += plan.items.map { ProofCampaign.Work(file: file, item: $0) }
             } catch {
                 output.diagnose(ErrorExit.ending(for: error)?.message ?? "\(file): \(error)")

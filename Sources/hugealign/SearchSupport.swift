@@ -39,8 +39,9 @@ enum SearchSupport {
                        sequence: [Finding.Syscall]?, layoutBound: Int, out: String?) throws -> (Finding, String)? {
         let runner = try ConcreteRunner(program: item.program, property: item.property, config: item.config)
         guard let cex = runner.counterexample(c, relevant: runner.relevance(c)) else { return nil }
-        let bounds = Bounds(config: item.config.name, intBits: item.program.dataModel.intBits, longBits: item.program.dataModel.longBits,
+        var bounds = Bounds(config: item.config.name, intBits: item.program.dataModel.intBits, longBits: item.program.dataModel.longBits,
                             unwind: runner.unwind, layoutVMAs: layoutBound)
+        bounds.functions = item.program.functionSource
         let f = Finding(engine: engine, spec: spec, property: item.property.name, config: item.config.name, bounds: bounds, seed: seed,
                         sequence: sequence, counterexample: cex)
         return (f, try write(f, config: item.config, to: outputDirectory(out, spec: spec)))
