@@ -77,6 +77,11 @@ public struct StmtSyntax: Sendable {
     }
     public var kind: Kind
     public var location: SourceLocation
+
+    public init(kind: Kind, location: SourceLocation) {
+        self.kind = kind
+        self.location = location
+    }
 }
 
 public struct ParameterSyntax: Sendable {

@@ -176,6 +176,15 @@ public enum Environment {
         return DAX_ALIGN;
     }
 
+    // Used by the loop invariant of unmapped_area_topdown() (LoopInvariants): whether the lowest
+    // VMA starts within stack_guard_gap of address 0, where a guard gap is clamped.
+    bool vma_within_guard_gap_of_zero(void)
+    {
+        struct vm_area_struct *v = find_vma(current->mm, 0);
+
+        return v && v->vm_start <= stack_guard_gap;
+    }
+
     // Tracepoints do nothing the placement depends on.
     void trace_vm_unmapped_area(unsigned long addr, struct vm_unmapped_area_info *info)
     {

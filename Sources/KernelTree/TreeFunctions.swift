@@ -57,6 +57,7 @@ public struct TreeFunctions: FunctionReplacement {
                         var parser = try Parser(file: text)
                         let unit = try parser.parseUnit()
                         entry.syntax = unit.functions.first { $0.name == f.name }
+                        if entry.syntax != nil { try LoopInvariants.attach(to: &entry.syntax!) }
                         entry.outcome = entry.syntax == nil ? .absent : .accepted
                     } catch let d as Diagnostic {
                         entry.outcome = .rejected(d)

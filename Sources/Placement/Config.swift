@@ -99,7 +99,7 @@ extension Config {
             "VM_SHADOW_STACK": 1 << 37, "VM_STARTGAP_FLAGS": 0x100 | (1 << 37),
             "IA32_PAGE_OFFSET": 0xffff_e000, "MAP32_BASE": 0x4000_0000, "MAP32_END": 0x8000_0000, "HUGETLB_PAGE_SIZE": 0x20_0000, "DAX_ALIGN": 0x20_0000,
             "SHM_COLOUR": 0x1000,
-            "CONFIG_64BIT": 1, "CONFIG_X86_64": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1,
+            "CONFIG_64BIT": 1, "CONFIG_X86_64": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1,
             "CONFIG_HUGETLB_PAGE": 1, "CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD": 1, "CONFIG_X86_USER_SHADOW_STACK": 1,
             "CONFIG_ARCH_SUPPORTS_PMD_PFNMAP": 1, "CONFIG_ARCH_SUPPORTS_PUD_PFNMAP": 1,
             "mm.mmap_base": 0x7fff_f7ff_f000, "mm.mmap_legacy_base": 0x2aaa_aaaa_b000, "mm.task_size": taskSize,
@@ -130,7 +130,7 @@ extension Config {
             "INT_MAX": 0x7fff, "INT_MIN": 0x8000,
             "SZ_4K": 0x4, "SZ_64K": 0x40, "SZ_2M": 0x20, "SZ_32M": 0x200, "SZ_1G": 0x100, "SZ_4G": 0x400,
             "SHM_COLOUR": 0x4,
-            "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
+            "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD": 1,
             "mm.mmap_base": 0xe000, "mm.mmap_legacy_base": 0x5000, "mm.task_size": taskSize,
         ]) { $1 }
@@ -160,7 +160,7 @@ extension Config {
             "VM_STARTGAP_FLAGS": 0x03, "IA32_PAGE_OFFSET": 0x80, "MAP32_BASE": 0x20, "MAP32_END": 0x40, "HUGETLB_PAGE_SIZE": 0x10, "DAX_ALIGN": 0x10,
             "INT_MAX": 0x7f, "INT_MIN": 0x80,
             "SZ_4K": 0x4, "SZ_64K": 0x10, "SZ_2M": 0x10, "SZ_32M": 0x40, "SZ_1G": 0x40, "SZ_4G": 0x80, "SHM_COLOUR": 0x4,
-            "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
+            "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "mm.mmap_base": 0xb0, "mm.mmap_legacy_base": 0x44, "mm.task_size": taskSize,
         ]) { $1 }
         v.merge(scaledErrnos) { $1 }
@@ -237,7 +237,7 @@ extension Config {
             "MAP_32BIT": 0, "MAP_ABOVE4G": 0, "VM_SHADOW_STACK": 1 << 38, "VM_STARTGAP_FLAGS": 0x100 | (1 << 38),
             "IA32_PAGE_OFFSET": 0, "MAP32_BASE": 0, "MAP32_END": 0, "HUGETLB_PAGE_SIZE": UInt64(1) << UInt64(pmdShift),
             "DAX_ALIGN": UInt64(1) << UInt64(pmdShift), "SHM_COLOUR": page,
-            "CONFIG_64BIT": 1, "CONFIG_ARM64": 1, "CONFIG_MMU": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
+            "CONFIG_64BIT": 1, "CONFIG_ARM64": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "CONFIG_ARM64_CONT_PTE": 1, "CONFIG_ARCH_SUPPORTS_PMD_PFNMAP": 1,
             "mm.mmap_base": taskSize - (128 << 20), "mm.mmap_legacy_base": taskSize / 4, "mm.task_size": taskSize,
         ]) { $1 }

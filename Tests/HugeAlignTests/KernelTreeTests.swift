@@ -1,0 +1,281 @@
+import Engines
+import Foundation
+import KernelC
+import KernelTree
+import Placement
+import Testing
+
+/// Placement functions read from a kernel source tree: the preprocessor's conditionals, the
+/// extraction of one definition, the kernel idioms the front end now takes, and (when Debian's
+/// linux-source-6.12 is installed) the real 6.12 functions against the bundled properties.
+@Suite struct KernelTreeTests {
+    static let macros = Conditionals.Macros(configs: ["CONFIG_A": 1, "CONFIG_B": 0], defined: ["HAVE_Y"], undefined: ["HAVE_X"])
+
+    @Test func conditionalsAreDecidedByTheConfig() {
+        let text = """
+        #ifdef CONFIG_A
+        int a;
+        #else
+        int b;
+        #endif
+        #ifndef HAVE_X
+        int c;
+        #elif defined(HAVE_Y)
+        int c2;
+        #endif
+        #if defined(CONFIG_B) && SOMETHING_UNKNOWN
+        int d;
+        #endif
+        #if IS_ENABLED(CONFIG_A) || SOMETHING_UNKNOWN
+        int e;
+        #endif
+        #ifdef SOMETHING_UNKNOWN
+        int f;
+        #endif
+        int g;
+        """
+        let c = Conditionals(text: text, macros: KernelTreeTests.macros)
+        let lines = String(decoding: c.text, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        func state(_ word: String) -> Conditionals.LineState {
+            let n = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix(word) }!
+            return c.lines[n]
+        }
+        #expect(state("int a;") == .active)
+        #expect(state("int b;") == .inactive)
+        #expect(state("int c;") == .active)
+        #expect(state("int c2;") == .inactive)
+        #expect(state("int d;") == .inactive)   // the known side of && decides
+        #expect(state("int e;") == .active)     // and of ||
+        #expect(state("int f;") == .undecided(symbol: "SOMETHING_UNKNOWN", line: 17))
+        #expect(state("int g;") == .active)
+        // Same lines, directives and inactive code blanked.
+        #expect(lines.count == text.split(separator: "\n", omittingEmptySubsequences: false).count)
+        #expect(!lines.contains { $0.contains("#") || $0.contains("int b") })
+    }
+
+    static let file = """
+    /* a comment with a brace { and a "string" */
+    unsigned long pick(unsigned long x);
+
+    static unsigned long caller(void)
+    {
+        return pick(1);   /* a call, not the definition */
+    }
+
+    #ifdef CONFIG_B
+    unsigned long pick(unsigned long x)
+    {
+        return 1;
+    }
+    #else
+    static inline unsigned long
+    pick(unsigned long x)
+    {
+        const char *s = "}";
+        return x + 2;
+    }
+    #endif
+    EXPORT_SYMBOL(pick);
+
+    #ifdef SOME_ARCH_MACRO
+    unsigned long hidden(void)
+    {
+        return 0;
+    }
+    #endif
+    """
+
+    @Test func theActiveDefinitionIsExtractedWithItsLineNumbers() throws {
+        let source = SourceFile(path: "mm/x.c", text: KernelTreeTests.file)
+        guard case .found(let f) = FunctionExtractor.definition(of: "pick", in: source, macros: KernelTreeTests.macros) else {
+            Issue.record("pick not found"); return
+        }
+        #expect(f.lines.count == source.lines.count)
+        #expect(f.text.contains("return x + 2;") && !f.text.contains("return 1;") && !f.text.contains("caller"))
+        #expect(!f.text.contains("EXPORT_SYMBOL"))
+        // The definition starts where the file has it (line 15, `static inline unsigned long`).
+        let first = f.lines.firstIndex { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        #expect(first == 14)
+        #expect(FunctionExtractor.definition(of: "nowhere", in: source, macros: KernelTreeTests.macros).isAbsent)
+        guard case .undecided(let symbol, let line) = FunctionExtractor.definition(of: "hidden", in: source, macros: KernelTreeTests.macros) else {
+            Issue.record("hidden should be undecided"); return
+        }
+        #expect(symbol == "SOME_ARCH_MACRO" && line == 24)
+    }
+
+    // MARK: - Kernel idioms in the front end
+
+    static let idioms = """
+    // Out-parameters, as find_start_end() returns its window.
+    static void window(unsigned long addr, unsigned long *begin, unsigned long *end)
+    {
+        *begin = addr & ~0xfffUL;
+        *end = *begin + 0x1000;
+    }
+
+    static void window_on(unsigned long addr, unsigned long *begin, unsigned long *end)
+    {
+        window(addr, begin, end);
+    }
+
+    // A retry loop written with a backward goto, as unmapped_area() is.
+    static unsigned long next_multiple_of_3(unsigned long x)
+    {
+        unsigned long y = x;
+    retry:
+        if (y % 3) {
+            y++;
+            goto retry;
+        }
+        return y;
+    }
+
+    // Function pointers, as __get_unmapped_area() picks a provider.
+    unsigned long one(unsigned long x) { return x + 1; }
+    unsigned long two(unsigned long x) { return x + 2; }
+
+    void *pick(int k)
+    {
+        if (k == 1)
+            return one;
+        if (k == 2)
+            return two;
+        return NULL;
+    }
+
+    // Struct handles read through accessors.
+    struct thing *make_thing(unsigned long x) { return (struct thing *)x; }
+    unsigned long thing__size(struct thing *t) { return (unsigned long)t * 2; }
+
+    // expect: proved
+    property out_parameters(unsigned long addr)
+    {
+        unsigned long b, e;
+
+        window_on(addr, &b, &e);
+        assert(!(b & 0xfff) && e - b == 0x1000 && addr - b < 0x1000);
+    }
+
+    // expect: counterexample
+    property out_parameters_wrong(unsigned long addr)
+    {
+        unsigned long b, e;
+
+        window(addr, &b, &e);
+        assert(b == addr);
+    }
+
+    // expect: proved
+    property backward_goto_is_a_loop(unsigned long x) unwind 4
+    {
+        unsigned long y = next_multiple_of_3(x);
+
+        assume(x < 1000);
+        assert(y % 3 == 0 && y - x < 3);
+    }
+
+    // expect: proved
+    property call_through_pointer(int k, unsigned long x)
+    {
+        unsigned long (*f)(unsigned long) = NULL;
+
+        assume(k == 1 || k == 2);
+        f = pick(k);
+        assert(f(x) == x + k);
+    }
+
+    // expect: counterexample
+    property call_through_null(int k, unsigned long x)
+    {
+        unsigned long (*f)(unsigned long) = pick(k);
+
+        assert(f(x) == x + k);
+    }
+
+    // expect: proved
+    property accessors(unsigned long x)
+    {
+        struct thing *t = make_thing(x);
+
+        assert(t->size == x * 2);
+    }
+    """
+
+    @Test func kernelIdiomsRunInBothDomains() throws {
+        let results = try proveAll(KernelTreeTests.idioms, config: .x86_64)
+        #expect(results.count == 6)
+        for (name, r) in results {
+            let expected = name.hasSuffix("_wrong") || name.hasSuffix("_null") ? "counterexample" : "proved"
+            #expect(r.verdict.name == expected, "\(name): \(r.verdict.name)")
+        }
+        // The call through NULL is reported at the call, with what went wrong.
+        if case .counterexample(let cex) = results["call_through_null"]?.verdict {
+            #expect(cex.failures.first?.text.contains("function pointer that holds no function") == true)
+        } else {
+            Issue.record("call_through_null should be a counterexample")
+        }
+    }
+
+    @Test func kernelIdiomsStillGetClearErrors() throws {
+        func error(_ text: String) -> String {
+            do { _ = try SpecLoader.load(text: text); return "" } catch { return "\(error)" }
+        }
+        #expect(error("static void f(unsigned long *p) { p = 0; }").contains("out-parameter"))
+        #expect(error("static void f(unsigned long *p) { *p = 1; }\nproperty q(int x) { unsigned long v; f(v); }").contains("pass the variable by address: &v"))
+        #expect(error("property q(int x) { assert(*x == 1); }").contains("pointer dereference"))
+        #expect(error("static unsigned long f(struct page *p) { return p->flags; }").contains("no accessor page__flags"))
+        #expect(error("property q(int x) { unsigned long *p; }").contains("only supported as parameters"))
+    }
+
+    // MARK: - A real kernel tree (Debian's linux-source-6.12)
+
+    static let tree612 = "/usr/src/linux-source-6.12.tar.xz"
+
+    @Test func aMissingTreeIsAnInputError() throws {
+        let r = try runCLI(["prove", "specs/examples/thp_alignment_lemma.spec", "--kernel-tree", "/nonexistent/linux"])
+        #expect(r.status == 2)
+        #expect(r.err.contains("kernel tree '/nonexistent/linux' does not exist"))
+        let notATree = try temporaryFolder("not-a-tree")
+        let r2 = try runCLI(["tree", notATree])
+        #expect(r2.status == 2 && r2.err.contains("is not a kernel source tree"))
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: KernelTreeTests.tree612), "needs Debian's linux-source-6.12 (/usr/src/linux-source-6.12.tar.xz)"))
+    func the612PlacementFunctionsRunUnmodified() throws {
+        let tree = try KernelTree(path: KernelTreeTests.tree612)
+        #expect(tree.version?.hasPrefix("6.12") == true)
+        let functions = try TreeFunctions(tree: tree, config: .x86_64)
+        let counted = functions.entries.filter(\.function.counted)
+        let accepted = counted.filter { if case .accepted = $0.outcome { return true } else { return false } }.map(\.function.name)
+        #expect(counted.count == 28)
+        #expect(accepted.count >= 26, "accepted: \(accepted)")
+        // The whole x86-64 path below do_mmap's preparation comes from the tree.
+        for name in ["round_hint_to_min", "__get_unmapped_area", "mm_get_unmapped_area_vmflags", "arch_get_unmapped_area",
+                     "arch_get_unmapped_area_topdown", "vm_unmapped_area", "unmapped_area", "unmapped_area_topdown",
+                     "__thp_get_unmapped_area", "shmem_get_unmapped_area", "hugetlb_get_unmapped_area", "dax_get_unmapped_area",
+                     "find_start_end", "get_align_mask"] {
+            #expect(accepted.contains(name), "\(name)")
+        }
+    }
+
+    /// The bundled properties give the same verdicts on 6.12's real functions (a few fast ones
+    /// here; CI runs `prove specs/properties --kernel-tree` for all of them).
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: KernelTreeTests.tree612), "needs Debian's linux-source-6.12 (/usr/src/linux-source-6.12.tar.xz)"))
+    func bundledPropertiesHoldOnThe612Functions() throws {
+        let tree = try KernelTree(path: KernelTreeTests.tree612)
+        let path = Paths.repo("specs/properties/placement.spec")
+        let plan = try SpecPlan(file: path, defaultConfig: .x86_64, replacements: { try TreeFunctions(tree: tree, config: $0) })
+        let names = ["mmap_fixed_is_exact", "anon_thp_is_pmd_aligned", "file_thp_is_congruent_to_offset",
+                     "map_32bit_thp_starts_at_window_start", "anon_free_hint_beside_vma_is_returned_x86"]
+        for item in plan.items where names.contains(item.property.name) {
+            #expect(item.program.functionSource?.contains("Linux 6.12") == true)
+            #expect(item.program.functions.contains { $0.location.file?.path.hasSuffix("mm/mmap.c") == true })
+            let r = try Prover(options: .deterministic(config: item.config)).prove(item.property, in: item.program, file: path)
+            #expect(r.verdict.name == item.property.expected?.rawValue, "\(item.property.name): \(r.verdict.name)")
+        }
+    }
+}
+
+extension FunctionExtractor.Outcome {
+    var isAbsent: Bool { if case .absent = self { return true } else { return false } }
+}
