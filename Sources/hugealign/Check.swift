@@ -31,6 +31,8 @@ struct Check: ParsableCommand {
     @Option(parsing: .unconditional, help: "Stop each property after this many seconds (the result then says 'not exhausted').") var time: Double?
     @OptionGroup var ci: CIOutputOptions
 
+    @OptionGroup var tree: KernelTreeOptions
+
     func validate() throws {
         let c = config.config
         guard c.dataModel.longBits <= 16 else {
@@ -44,7 +46,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let cfg = config.config
-        let plan = try SearchSupport.plan(spec, config: cfg, property: common.property)
+        let plan = try SearchSupport.plan(spec, config: cfg, property: common.property, replacements: try tree.replacements())
         var foundAny = false
         var summaries: [SearchSummary] = []
         try ci.prepare()

@@ -30,6 +30,8 @@ struct Fuzz: ParsableCommand {
     @Flag(name: .customLong("all-maps"), help: "Also seed layouts from every readable /proc/PID/maps on this machine (not reproducible across machines).") var allMaps = false
     @OptionGroup var ci: CIOutputOptions
 
+    @OptionGroup var tree: KernelTreeOptions
+
     func validate() throws {
         if let runs, runs < 1 { throw ValidationError("--runs must be positive") }
         try Validate.seconds(time, "--time")
@@ -38,7 +40,7 @@ struct Fuzz: ParsableCommand {
 
     func run() throws {
         let cfg = config.config
-        let plan = try SearchSupport.plan(spec, config: cfg, property: common.property)
+        let plan = try SearchSupport.plan(spec, config: cfg, property: common.property, replacements: try tree.replacements())
         var seeds: [Layout] = []
         for item in [plan.items.first].compactMap({ $0 }) {
             seeds = try LayoutGenerator.seeds(paths: maps, allProcesses: allMaps, config: item.config)

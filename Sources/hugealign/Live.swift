@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLinux
 import Foundation
+import KernelTree
 import Placement
 
 struct Live: ParsableCommand {
@@ -29,6 +30,8 @@ struct Live: ParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "As root: touch THP-eligible mappings and check in /proc/self/pagemap that VA ≡ PA (mod 2 MiB) where a huge page was mapped.")
     var pagemap = false
+    @OptionGroup var tree: KernelTreeOptions
+
     @Option(help: "The model spec (default: specs/kernel/v6.18/mmap.spec of this checkout).") var model: String?
     @Flag(help: "Keep address randomisation: the mmap base is then read back from the child's own layout (where the kernel put the ELF interpreter).")
     var randomize = false
@@ -56,6 +59,10 @@ struct Live: ParsableCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         var args = ["live-child", "--count", String(count), "--seed", String(seed), "--model", modelPath()]
+        if let t = tree.kernelTree {
+            _ = try KernelTree(path: t)   // a bad tree is reported here, before the child starts
+            args += ["--kernel-tree", t]
+        }
         if json { args.append("--json") }
         if pagemap { args.append("--pagemap") }
         if randomize { args.append("--randomized") }
@@ -92,7 +99,7 @@ struct Live: ParsableCommand {
             c.name = header.config
             for (k, v) in header.values { c.values[k] = v }
         }
-        let predictor = try LivePredictor(model: modelPath(), config: c)
+        let predictor = try LivePredictor(model: modelPath(), config: c, kernelTree: tree.kernelTree)
         var outcomes: [LiveOutcome] = []
         for e in entries {
             let layout = Layout(vmas: e.layout)
@@ -100,7 +107,8 @@ struct Live: ParsableCommand {
             outcomes.append(LiveOutcome(request: e.request, predicted: predicted, actual: e.result, layout: layout))
         }
         let notes = ["checked from the log \(path) (\(entries.count) requests) with config \(c.name)"] + header.notes
-        let report = LiveReport(machine: MachineState(config: c, notes: notes), seed: header.seed, outcomes: outcomes, pagemap: nil)
+        var report = LiveReport(machine: MachineState(config: c, notes: notes), seed: header.seed, outcomes: outcomes, pagemap: nil)
+        if let source = predictor.program.functionSource { report.model += ", functions from \(source)" }
         print(json ? try report.json() : report.text())
         if !report.disagreements.isEmpty { throw ExitCode(ExitStatus.counterexample.rawValue) }
     }

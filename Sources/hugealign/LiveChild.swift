@@ -18,6 +18,7 @@ struct LiveChild: ParsableCommand {
     @Flag var hugetlb = false
     @Option var log: String?
     @Flag var randomized = false
+    @Option(name: .customLong("kernel-tree")) var kernelTree: String?
 
     func run() throws {
         // Never outlive `hugealign live`: if the parent is killed, so is the child (its data file is
@@ -31,7 +32,7 @@ struct LiveChild: ParsableCommand {
                                          raisedHint: LiveChild.measureRaisedHint(),
                                          readBackBase: randomized ? try LiveChild.readBackMmapBase() : nil)
         let config = machine.config
-        let predictor = try LivePredictor(model: model, config: config)
+        let predictor = try LivePredictor(model: model, config: config, kernelTree: kernelTree)
         var session = try LiveSession(config: config, seed: seed)
         session.hugetlb = hugetlb
         session.randomized = randomized
@@ -93,7 +94,8 @@ struct LiveChild: ParsableCommand {
             FileHandleStream.standardError.write("hugealign live: \(raced) sample(s) not compared: the address space changed beside the mmap (another thread mapped memory); retried\n")
         }
         let huge = pagemap ? session.checkPagemap() : nil
-        let report = LiveReport(machine: machine, seed: seed, outcomes: outcomes, pagemap: huge)
+        var report = LiveReport(machine: machine, seed: seed, outcomes: outcomes, pagemap: huge)
+        if let source = predictor.program.functionSource { report.model += ", functions from \(source)" }
         print(json ? try report.json() : report.text())
         if !report.disagreements.isEmpty { throw ExitCode(ExitStatus.counterexample.rawValue) }
     }

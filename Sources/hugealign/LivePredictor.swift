@@ -1,5 +1,6 @@
 import Engines
 import KernelC
+import KernelTree
 import Placement
 import Semantics
 
@@ -13,8 +14,11 @@ final class LivePredictor {
     let config: Config
     private var evaluators: [UInt64?: Evaluator<ConcreteDomain>] = [:]
 
-    init(model: String, config: Config) throws {
-        let unit = try SpecLoader.load(path: model, model: config.dataModel)
+    init(model: String, config: Config, kernelTree: String? = nil) throws {
+        // With a kernel tree, the tree's placement functions predict (the model spec only supplies
+        // do_mmap's preparation).
+        let replacement = try kernelTree.map { try TreeFunctions(tree: try KernelTree(path: $0), config: config) }
+        let unit = try SpecLoader.load(path: model, model: config.dataModel, replacement: replacement)
         guard let fn = unit.program.functions.first(where: { $0.name == PlacementEntry.function }) else {
             throw InputError(file: model, line: 0, message: "no function \(PlacementEntry.function): live predicts with the whole mmap path", text: "")
         }

@@ -18,6 +18,8 @@ struct LiveReport {
     var seed: UInt64
     var outcomes: [LiveOutcome]
     var pagemap: PagemapResult?
+    /// What predicted: the model spec, and a kernel tree's functions when `--kernel-tree` gave one.
+    var model = "specs/kernel/v6.18/mmap.spec (do_mmap_placement)"
 
     var disagreements: [LiveOutcome] { outcomes.filter { !$0.agrees } }
 
@@ -51,7 +53,7 @@ struct LiveReport {
     func text() -> String {
         var lines: [String] = []
         let n = outcomes.count, ok = n - disagreements.count
-        lines.append("hugealign live: \(n) mmap requests, seed \(seed), model specs/kernel/v6.18/mmap.spec (do_mmap_placement)")
+        lines.append("hugealign live: \(n) mmap requests, seed \(seed), model \(model)")
         lines.append("config: " + machine.notes.joined(separator: "; "))
         lines.append(String(format: "agreement: %d / %d (%.2f %%)", ok, n, n == 0 ? 0 : Double(ok) * 100 / Double(n)))
         var byKind: [String: (Int, Int)] = [:]

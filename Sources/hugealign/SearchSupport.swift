@@ -9,9 +9,9 @@ import Reports
 enum SearchSupport {
     /// The properties of a spec (or the one named) under a configuration. A spec with no
     /// property checks nothing (exit 2); a `--property` it lacks is a usage error (exit 1).
-    static func plan(_ spec: String, config: Config, property: String?) throws -> SpecPlan {
+    static func plan(_ spec: String, config: Config, property: String?, replacements: SpecPlan.Replacements? = nil) throws -> SpecPlan {
         _ = try SpecLoader.specFiles(in: [spec])
-        let plan = try SpecPlan(file: spec, defaultConfig: config, only: property)
+        let plan = try SpecPlan(file: spec, defaultConfig: config, only: property, replacements: replacements)
         if let property, plan.items.isEmpty {
             FileHandleStream.standardError.write("hugealign: no property named '\(property)' in \(spec)\n")
             throw ExitCode(ExitStatus.usage.rawValue)
