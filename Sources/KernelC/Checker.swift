@@ -64,14 +64,6 @@ public struct Checker {
             functions.append(try function(name: f.name, params: signatures[i].params, returnType: signatures[i].returnType,
                                           body: f.body!, location: f.location))
         }
-        if callsThroughPointers {
-            // A call through a pointer that holds no function: the kernel would oops.
-            let loc = firstIndirectCall ?? .unknown
-            let fail = Stmt.assert(Expr(.constant(0), .bool, loc), text: "call through a function pointer that holds no function", location: loc)
-            functions.append(Function(name: "__call_through_null_pointer", parameters: [], returnType: model.unsignedLong, slotTypes: [],
-                                      slotNames: [], labelNames: [], body: .block([fail, .returnValue(constant(0, model.unsignedLong, loc), loc)]),
-                                      location: loc))
-        }
         try rejectRecursion()
         var properties: [Property] = []
         var names: Set<String> = []
@@ -85,6 +77,15 @@ public struct Checker {
             property.anyLayout = p.anyLayout
             property.arithmetic = p.arithmetic
             properties.append(property)
+        }
+        if callsThroughPointers {
+            // A call through a pointer that holds no function: the kernel would oops. (Added after
+            // the properties: they may call through pointers too.)
+            let loc = firstIndirectCall ?? .unknown
+            let fail = Stmt.assert(Expr(.constant(0), .bool, loc), text: "call through a function pointer that holds no function", location: loc)
+            functions.append(Function(name: "__call_through_null_pointer", parameters: [], returnType: model.unsignedLong, slotTypes: [],
+                                      slotNames: [], labelNames: [], body: .block([fail, .returnValue(constant(0, model.unsignedLong, loc), loc)]),
+                                      location: loc))
         }
         var program = Program(dataModel: model, functions: functions, properties: properties, configNames: configNames, configTypes: configTypes)
         program.usesLayout = usesLayout

@@ -112,7 +112,8 @@ extension Checker {
         let pointer = Expr(.load(.local(slot)), slotTypes[slot], loc)
         for c in candidates.reversed() {
             let call = try call(syntaxes[c].name, args, loc)
-            let here = try compare(.eq, Expr(.convert(pointer), model.unsignedLong, loc), constant(UInt64(c + 1), model.unsignedLong, loc), loc)
+            // Compared as function pointers, so that a product of two programs can renumber them.
+            let here = Expr(.compare(.eq, pointer, Expr(.constant(UInt64(c + 1)), slotTypes[slot], loc)), .bool, loc)
             result = Expr(.conditional(here, call, result), type, loc)
         }
         return result

@@ -123,6 +123,11 @@ public indirect enum Stmt: Sendable {
 public struct Parameter: Sendable {
     public var name: String
     public var type: CType
+
+    public init(name: String, type: CType) {
+        self.name = name
+        self.type = type
+    }
 }
 
 public struct Function: Sendable {

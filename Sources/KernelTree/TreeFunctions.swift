@@ -141,7 +141,8 @@ public struct TreeFunctions: FunctionReplacement {
         return nil
     }
 
-    func failure(of e: Entry) -> Diagnostic? {
+    /// Why a function did not make it from the tree, as an error; nil when it did.
+    public func failure(of e: Entry) -> Diagnostic? {
         switch e.outcome {
         case .accepted: return nil
         case .rejected(let d):

@@ -22,7 +22,7 @@ struct HugeAlign: ParsableCommand {
         limit), 1 usage error, 2 input error (spec, maps, JSON), 6 internal error.
         """,
         version: "hugealign \(version)",
-        subcommands: [Prove.self, Fuzz.self, Check.self, Replay.self, Report.self, Mutate.self, Live.self, Tree.self, Configs.self, LiveChild.self])
+        subcommands: [Prove.self, Fuzz.self, Check.self, Replay.self, Report.self, Mutate.self, Live.self, Tree.self, Diff.self, Configs.self, LiveChild.self])
 
     static let version = "0.4.0"
 

@@ -227,6 +227,48 @@ import Testing
         #expect(error("property q(int x) { unsigned long *p; }").contains("only supported as parameters"))
     }
 
+    // MARK: - Two versions of a function
+
+    static let versionA = """
+    static unsigned long clamp_hint(unsigned long hint) { return hint < 0x10000 ? 0x10000 : hint; }
+    unsigned long place(unsigned long hint, unsigned long *end)
+    {
+        unsigned long (*f)(unsigned long) = clamp_hint;
+
+        *end = f(hint) + 0x1000;
+        return f(hint);
+    }
+    """
+
+    static func versions(_ b: String, assume: [String] = []) throws -> Verdict {
+        let pa = try SpecLoader.load(text: versionA, path: "a.spec").program
+        let pb = try SpecLoader.load(text: b, path: "b.spec").program
+        let diff = try VersionDiff(function: "place", a: pa, b: pb, config: .x86_64, vmas: 0, unwind: 2, names: ("a", "b"), assumptions: assume)
+        return try Prover(options: .deterministic(config: .x86_64)).prove(diff.property, in: diff.product, file: "diff").verdict
+    }
+
+    @Test func twoVersionsAreComparedOnTheSameInputs() throws {
+        // The same logic written otherwise (an extra helper shifts every function index).
+        let same = """
+        static unsigned long unused(unsigned long x) { return x; }
+        static unsigned long at_least(unsigned long hint, unsigned long floor) { return hint < floor ? floor : hint; }
+        unsigned long place(unsigned long hint, unsigned long *end)
+        {
+            *end = at_least(hint, 0x10000) + 0x1000;
+            return at_least(hint, 0x10000);
+        }
+        """
+        #expect(try KernelTreeTests.versions(same).name == "proved")
+        // Off by one at the floor: the smallest difference is found, and only where callers could see it.
+        let slip = same.replacingOccurrences(of: "hint < floor", with: "hint <= floor")
+        guard case .counterexample(let c) = try KernelTreeTests.versions(slip) else { Issue.record("expected a difference"); return }
+        #expect(c.inputs.first { $0.name == "hint" }?.bits == 0x10000)
+        #expect(try KernelTreeTests.versions(slip, assume: ["hint != 0x10000"]).name == "proved")
+        // An out-parameter that differs is a difference too.
+        let end = same.replacingOccurrences(of: "+ 0x1000;", with: "+ 0x2000;")
+        #expect(try KernelTreeTests.versions(end).name == "counterexample")
+    }
+
     // MARK: - A real kernel tree (Debian's linux-source-6.12)
 
     static let tree612 = "/usr/src/linux-source-6.12.tar.xz"
@@ -256,6 +298,18 @@ import Testing
                      "find_start_end", "get_align_mask"] {
             #expect(accepted.contains(name), "\(name)")
         }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: KernelTreeTests.tree612), "needs Debian's linux-source-6.12 (/usr/src/linux-source-6.12.tar.xz)"))
+    func diffShowsWhatChangedSince612() throws {
+        // Unchanged since 6.12: equivalent.
+        let same = try runCLI(["diff", "round_hint_to_min", "--kernel-tree", KernelTreeTests.tree612, "--vmas", "0"])
+        #expect(same.status == 0 && same.out.contains("equivalent for every input"), "\(same.out)\(same.err)")
+        // 6.12 aligns a PMD-multiple mapping of a file without a get_unmapped_area hook; the
+        // bundled 6.18 model only anonymous ones.
+        let changed = try runCLI(["diff", "get_unmapped_area", "--kernel-tree", KernelTreeTests.tree612, "--vmas", "0",
+                                  "--assume", "len != 0 && IS_ALIGNED(len, PAGE_SIZE)"])
+        #expect(changed.status == 10 && changed.out.contains("they differ") && changed.out.contains("file = 0x1"), "\(changed.out)\(changed.err)")
     }
 
     /// The bundled properties give the same verdicts on 6.12's real functions (a few fast ones
