@@ -240,6 +240,9 @@ extension Checker {
                 if Catalog.constants[name] != nil { throw Diagnostic(e.location, "'\(name)' is a constant and cannot be assigned") }
                 throw Diagnostic(e.location, "use of undeclared identifier '\(name)'")
             }
+            if referenceSlots.contains(slot) {
+                throw Diagnostic(e.location, "'\(name)' is an out-parameter (a pointer): store through it as *\(name) = ...")
+            }
             if case .pointer(.record(let tag)) = slotTypes[slot] {
                 throw Diagnostic(e.location, "cannot assign to the struct \(tag) pointer '\(name)'")
             }

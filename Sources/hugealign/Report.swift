@@ -18,6 +18,8 @@ struct Report: ParsableCommand {
     @Option(parsing: .unconditional, help: "Properties proved in parallel (the page is the same whatever the number).")
     var jobs: Int = 1
 
+    @OptionGroup var tree: KernelTreeOptions
+
     func validate() throws {
         try Validate.seconds(timeout, "--timeout")
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
@@ -28,9 +30,10 @@ struct Report: ParsableCommand {
         var options = ProverOptions.deterministic()
         options.timeoutSeconds = timeout
         var work: [ProofCampaign.Work] = []
+        let replacements = try tree.replacements()
         // A folder may hold model-only specs (no properties) that others include: they add nothing.
         for file in files {
-            work += try SpecPlan(file: file, defaultConfig: .x86_64).items.map { ProofCampaign.Work(file: file, item: $0) }
+            work += try SpecPlan(file: file, defaultConfig: .x86_64, replacements: replacements).items.map { ProofCampaign.Work(file: file, item: $0) }
         }
         if work.isEmpty { throw InputError(file: "hugealign", line: 0, message: "no properties in \(paths.joined(separator: " ")): nothing was checked", text: "") }
         let campaign = ProofCampaign(work: work, options: options, jobs: jobs)
@@ -51,8 +54,10 @@ struct Report: ParsableCommand {
             throw ExitCode(ExitStatus.unknown.rawValue)
         }
         let pages = files.map { ResultsPage.File(path: $0, text: readWholeFile($0) ?? "", results: byFile[$0] ?? []) }
-        let command = "hugealign report \(paths.joined(separator: " ")) --out \(out)" + (title == "hugealign results" ? "" : " --title \"\(title)\"")
-        try AtomicFile.write(ResultsPage.markdown(title: title, command: command, files: pages), to: out)
+        let command = "hugealign report \(paths.joined(separator: " "))" + (tree.kernelTree.map { " --kernel-tree \($0)" } ?? "")
+            + " --out \(out)" + (title == "hugealign results" ? "" : " --title \"\(title)\"")
+        let source = work.first?.item.program.functionSource
+        try AtomicFile.write(ResultsPage.markdown(title: title, command: command, files: pages, source: source), to: out)
         print("wrote \(out)")
         if internalError { throw ExitCode(ExitStatus.internalError.rawValue) }
         if mismatch { throw ExitCode(ExitStatus.counterexample.rawValue) }

@@ -259,11 +259,11 @@ import Testing
         }
         """
         #expect(try KernelTreeTests.versions(same).name == "proved")
-        // Off by one at the floor: the smallest difference is found, and only where callers could see it.
-        let slip = same.replacingOccurrences(of: "hint < floor", with: "hint <= floor")
+        // A slip at one input: found there, and gone when callers never pass it.
+        let slip = same.replacingOccurrences(of: "? floor : hint;", with: "? floor : (hint == 0x12345 ? hint + 1 : hint);")
         guard case .counterexample(let c) = try KernelTreeTests.versions(slip) else { Issue.record("expected a difference"); return }
-        #expect(c.inputs.first { $0.name == "hint" }?.bits == 0x10000)
-        #expect(try KernelTreeTests.versions(slip, assume: ["hint != 0x10000"]).name == "proved")
+        #expect(c.inputs.first { $0.name == "hint" }?.bits == 0x12345)
+        #expect(try KernelTreeTests.versions(slip, assume: ["hint != 0x12345"]).name == "proved")
         // An out-parameter that differs is a difference too.
         let end = same.replacingOccurrences(of: "+ 0x1000;", with: "+ 0x2000;")
         #expect(try KernelTreeTests.versions(end).name == "counterexample")
