@@ -22,6 +22,11 @@ public struct Checker {
     var nullCallIndex = 0
     /// The first call through a pointer: where the failing call is reported.
     var firstIndirectCall: SourceLocation?
+    /// The function designators written in each function's body: what a function returning a
+    /// function pointer (an environment's hook accessor) can return.
+    var designatorsIn: [Set<Int>] = []
+    /// The body being checked (a call through a local looks for what is stored in it).
+    var currentBody: StmtSyntax?
 
     // Per-function state.
     var slotTypes: [CType] = []
@@ -56,7 +61,13 @@ public struct Checker {
         }
         callGraph = Array(repeating: [], count: syntaxes.count + 1)
         nullCallIndex = syntaxes.count
-        for f in unit.functions { if let b = f.body { collectAddressTaken(b) } }
+        for f in unit.functions {
+            let before = addressTaken
+            addressTaken = []
+            if let b = f.body { collectAddressTaken(b) }
+            designatorsIn.append(addressTaken)
+            addressTaken.formUnion(before)
+        }
         for p in unit.properties { collectAddressTaken(p.body) }
         var functions: [Function] = []
         for (i, f) in syntaxes.enumerated() {
@@ -76,6 +87,7 @@ public struct Checker {
                                     expected: p.expect.flatMap { ExpectedVerdict(rawValue: $0.verdict) }, location: p.location)
             property.anyLayout = p.anyLayout
             property.arithmetic = p.arithmetic
+            property.expectedByVersion = p.expectByVersion.compactMapValues { ExpectedVerdict(rawValue: $0) }
             properties.append(property)
         }
         if callsThroughPointers {
@@ -176,6 +188,7 @@ public struct Checker {
             }
         }
         let body = Checker.backwardGotosAsLoops(body)
+        currentBody = body
         try collectLabels(body)
         let b = try statement(body)
         return Function(name: name, parameters: params, returnType: returnType, slotTypes: slotTypes, slotNames: slotNames,

@@ -159,6 +159,9 @@ extension Checker {
             return Expr(.conditional(cond, try convert(x, to: t, at: a.location), try convert(y, to: t, at: b.location)), t, loc)
         case .call(let name, let args):
             return try call(name, args, loc)
+        case .callThrough(let f, let args):
+            let name: String = { if case .member(_, let field, _) = f.kind { return field } else { return "pointer" } }()
+            return try callThrough(try expr(f), name, args, loc, targets: targets(f))
         case .member(let base, let field, let arrow):
             return try member(base, field, arrow: arrow, loc)
         case .cast(let t, let x):
@@ -273,7 +276,8 @@ extension Checker {
 
     mutating func member(_ base: ExprSyntax, _ field: String, arrow: Bool, _ loc: SourceLocation) throws -> Expr {
         // Fields of structs hugealign does not lay out come from the environment's accessors.
-        if let b = try? expr(base), case .pointer(let p) = b.type, let tag = Checker.accessorTag(p), p != .task || field != "mm" {
+        if let b = try? expr(base), case .pointer(let p) = b.type, let tag = Checker.accessorTag(p), p != .task || field != "mm",
+           p != .mm || (Catalog.mmFields[field] == nil && functionIndex["mm_struct__\(field)"] != nil) {
             let accessor = "\(tag)__\(field)"
             guard functionIndex[accessor] != nil else {
                 if case .file = p {
@@ -326,6 +330,7 @@ extension Checker {
         case .opaque(let tag): return tag
         case .file: return "file"
         case .task: return "task_struct"
+        case .mm: return "mm_struct"
         default: return nil
         }
     }

@@ -88,6 +88,7 @@ extension Checker {
         case .binary(_, let a, let b), .assign(_, let a, let b): collectAddressTaken(a); collectAddressTaken(b)
         case .conditional(let a, let b, let c): collectAddressTaken(a); collectAddressTaken(b); collectAddressTaken(c)
         case .call(_, let args): for a in args { collectAddressTaken(a) }
+        case .callThrough(let f, let args): collectAddressTaken(f); for a in args { collectAddressTaken(a) }
         }
     }
 
@@ -97,7 +98,96 @@ extension Checker {
     mutating func callThroughPointer(_ slot: Int, _ name: String, _ args: [ExprSyntax], _ loc: SourceLocation) throws -> Expr {
         guard case .pointer(.function(let n)) = slotTypes[slot] else { throw Diagnostic(loc, "'\(name)' is not a function") }
         guard args.count == n else { throw Diagnostic(loc, "'\(name)' takes \(n) argument\(n == 1 ? "" : "s") but \(args.count) were given") }
-        let candidates = addressTaken.sorted().filter { signatures[$0].params.count == n }
+        let stored = currentBody.map { Checker.stores(to: name, in: $0) } ?? []
+        return try callThrough(Expr(.load(.local(slot)), slotTypes[slot], loc), name, args, loc,
+                               targets: stored.isEmpty ? nil : unionOfTargets(stored))
+    }
+
+    /// What a function pointer expression can hold, over-approximated from the syntax: a
+    /// designator, what an accessor or a function returning one writes in its body, what a local
+    /// is assigned. Nil when that cannot be told (then every function whose address is taken).
+    mutating func targets(_ e: ExprSyntax) -> Set<Int>? {
+        switch e.kind {
+        case .identifier(let n):
+            if n == "NULL" { return [] }
+            if let i = functionIndex[n], lookup(n) == nil { return [i] }
+            if functionIndex["__global_" + n] != nil { return nil }
+            guard lookup(n) != nil, let body = currentBody else { return nil }
+            return unionOfTargets(Checker.stores(to: n, in: body))
+        case .member(let base, let field, _):
+            // The environment's accessor of that field of that struct.
+            guard let b = try? expr(base), case .pointer(let p) = b.type, let tag = Checker.accessorTag(p),
+                  let accessor = functionIndex["\(tag)__\(field)"] else { return nil }
+            return designatorsIn[accessor]
+        case .call(let g, _):
+            guard let i = functionIndex[g] else { return nil }
+            return designatorsIn[i]
+        case .cast(_, let x): return targets(x)
+        case .conditional(_, let a, let b):
+            guard let x = targets(a), let y = targets(b) else { return nil }
+            return x.union(y)
+        default: return nil
+        }
+    }
+
+    mutating func unionOfTargets(_ values: [ExprSyntax]) -> Set<Int>? {
+        var out: Set<Int> = []
+        for v in values {
+            guard let t = targets(v) else { return nil }
+            out.formUnion(t)
+        }
+        return out
+    }
+
+    /// Every value stored into the local `name` in a body: its initializers and assignments.
+    static func stores(to name: String, in s: StmtSyntax) -> [ExprSyntax] {
+        var out: [ExprSyntax] = []
+        func expr(_ e: ExprSyntax) {
+            switch e.kind {
+            case .assign(let op, let lhs, let rhs):
+                if case .identifier(name) = lhs.kind { out.append(op == "=" ? rhs : e) }
+                expr(rhs)
+            case .unary(_, let x), .preIncDec(_, let x), .postIncDec(_, let x), .member(let x, _, _), .cast(_, let x): expr(x)
+            case .binary(_, let a, let b): expr(a); expr(b)
+            case .conditional(let a, let b, let c): expr(a); expr(b); expr(c)
+            case .call(_, let args): args.forEach(expr)
+            case .callThrough(let f, let args): expr(f); args.forEach(expr)
+            default: break
+            }
+        }
+        func stmt(_ s: StmtSyntax) {
+            switch s.kind {
+            case .declaration(_, let decls):
+                for d in decls where d.name == name { if case .expr(let e)? = d.initializer { out.append(e) } }
+            case .expression(let e), .returnStmt(let e?): expr(e)
+            case .block(let b): b.forEach(stmt)
+            case .ifElse(let c, let a, let b): expr(c); stmt(a); if let b { stmt(b) }
+            case .whileLoop(let c, let b): expr(c); stmt(b)
+            case .doWhile(let b, let c): stmt(b); expr(c)
+            case .forLoop(let i, let c, let st, let b):
+                if let i { stmt(i) }
+                if let c { expr(c) }
+                if let st { expr(st) }
+                stmt(b)
+            default: break
+            }
+        }
+        stmt(s)
+        return out
+    }
+
+    /// A call through the pointer an expression gives (a struct's hook field, `void *` from the
+    /// environment): as through a local, over the functions taking as many arguments as given.
+    mutating func callThrough(_ pointer: Expr, _ name: String, _ args: [ExprSyntax], _ loc: SourceLocation, targets: Set<Int>? = nil) throws -> Expr {
+        guard case .pointer(let pointee) = pointer.type, pointee == .void || { if case .function = pointee { return true } else { return false } }() else {
+            throw Diagnostic(loc, "'\(name)' is not a function pointer (it has type '\(pointer.type)')")
+        }
+        let n = args.count
+        let fpType = CType.pointer(.function(parameters: n))
+        // Evaluated once: the pointer is kept in a fresh slot.
+        let holder = newSlot("\(name) (called)", fpType)
+        let stored = Expr(.assign(.local(holder), Expr(.convert(pointer), fpType, loc)), fpType, loc)
+        let candidates = (targets ?? addressTaken).sorted().filter { signatures[$0].params.count == n }
         guard let first = candidates.first else {
             throw Diagnostic(loc, "no function whose address is taken can be called through '\(name)' (\(n) parameters)")
         }
@@ -109,13 +199,13 @@ extension Checker {
         firstIndirectCall = firstIndirectCall ?? loc
         if currentFunction >= 0 { callGraph[currentFunction].insert(nullCallIndex) }
         var result = try convert(Expr(.call(nullCallIndex, []), model.unsignedLong, loc), to: type, at: loc)
-        let pointer = Expr(.load(.local(slot)), slotTypes[slot], loc)
+        let held = Expr(.load(.local(holder)), fpType, loc)
         for c in candidates.reversed() {
             let call = try call(syntaxes[c].name, args, loc)
             // Compared as function pointers, so that a product of two programs can renumber them.
-            let here = Expr(.compare(.eq, pointer, Expr(.constant(UInt64(c + 1)), slotTypes[slot], loc)), .bool, loc)
+            let here = Expr(.compare(.eq, held, Expr(.constant(UInt64(c + 1)), fpType, loc)), .bool, loc)
             result = Expr(.conditional(here, call, result), type, loc)
         }
-        return result
+        return Expr(.sequence(stored, result), type, loc)
     }
 }

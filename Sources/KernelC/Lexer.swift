@@ -105,6 +105,13 @@ public struct Lexer {
     /// `// expect: proved` and friends are kept for the following property.
     mutating func noteComment(_ body: String, at loc: SourceLocation) {
         let t = body.trimmingCharacters(in: .whitespaces)
+        if t.hasPrefix("expect on "), let colon = t.firstIndex(of: ":") {
+            // `expect on 6.1: counterexample — why`: the verdict is the first word.
+            let version = t[t.index(t.startIndex, offsetBy: "expect on ".count)..<colon].trimmingCharacters(in: .whitespaces)
+            let verdict = t[t.index(after: colon)...].trimmingCharacters(in: .whitespaces).prefix { $0.isLetter }
+            expectations.append(ExpectAnnotation(verdict: String(verdict), location: loc, version: version))
+            return
+        }
         guard t.hasPrefix("expect:") else { return }
         let verdict = t.dropFirst("expect:".count).trimmingCharacters(in: .whitespaces)
         expectations.append(ExpectAnnotation(verdict: verdict, location: loc))

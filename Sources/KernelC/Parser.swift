@@ -133,7 +133,14 @@ public struct Parser {
         }
         let body = try parseBlock()
         // The `// expect:` comment belongs to this property if it stands after the previous declaration.
-        let mine = expectations.last { $0.location.line > lastDeclLine && $0.location.line <= loc.line }
+        let mine = expectations.last { $0.version == nil && $0.location.line > lastDeclLine && $0.location.line <= loc.line }
+        var byVersion: [String: String] = [:]
+        for e in expectations where e.version != nil && e.location.line > lastDeclLine && e.location.line <= loc.line {
+            guard ["proved", "counterexample", "unknown"].contains(e.verdict) else {
+                throw Diagnostic(e.location, "unknown expected verdict '\(e.verdict)' (expected one of proved, counterexample, unknown)")
+            }
+            byVersion[e.version!] = e.verdict
+        }
         lastDeclLine = tokens[max(0, index - 1)].location.line
         if let m = mine {
             let allowed = ["proved", "counterexample", "unknown"]
@@ -145,6 +152,7 @@ public struct Parser {
         var property = PropertySyntax(name: name, parameters: params, unwind: unwind, layoutVMAs: layout, config: config, body: body, expect: mine, location: loc)
         property.anyLayout = anyLayout
         property.arithmetic = arithmetic
+        property.expectByVersion = byVersion
         return property
     }
 
@@ -344,8 +352,29 @@ public struct Parser {
             }
             if isTypeStart(t) { return try declaration() }
             if word == "VMA_ITERATOR" && peekToken(1).isPunct("(") { return try vmaIterator() }
+            if word == "MA_STATE" && peekToken(1).isPunct("(") { return try maState() }
             return try expressionStatement()
         }
+    }
+
+    /// `MA_STATE(mas, &mm->mm_mt, first, last);` (before 6.4's VMA iterator) declares
+    /// `struct ma_state mas` over the one address space.
+    mutating func maState() throws -> StmtSyntax {
+        let loc = next().location
+        try expect("(")
+        let (name, nloc) = try identifier("the maple state's name")
+        try expect(",")
+        _ = try parseAssignment()   // the tree: the mm's, which is the one layout
+        try expect(",")
+        let first = try parseAssignment()
+        try expect(",")
+        let last = try parseAssignment()
+        try expect(")")
+        try expect(";", "after MA_STATE(...)")
+        let type = TypeSyntax(words: [], structTag: "ma_state", pointers: 0, location: loc)
+        let initializer = InitializerSyntax.braces([(field: "index", value: .expr(first), location: first.location),
+                                                   (field: "last", value: .expr(last), location: last.location)], loc)
+        return StmtSyntax(kind: .declaration(type, [DeclaratorSyntax(name: name, pointers: 0, initializer: initializer, location: nloc)]), location: loc)
     }
 
     /// `VMA_ITERATOR(vmi, mm, addr);` declares `struct vma_iterator vmi` standing at `addr`.
@@ -512,7 +541,16 @@ public struct Parser {
             let t = current
             if t.isPunct("(") {
                 guard case .identifier(let name) = e.kind else {
-                    throw Diagnostic(t.location, "only named functions can be called")
+                    // A call through a pointer a member gives: `current->mm->get_unmapped_area(...)`.
+                    guard case .member = e.kind else { throw Diagnostic(t.location, "only named functions and function pointers in a struct's field can be called") }
+                    _ = next()
+                    var args: [ExprSyntax] = []
+                    if !accept(")") {
+                        repeat { args.append(try parseAssignment()) } while accept(",")
+                        try expect(")", "to close the argument list")
+                    }
+                    e = ExprSyntax(kind: .callThrough(e, args), location: e.location)
+                    continue
                 }
                 _ = next()
                 var args: [ExprSyntax] = []

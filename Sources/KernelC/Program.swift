@@ -174,8 +174,17 @@ public struct Property: Sendable {
     /// The configuration named by the property's `config` clause, if any.
     public var config: String?
     public var expected: ExpectedVerdict?
+    /// The verdicts expected on a kernel tree's own functions where they differ from `expected`
+    /// (`// expect on 6.1: counterexample`), by version.
+    public var expectedByVersion: [String: ExpectedVerdict] = [:]
     public var location: SourceLocation
     public var file: String { location.file?.path ?? "" }
+
+    /// The verdict expected on a kernel of this version (`6.1.192` takes the `6.1` one).
+    public func expected(onVersion version: String) -> ExpectedVerdict? {
+        for (key, verdict) in expectedByVersion where version == key || version.hasPrefix(key + ".") { return verdict }
+        return expected
+    }
 
     public init(name: String, function: Function, unwind: Int?, layoutVMAs: Int?, config: String?, expected: ExpectedVerdict?,
                 location: SourceLocation) {

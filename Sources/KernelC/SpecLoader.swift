@@ -6,6 +6,8 @@ public protocol FunctionReplacement: Sendable {
     func merged(into functions: [FunctionSyntax]) throws -> [FunctionSyntax]
     /// Said with every verdict: where the replacing functions came from.
     var sourceDescription: String { get }
+    /// The kernel version they are from (`6.12.117`), for `// expect on 6.12:` comments.
+    var kernelVersion: String? { get }
 }
 
 /// A spec file parsed and checked with its includes: one translation unit.
@@ -65,6 +67,9 @@ public enum SpecLoader {
         if let replacement { unit.functions = try replacement.merged(into: unit.functions) }
         var program = try Checker.check(unit, model: model)
         program.functionSource = replacement?.sourceDescription
+        if let version = replacement?.kernelVersion {
+            for i in program.properties.indices { program.properties[i].expected = program.properties[i].expected(onVersion: version) }
+        }
         return SpecUnit(path: file.path, program: program)
     }
 

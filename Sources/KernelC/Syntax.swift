@@ -19,6 +19,8 @@ public struct ExprSyntax: Sendable {
         case assign(String, ExprSyntax, ExprSyntax)  // "=" or "+=" ...
         case conditional(ExprSyntax, ExprSyntax, ExprSyntax)
         case call(String, [ExprSyntax])
+        /// A call through a pointer an expression gives (`current->mm->get_unmapped_area(...)`).
+        case callThrough(ExprSyntax, [ExprSyntax])
         case member(ExprSyntax, String, arrow: Bool)
         case cast(TypeSyntax, ExprSyntax)
         /// A parenthesised type as a macro argument, e.g. `min_t(unsigned long, a, b)`.
@@ -40,6 +42,7 @@ public struct ExprSyntax: Sendable {
         case .binary(_, let a, let b), .assign(_, let a, let b): height = max(a.height, b.height) + 1
         case .conditional(let a, let b, let c): height = max(a.height, b.height, c.height) + 1
         case .call(_, let args): height = (args.map(\.height).max() ?? 0) + 1
+        case .callThrough(let f, let args): height = max(f.height, args.map(\.height).max() ?? 0) + 1
         }
     }
 }
@@ -113,6 +116,8 @@ public struct PropertySyntax: Sendable {
     public var body: StmtSyntax
     public var expect: ExpectAnnotation?
     public var location: SourceLocation
+    /// `// expect on VERSION: VERDICT` comments: kernel version → verdict.
+    public var expectByVersion: [String: String] = [:]
 }
 
 /// One parsed file, its includes already resolved into their own units.

@@ -33,4 +33,7 @@ public struct Token: Sendable {
 public struct ExpectAnnotation: Sendable {
     public let verdict: String
     public let location: SourceLocation
+    /// `// expect on 6.1: VERDICT`: the verdict on that kernel version's own functions
+    /// (`--kernel-tree`), where it differs from the bundled models'.
+    public var version: String? = nil
 }

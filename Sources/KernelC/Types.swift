@@ -128,6 +128,8 @@ public enum CTypeNames {
         "vm_unmapped_area_info": ["flags", "length", "low_limit", "high_limit", "align_mask", "align_offset", "start_gap"],
         // The maple-tree iterator of a kernel tree's window search: the window it stands on.
         "vma_iterator": ["index", "last"],
+        // The maple state of the same searches before 6.4 (MA_STATE).
+        "ma_state": ["index", "last"],
     ]
 
     /// Resolves written type words to a `CType`, or nil with a reason.

@@ -67,6 +67,79 @@ public enum Environment {
     {
     }
 
+    // The maple state of the searches before 6.4 (MA_STATE, mas_*): the same window over the same
+    // layout. Their upper bound is inclusive; a window that ends at the very top of the space
+    // (max == ULONG_MAX, as `high_limit - 1` gives for a high limit of 0) is checked on its own.
+    static bool __window_at_top_is_free(unsigned long min, unsigned long size)
+    {
+        return size && ULONG_MAX - size + 1 >= min && !find_vma(current->mm, ULONG_MAX - size + 1);
+    }
+
+    int mas_empty_area(struct ma_state *mas, unsigned long min, unsigned long max, unsigned long size)
+    {
+        unsigned long start;
+
+        if (__layout_area_lowest(min, max == ULONG_MAX ? max : max + 1, size, &start)) {
+            if (max != ULONG_MAX || !__window_at_top_is_free(min, size))
+                return -EBUSY;
+            start = ULONG_MAX - size + 1;
+        }
+        mas->index = start;
+        mas->last = start + size - 1;
+        return 0;
+    }
+
+    int mas_empty_area_rev(struct ma_state *mas, unsigned long min, unsigned long max, unsigned long size)
+    {
+        unsigned long end;
+
+        if (max == ULONG_MAX && __window_at_top_is_free(min, size)) {
+            mas->last = ULONG_MAX;
+            mas->index = ULONG_MAX - size + 1;
+            return 0;
+        }
+        if (__layout_area_highest(min, max == ULONG_MAX ? max : max + 1, size, &end))
+            return -EBUSY;
+        mas->last = end - 1;
+        mas->index = end - size;
+        return 0;
+    }
+
+    struct vm_area_struct *mas_next(struct ma_state *mas, unsigned long max)
+    {
+        return find_vma(current->mm, mas->index);
+    }
+
+    struct vm_area_struct *mas_prev(struct ma_state *mas, unsigned long min)
+    {
+        struct vm_area_struct *prev;
+
+        find_vma_prev(current->mm, mas->index, &prev);
+        return prev;
+    }
+
+    void mas_reset(struct ma_state *mas)
+    {
+    }
+
+    // Before 6.10 the layout's placement is the mm's hook, chosen by arch_pick_mmap_layout():
+    // top-down or bottom-up, as MMF_TOPDOWN says later.
+    void *mm_struct__get_unmapped_area(struct mm_struct *mm)
+    {
+        if (mm_flags_test(MMF_TOPDOWN, mm))
+            return arch_get_unmapped_area_topdown;
+        return arch_get_unmapped_area;
+    }
+
+    // Before 6.10 there is no __get_unmapped_area(..., vm_flags): do_mmap() calls
+    // get_unmapped_area(), and nothing on the path reads vm_flags. Only used when the tree has
+    // no __get_unmapped_area of its own.
+    unsigned long __get_unmapped_area(struct file *file, unsigned long addr, unsigned long len,
+                                      unsigned long pgoff, unsigned long flags, vm_flags_t vm_flags)
+    {
+        return get_unmapped_area(file, addr, len, pgoff, flags);
+    }
+
     // current->flags: only PF_RANDOMIZE is read on the placement path, and only tested. Its bit
     // here is bit 0 (the kernel's is 0x00400000, which the scaled spaces cannot hold).
     unsigned int __global_PF_RANDOMIZE(void)

@@ -104,10 +104,12 @@ public struct TreeFunctions: FunctionReplacement {
     /// The accepted tree functions.
     public var accepted: [FunctionSyntax] { entries.compactMap { if case .accepted = $0.outcome { return $0.syntax } else { return nil } } }
 
-    /// Names the tree or the environment define, and bundled names they make unused.
+    /// The bundled names a tree replaces: every placement function of every arch (a version that
+    /// lacks one does not get the bundled model in its place: that would mix two versions; the
+    /// other arch's are not used), the models they supersede, and what the environment defines.
     public var replacedNames: Set<String> {
-        var names = Set(accepted.map(\.name)).union(environment.map(\.name))
-        for e in entries { if case .accepted = e.outcome { names.formUnion(e.function.supersedes) } }
+        var names = Set(environment.map(\.name))
+        for f in PlacementFunctions.all { names.insert(f.name); names.formUnion(f.supersedes) }
         return names
     }
 
@@ -115,13 +117,19 @@ public struct TreeFunctions: FunctionReplacement {
     /// A placement function the program has a model of, but that did not make it from the tree, is
     /// an error: the program would mix the tree's code with the bundled models.
     public func merged(into bundled: [FunctionSyntax]) throws -> [FunctionSyntax] {
+        // A function this version does not have is simply not there (a caller gets the checker's
+        // "unknown function"); one it has but the front end could not take is an error here.
         let modelled = Set(bundled.map(\.name))
         for e in entries where e.function.counted && modelled.contains(e.function.name) {
-            if case .accepted = e.outcome { continue }
-            if let d = failure(of: e) { throw d }
+            switch e.outcome {
+            case .accepted, .absent: continue
+            case .rejected, .undecided: if let d = failure(of: e) { throw d }
+            }
         }
         return unchecked(into: bundled)
     }
+
+    public var kernelVersion: String? { tree.version }
 
     public var sourceDescription: String {
         "kernel tree \(tree.path)\(tree.version.map { " (Linux \($0))" } ?? "")"

@@ -312,6 +312,38 @@ import Testing
         #expect(changed.status == 10 && changed.out.contains("they differ") && changed.out.contains("file = 0x1"), "\(changed.out)\(changed.err)")
     }
 
+    @Test func versionExpectationsPickTheirKernel() throws {
+        let unit = try SpecLoader.load(text: """
+        // expect: proved
+        // expect on 6.1: counterexample — not there yet
+        property p(int x) { assert(x == x); }
+        """)
+        let p = unit.program.properties[0]
+        #expect(p.expected == .proved)
+        #expect(p.expected(onVersion: "6.1.192") == .counterexample)
+        #expect(p.expected(onVersion: "6.1") == .counterexample)
+        #expect(p.expected(onVersion: "6.12.117") == .proved)
+        #expect(throws: Diagnostic.self) { try SpecLoader.load(text: "// expect on 6.1: maybe\nproperty p(int x) { }") }
+    }
+
+    static let tree61 = "/usr/src/linux-source-6.1.tar.xz"
+
+    /// 6.1 against 6.12: anonymous memory is THP-aligned only in the later one.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: KernelTreeTests.tree61) && FileManager.default.fileExists(atPath: KernelTreeTests.tree612),
+                   "needs Debian's linux-source-6.1 and linux-source-6.12"))
+    func anonymousTHPAlignmentArrivesBetween61And612() throws {
+        let tree = try KernelTree(path: KernelTreeTests.tree61)
+        let functions = try TreeFunctions(tree: tree, config: .x86_64)
+        let accepted = functions.entries.filter { if case .accepted = $0.outcome { return true } else { return false } }.map(\.function.name)
+        for name in ["get_unmapped_area", "arch_get_unmapped_area", "arch_get_unmapped_area_topdown", "vm_unmapped_area",
+                     "unmapped_area", "unmapped_area_topdown", "thp_get_unmapped_area", "shmem_get_unmapped_area"] {
+            #expect(accepted.contains(name), "\(name)")
+        }
+        let r = try runCLI(["diff", "get_unmapped_area", "--kernel-tree", KernelTreeTests.tree61, "--kernel-tree", KernelTreeTests.tree612,
+                            "--vmas", "0", "--assume", "len != 0 && IS_ALIGNED(len, PAGE_SIZE) && file == NULL && flags == (MAP_PRIVATE | MAP_ANONYMOUS)"])
+        #expect(r.status == 10 && r.out.contains("they differ") && r.out.contains("len = 0x200000"), "\(r.out)\(r.err)")
+    }
+
     /// The bundled properties give the same verdicts on 6.12's real functions (a few fast ones
     /// here; CI runs `prove specs/properties --kernel-tree` for all of them).
     @Test(.enabled(if: FileManager.default.fileExists(atPath: KernelTreeTests.tree612), "needs Debian's linux-source-6.12 (/usr/src/linux-source-6.12.tar.xz)"))

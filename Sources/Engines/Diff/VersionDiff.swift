@@ -46,6 +46,7 @@ public struct VersionDiff {
             throw Failure(description: "the two versions of '\(function)' have different signatures, so no input is common to both:\n  \(names.0): \(sig(f))\n  \(names.1): \(sig(g))")
         }
         var (product, offset) = ProgramProduct.merge(a, b, suffix: "__second")
+        product.functionSource = "\(names.0) (first) and \(names.1) (second)"
         let fb = fbLocal + offset
         let at = f.location
         let ul = product.dataModel.unsignedLong
