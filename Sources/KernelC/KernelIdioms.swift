@@ -54,23 +54,9 @@ extension Checker {
 
     /// Functions named as values anywhere (`get_area = shmem_get_unmapped_area`).
     mutating func collectAddressTaken(_ s: StmtSyntax) {
-        switch s.kind {
-        case .declaration(_, let decls):
-            for d in decls { if let i = d.initializer { collectAddressTaken(i) } }
-        case .expression(let e), .returnStmt(let e?): collectAddressTaken(e)
-        case .block(let b): for x in b { collectAddressTaken(x) }
-        case .ifElse(let c, let a, let b):
-            collectAddressTaken(c); collectAddressTaken(a)
-            if let b { collectAddressTaken(b) }
-        case .whileLoop(let c, let b): collectAddressTaken(c); collectAddressTaken(b)
-        case .doWhile(let b, let c): collectAddressTaken(b); collectAddressTaken(c)
-        case .forLoop(let i, let c, let st, let b):
-            if let i { collectAddressTaken(i) }
-            if let c { collectAddressTaken(c) }
-            if let st { collectAddressTaken(st) }
-            collectAddressTaken(b)
-        default: break
-        }
+        var found: [ExprSyntax] = []
+        s.forEachExpression { found.append($0) }
+        for e in found { collectAddressTaken(e) }
     }
 
     mutating func collectAddressTaken(_ i: InitializerSyntax) {
@@ -156,23 +142,25 @@ extension Checker {
             }
         }
         func stmt(_ s: StmtSyntax) {
-            switch s.kind {
-            case .declaration(_, let decls):
+            // Initializers of `name` itself; every other expression for its assignments.
+            if case .declaration(_, let decls) = s.kind {
                 for d in decls where d.name == name { if case .expr(let e)? = d.initializer { out.append(e) } }
-            case .expression(let e), .returnStmt(let e?): expr(e)
-            case .block(let b): b.forEach(stmt)
-            case .ifElse(let c, let a, let b): expr(c); stmt(a); if let b { stmt(b) }
-            case .whileLoop(let c, let b): expr(c); stmt(b)
-            case .doWhile(let b, let c): stmt(b); expr(c)
-            case .forLoop(let i, let c, let st, let b):
-                if let i { stmt(i) }
-                if let c { expr(c) }
-                if let st { expr(st) }
-                stmt(b)
+            }
+        }
+        func visit(_ s: StmtSyntax) {
+            stmt(s)
+            switch s.kind {
+            case .block(let b): b.forEach(visit)
+            case .ifElse(_, let a, let b): visit(a); if let b { visit(b) }
+            case .whileLoop(_, let b), .doWhile(let b, _): visit(b)
+            case .forLoop(let i, _, _, let b): if let i { visit(i) }; visit(b)
             default: break
             }
         }
-        stmt(s)
+        visit(s)
+        var exprs: [ExprSyntax] = []
+        s.forEachExpression { exprs.append($0) }
+        exprs.forEach(expr)
         return out
     }
 
@@ -207,5 +195,32 @@ extension Checker {
             result = Expr(.conditional(here, call, result), type, loc)
         }
         return Expr(.sequence(stored, result), type, loc)
+    }
+}
+
+extension StmtSyntax {
+    /// Every expression of the statement and the statements in it, declaration initializers
+    /// included (each once, outermost first).
+    func forEachExpression(_ f: (ExprSyntax) -> Void) {
+        func initializer(_ i: InitializerSyntax) {
+            switch i {
+            case .expr(let e): f(e)
+            case .braces(let items, _): for item in items { initializer(item.value) }
+            }
+        }
+        switch kind {
+        case .declaration(_, let decls): for d in decls { if let i = d.initializer { initializer(i) } }
+        case .expression(let e), .returnStmt(let e?): f(e)
+        case .block(let b): for x in b { x.forEachExpression(f) }
+        case .ifElse(let c, let a, let b): f(c); a.forEachExpression(f); b?.forEachExpression(f)
+        case .whileLoop(let c, let b): f(c); b.forEachExpression(f)
+        case .doWhile(let b, let c): b.forEachExpression(f); f(c)
+        case .forLoop(let i, let c, let st, let b):
+            i?.forEachExpression(f)
+            if let c { f(c) }
+            if let st { f(st) }
+            b.forEachExpression(f)
+        default: break
+        }
     }
 }

@@ -351,48 +351,33 @@ public struct Parser {
                 return StmtSyntax(kind: .label(word), location: loc)
             }
             if isTypeStart(t) { return try declaration() }
-            if word == "VMA_ITERATOR" && peekToken(1).isPunct("(") { return try vmaIterator() }
-            if word == "MA_STATE" && peekToken(1).isPunct("(") { return try maState() }
+            if (word == "VMA_ITERATOR" || word == "MA_STATE") && peekToken(1).isPunct("(") { return try iteratorDeclaration() }
             return try expressionStatement()
         }
     }
 
-    /// `MA_STATE(mas, &mm->mm_mt, first, last);` (before 6.4's VMA iterator) declares
-    /// `struct ma_state mas` over the one address space.
-    mutating func maState() throws -> StmtSyntax {
-        let loc = next().location
-        try expect("(")
-        let (name, nloc) = try identifier("the maple state's name")
-        try expect(",")
-        _ = try parseAssignment()   // the tree: the mm's, which is the one layout
-        try expect(",")
-        let first = try parseAssignment()
-        try expect(",")
-        let last = try parseAssignment()
-        try expect(")")
-        try expect(";", "after MA_STATE(...)")
-        let type = TypeSyntax(words: [], structTag: "ma_state", pointers: 0, location: loc)
-        let initializer = InitializerSyntax.braces([(field: "index", value: .expr(first), location: first.location),
-                                                   (field: "last", value: .expr(last), location: last.location)], loc)
-        return StmtSyntax(kind: .declaration(type, [DeclaratorSyntax(name: name, pointers: 0, initializer: initializer, location: nloc)]), location: loc)
-    }
-
-    /// `VMA_ITERATOR(vmi, mm, addr);` declares `struct vma_iterator vmi` standing at `addr`.
-    mutating func vmaIterator() throws -> StmtSyntax {
-        let loc = next().location
+    /// The maple-tree iterators the placement code declares with a macro, as struct locals:
+    /// `VMA_ITERATOR(vmi, mm, addr);` a `struct vma_iterator` standing at `addr`, and (before 6.4)
+    /// `MA_STATE(mas, &mm->mm_mt, first, last);` a `struct ma_state` over `[first, last]`. There is
+    /// one address space: the mm is checked to be one (VMA_ITERATOR), the tree is not evaluated.
+    mutating func iteratorDeclaration() throws -> StmtSyntax {
+        let macroToken = next()
+        let loc = macroToken.location
+        let isState = macroToken.isIdent("MA_STATE")
         try expect("(")
         let (name, nloc) = try identifier("the iterator's name")
-        try expect(",")
-        let mm = try parseAssignment()
-        try expect(",")
-        let addr = try parseAssignment()
+        var args: [ExprSyntax] = []
+        while accept(",") { args.append(try parseAssignment()) }
         try expect(")")
-        try expect(";", "after VMA_ITERATOR(...)")
-        // The mm is evaluated (it must be current->mm) and dropped: there is one address space.
-        let start = ExprSyntax(kind: .call("__vma_iterator_start", [mm, addr]), location: addr.location)
-        let type = TypeSyntax(words: [], structTag: "vma_iterator", pointers: 0, location: loc)
-        let initializer = InitializerSyntax.braces([(field: "index", value: .expr(start), location: addr.location)], loc)
-        return StmtSyntax(kind: .declaration(type, [DeclaratorSyntax(name: name, pointers: 0, initializer: initializer, location: nloc)]), location: loc)
+        try expect(";", "after \(macroToken.text)(...)")
+        guard args.count == (isState ? 3 : 2) else {
+            throw Diagnostic(loc, "\(macroToken.text) takes \(isState ? 4 : 3) arguments")
+        }
+        let fields: [(field: String?, value: InitializerSyntax, location: SourceLocation)] = isState
+            ? [("index", .expr(args[1]), args[1].location), ("last", .expr(args[2]), args[2].location)]
+            : [("index", .expr(ExprSyntax(kind: .call("__vma_iterator_start", [args[0], args[1]]), location: args[1].location)), args[1].location)]
+        let type = TypeSyntax(words: [], structTag: isState ? "ma_state" : "vma_iterator", pointers: 0, location: loc)
+        return StmtSyntax(kind: .declaration(type, [DeclaratorSyntax(name: name, pointers: 0, initializer: .braces(fields, loc), location: nloc)]), location: loc)
     }
 
     mutating func expressionStatement() throws -> StmtSyntax {

@@ -212,3 +212,49 @@ public struct Program: Sendable {
 
     public func property(named n: String) -> Property? { properties.first { $0.name == n } }
 }
+
+extension Expr {
+    /// The expression rebuilt bottom-up, each node's kind passed through `node` once its operands
+    /// are rebuilt: the one walk behind IR rewrites (call redirection, renumbering a program).
+    public func transformed(_ node: (Expr.Kind, CType) -> Expr.Kind) -> Expr {
+        func t(_ x: Expr) -> Expr { x.transformed(node) }
+        let k: Expr.Kind
+        switch kind {
+        case .constant, .config, .load: k = kind
+        case .unary(let op, let a): k = .unary(op, t(a))
+        case .binary(let op, let a, let b): k = .binary(op, t(a), t(b))
+        case .compare(let op, let a, let b): k = .compare(op, t(a), t(b))
+        case .not(let a): k = .not(t(a))
+        case .and(let a, let b): k = .and(t(a), t(b))
+        case .or(let a, let b): k = .or(t(a), t(b))
+        case .conditional(let c, let a, let b): k = .conditional(t(c), t(a), t(b))
+        case .convert(let a): k = .convert(t(a))
+        case .assign(let lv, let a): k = .assign(lv, t(a))
+        case .postUpdate(let lv, let a): k = .postUpdate(lv, updated: t(a))
+        case .sequence(let a, let b): k = .sequence(t(a), t(b))
+        case .call(let f, let args): k = .call(f, args.map { if case .value(let v) = $0 { return .value(t(v)) }; return $0 })
+        case .layout(let q, let args, let out): k = .layout(q, args.map { t($0) }, out: out)
+        }
+        return Expr(node(k, type), type, location)
+    }
+}
+
+extension Stmt {
+    /// The statement with every expression in it (conditions, loop steps and invariants
+    /// included) replaced by `f`'s answer.
+    public func mapExpressions(_ f: (Expr) -> Expr) -> Stmt {
+        switch self {
+        case .expr(let x): return .expr(f(x))
+        case .assume(let x): return .assume(f(x))
+        case .assert(let x, let t, let l): return .assert(f(x), text: t, location: l)
+        case .declare(let slot, let x): return .declare(slot, x.map(f))
+        case .block(let ss): return .block(ss.map { $0.mapExpressions(f) })
+        case .ifElse(let c, let t, let e): return .ifElse(f(c), t.mapExpressions(f), e.map { $0.mapExpressions(f) })
+        case .loop(var l):
+            l.condition = l.condition.map(f); l.body = l.body.mapExpressions(f); l.step = l.step.map(f); l.invariant = l.invariant.map(f)
+            return .loop(l)
+        case .returnValue(let x, let l): return .returnValue(x.map(f), l)
+        case .goto, .label, .breakLoop, .continueLoop: return self
+        }
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engines
 import Foundation
 import KernelC
+import KernelTree
 import Placement
 import Reports
 
@@ -18,7 +19,8 @@ struct Report: ParsableCommand {
     @Option(parsing: .unconditional, help: "Properties proved in parallel (the page is the same whatever the number).")
     var jobs: Int = 1
 
-    @OptionGroup var tree: KernelTreeOptions
+    @Option(name: .customLong("kernel-tree"), help: "Prove the properties against this kernel tree's placement functions (repeatable): the page then has a column per tree beside the bundled models' verdicts.")
+    var trees: [String] = []
 
     func validate() throws {
         try Validate.seconds(timeout, "--timeout")
@@ -27,10 +29,21 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let files = try SpecLoader.specFiles(in: paths)
+        if !trees.isEmpty { return try versionsPage(files) }
+        let byFile = try prove(files, replacements: nil)
+        let pages = files.map { ResultsPage.File(path: $0, text: readWholeFile($0) ?? "", results: byFile.results[$0] ?? []) }
+        let command = "hugealign report \(paths.joined(separator: " ")) --out \(out)" + (title == "hugealign results" ? "" : " --title \"\(title)\"")
+        try AtomicFile.write(ResultsPage.markdown(title: title, command: command, files: pages), to: out)
+        print("wrote \(out)")
+        if byFile.internalError { throw ExitCode(ExitStatus.internalError.rawValue) }
+        if byFile.mismatch { throw ExitCode(ExitStatus.counterexample.rawValue) }
+    }
+
+    /// Every property of the files proved (under `replacements`), by file, in plan order.
+    func prove(_ files: [String], replacements: SpecPlan.Replacements?) throws -> (results: [String: [PropertyResult]], mismatch: Bool, internalError: Bool) {
         var options = ProverOptions.deterministic()
         options.timeoutSeconds = timeout
         var work: [ProofCampaign.Work] = []
-        let replacements = try tree.replacements()
         // A folder may hold model-only specs (no properties) that others include: they add nothing.
         for file in files {
             work += try SpecPlan(file: file, defaultConfig: .x86_64, replacements: replacements).items.map { ProofCampaign.Work(file: file, item: $0) }
@@ -53,11 +66,31 @@ struct Report: ParsableCommand {
             FileHandleStream.standardError.write("hugealign report: \(stopped.text); the page is not written\n")
             throw ExitCode(ExitStatus.unknown.rawValue)
         }
-        let pages = files.map { ResultsPage.File(path: $0, text: readWholeFile($0) ?? "", results: byFile[$0] ?? []) }
-        let command = "hugealign report \(paths.joined(separator: " "))" + (tree.kernelTree.map { " --kernel-tree \($0)" } ?? "")
+        return (byFile, mismatch, internalError)
+    }
+
+    /// `--kernel-tree`: a column per tree beside the bundled models' verdicts (docs/kernel-versions.md).
+    func versionsPage(_ files: [String]) throws {
+        var bundled: [(file: String, property: String, expected: String)] = []
+        for file in files {
+            for item in try SpecPlan(file: file, defaultConfig: .x86_64).items {
+                bundled.append((file, item.property.name, item.property.expected?.rawValue ?? "—"))
+            }
+        }
+        var columns: [VersionsPage.Column] = []
+        var mismatch = false, internalError = false
+        for path in trees {
+            let tree = try KernelTree(path: path)
+            let cache = TreeCache(tree: tree)
+            let proved = try prove(files, replacements: { try cache.functions(for: $0) })
+            mismatch = mismatch || proved.mismatch
+            internalError = internalError || proved.internalError
+            columns.append(VersionsPage.Column(name: "Linux \(tree.version ?? path)", results: files.flatMap { proved.results[$0] ?? [] }))
+        }
+        let texts = Dictionary(uniqueKeysWithValues: files.map { ($0, readWholeFile($0) ?? "") })
+        let command = "hugealign report \(paths.joined(separator: " "))" + trees.map { " --kernel-tree \($0)" }.joined()
             + " --out \(out)" + (title == "hugealign results" ? "" : " --title \"\(title)\"")
-        let source = work.first?.item.program.functionSource
-        try AtomicFile.write(ResultsPage.markdown(title: title, command: command, files: pages, source: source), to: out)
+        try AtomicFile.write(VersionsPage.markdown(title: title, command: command, bundled: bundled, columns: columns, texts: texts), to: out)
         print("wrote \(out)")
         if internalError { throw ExitCode(ExitStatus.internalError.rawValue) }
         if mismatch { throw ExitCode(ExitStatus.counterexample.rawValue) }

@@ -210,43 +210,12 @@ struct Equivalence {
 
     /// The statement with every call to a function of `to`'s keys sent to its value instead.
     static func redirect(_ s: Stmt, _ to: [Int: Int]) -> Stmt {
-        func e(_ x: Expr) -> Expr {
-            let k: Expr.Kind
-            switch x.kind {
-            case .constant, .config, .load: return x
-            case .unary(let op, let a): k = .unary(op, e(a))
-            case .binary(let op, let a, let b): k = .binary(op, e(a), e(b))
-            case .compare(let op, let a, let b): k = .compare(op, e(a), e(b))
-            case .not(let a): k = .not(e(a))
-            case .and(let a, let b): k = .and(e(a), e(b))
-            case .or(let a, let b): k = .or(e(a), e(b))
-            case .conditional(let c, let a, let b): k = .conditional(e(c), e(a), e(b))
-            case .convert(let a): k = .convert(e(a))
-            case .assign(let lv, let a): k = .assign(lv, e(a))
-            case .postUpdate(let lv, let a): k = .postUpdate(lv, updated: e(a))
-            case .sequence(let a, let b): k = .sequence(e(a), e(b))
-            case .call(let f, let args):
-                k = .call(to[f] ?? f, args.map { if case .value(let v) = $0 { return .value(e(v)) }; return $0 })
-            case .layout(let q, let args, let out): k = .layout(q, args.map(e), out: out)
-            }
-            return Expr(k, x.type, x.location)
-        }
-        func st(_ s: Stmt) -> Stmt {
-            switch s {
-            case .expr(let x): return .expr(e(x))
-            case .assume(let x): return .assume(e(x))
-            case .assert(let x, let t, let l): return .assert(e(x), text: t, location: l)
-            case .declare(let slot, let x): return .declare(slot, x.map(e))
-            case .block(let ss): return .block(ss.map(st))
-            case .ifElse(let c, let t, let f): return .ifElse(e(c), st(t), f.map(st))
-            case .loop(var l):
-                l.condition = l.condition.map(e); l.body = st(l.body); l.step = l.step.map(e); l.invariant = l.invariant.map(e)
-                return .loop(l)
-            case .returnValue(let x, let l): return .returnValue(x.map(e), l)
-            case .goto, .label, .breakLoop, .continueLoop: return s
+        s.mapExpressions { e in
+            e.transformed { kind, _ in
+                if case .call(let f, let args) = kind { return .call(to[f] ?? f, args) }
+                return kind
             }
         }
-        return st(s)
     }
 
     /// A property body whose asserts only evaluate their expressions (calls in them still run).
