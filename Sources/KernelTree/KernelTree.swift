@@ -90,7 +90,9 @@ public struct KernelTree: Sendable {
         return [v, p, parts["SUBLEVEL"]].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ".")
     }
 
-    /// Unpacks the placement files of a tarball into `cache/<name>-<size>-<mtime>` (once).
+    /// Unpacks the placement files of a tarball into `cache/<name>-<size>-<mtime>` (once). Two
+    /// runs (or two tests) may unpack at the same time: each unpacks into a folder of its own and
+    /// renames it into place; the loser of the rename uses the winner's.
     static func unpack(_ tarball: String, cache: String) throws -> String {
         let fm = FileManager.default
         guard let attributes = try? fm.attributesOfItem(atPath: tarball),
@@ -100,28 +102,34 @@ public struct KernelTree: Sendable {
         let name = (tarball as NSString).lastPathComponent
         let key = "\(name)-\(size.int64Value)-\(Int(modified.timeIntervalSince1970))"
         let dest = (cache as NSString).appendingPathComponent(key)
-        let done = (dest as NSString).appendingPathComponent(".complete")
-        if fm.fileExists(atPath: done), let top = try? String(contentsOfFile: done, encoding: .utf8) {
-            return (dest as NSString).appendingPathComponent(top.trimmingCharacters(in: .whitespacesAndNewlines))
+        func finished(_ folder: String) -> String? {
+            let done = (folder as NSString).appendingPathComponent(".complete")
+            guard let top = try? String(contentsOfFile: done, encoding: .utf8) else { return nil }
+            return (folder as NSString).appendingPathComponent(top.trimmingCharacters(in: .whitespacesAndNewlines))
         }
+        if let root = finished(dest) { return root }
         // The archive's top folder (`linux-source-6.12/`): its first member.
         let listing = try run(["tar", "-tf", tarball], stopAfterFirstLine: true)
         guard let first = listing.split(separator: "\n").first, let top = first.split(separator: "/").first else {
             throw Failure.unpack(tarball, "the archive is empty or unreadable")
         }
-        try? fm.removeItem(atPath: dest)
-        do { try fm.createDirectory(atPath: dest, withIntermediateDirectories: true) } catch {
-            throw Failure.unpack(tarball, "cannot create the cache folder \(dest)")
+        let work = dest + ".unpacking-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        do { try fm.createDirectory(atPath: work, withIntermediateDirectories: true) } catch {
+            throw Failure.unpack(tarball, "cannot create the cache folder \(work)")
         }
+        defer { try? fm.removeItem(atPath: work) }
         // Members the tree lacks (io_uring/memmap.c before 6.10) are skipped by tar with a warning.
         let members = placementFiles.map { "\(top)/\($0)" }
-        _ = try? run(["tar", "-xf", tarball, "-C", dest, "--ignore-failed-read"] + members, stopAfterFirstLine: false)
-        let rootDir = (dest as NSString).appendingPathComponent(String(top))
-        guard fm.fileExists(atPath: (rootDir as NSString).appendingPathComponent("mm/mmap.c")) else {
+        _ = try? run(["tar", "-xf", tarball, "-C", work, "--ignore-failed-read"] + members, stopAfterFirstLine: false)
+        guard fm.fileExists(atPath: ((work as NSString).appendingPathComponent(String(top)) as NSString).appendingPathComponent("mm/mmap.c")) else {
             throw Failure.notATree(tarball)
         }
-        try? String(top).write(toFile: done, atomically: true, encoding: .utf8)
-        return rootDir
+        try? String(top).write(toFile: (work as NSString).appendingPathComponent(".complete"), atomically: true, encoding: .utf8)
+        // A half-written folder of an earlier, killed run has no .complete: it is replaced.
+        if fm.fileExists(atPath: dest) && finished(dest) == nil { try? fm.removeItem(atPath: dest) }
+        _ = rename(work, dest)
+        guard let root = finished(dest) else { throw Failure.unpack(tarball, "cannot move the unpacked files to \(dest)") }
+        return root
     }
 
     /// Runs a command and returns its standard output. `tar -t` is stopped after the first line

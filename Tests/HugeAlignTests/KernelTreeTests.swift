@@ -282,6 +282,34 @@ import Testing
         #expect(r2.status == 2 && r2.err.contains("is not a kernel source tree"))
     }
 
+    /// A tarball is unpacked once into the cache, even by runs that start at the same time.
+    @Test func aTarballIsUnpackedOnceEvenConcurrently() throws {
+        let dir = try temporaryFolder("tarball")
+        let src = (dir as NSString).appendingPathComponent("linux-source-9.9")
+        try FileManager.default.createDirectory(atPath: src + "/mm", withIntermediateDirectories: true)
+        try "static inline unsigned long round_hint_to_min(unsigned long hint)\n{\n    return hint;\n}\n"
+            .write(toFile: src + "/mm/mmap.c", atomically: true, encoding: .utf8)
+        try "VERSION = 9\nPATCHLEVEL = 9\nSUBLEVEL = 1\n".write(toFile: src + "/Makefile", atomically: true, encoding: .utf8)
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "-czf", dir + "/linux-source-9.9.tar.gz", "-C", dir, "linux-source-9.9"]
+        try tar.run()
+        tar.waitUntilExit()
+        let cache = dir + "/cache"
+        final class Roots: @unchecked Sendable { var values: [String] = []; let lock = NSLock() }
+        let roots = Roots()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            if let t = try? KernelTree(path: dir + "/linux-source-9.9.tar.gz", cache: cache) {
+                roots.lock.lock(); roots.values.append(t.root); roots.lock.unlock()
+            }
+        }
+        #expect(roots.values.count == 4 && Set(roots.values).count == 1)
+        let tree = try KernelTree(path: dir + "/linux-source-9.9.tar.gz", cache: cache)
+        #expect(tree.version == "9.9.1")
+        #expect(try tree.file("mm/mmap.c")?.text.contains("round_hint_to_min") == true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache).count == 1)   // nothing half-unpacked left
+    }
+
     @Test(.enabled(if: FileManager.default.fileExists(atPath: KernelTreeTests.tree612), "needs Debian's linux-source-6.12 (/usr/src/linux-source-6.12.tar.xz)"))
     func the612PlacementFunctionsRunUnmodified() throws {
         let tree = try KernelTree(path: KernelTreeTests.tree612)
