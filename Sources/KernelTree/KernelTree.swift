@@ -108,22 +108,20 @@ public struct KernelTree: Sendable {
             return (folder as NSString).appendingPathComponent(top.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         if let root = finished(dest) { return root }
-        // The archive's top folder (`linux-source-6.12/`): its first member.
-        let listing = try run(["tar", "-tf", tarball], stopAfterFirstLine: true)
-        guard let first = listing.split(separator: "\n").first, let top = first.split(separator: "/").first else {
-            throw Failure.unpack(tarball, "the archive is empty or unreadable")
-        }
         let work = dest + ".unpacking-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         do { try fm.createDirectory(atPath: work, withIntermediateDirectories: true) } catch {
             throw Failure.unpack(tarball, "cannot create the cache folder \(work)")
         }
         defer { try? fm.removeItem(atPath: work) }
-        // Members the tree lacks (io_uring/memmap.c before 6.10) are skipped by tar with a warning.
-        let members = placementFiles.map { "\(top)/\($0)" }
-        _ = try? run(["tar", "-xf", tarball, "-C", work, "--ignore-failed-read"] + members, stopAfterFirstLine: false)
-        guard fm.fileExists(atPath: ((work as NSString).appendingPathComponent(String(top)) as NSString).appendingPathComponent("mm/mmap.c")) else {
-            throw Failure.notATree(tarball)
+        // The files under the archive's top folder (`linux-source-6.12/`, whatever it is called: `*`
+        // matches one path component). Members the tree lacks (io_uring/memmap.c before 6.10) are
+        // skipped by tar with a warning.
+        let members = placementFiles.map { "*/\($0)" }
+        _ = try? run(["tar", "-xf", tarball, "-C", work, "--wildcards", "--no-wildcards-match-slash"] + members)
+        let tops = ((try? fm.contentsOfDirectory(atPath: work)) ?? []).filter {
+            fm.fileExists(atPath: ((work as NSString).appendingPathComponent($0) as NSString).appendingPathComponent("mm/mmap.c"))
         }
+        guard tops.count == 1, let top = tops.first else { throw Failure.notATree(tarball) }
         try? String(top).write(toFile: (work as NSString).appendingPathComponent(".complete"), atomically: true, encoding: .utf8)
         // A half-written folder of an earlier, killed run has no .complete: it is replaced.
         if fm.fileExists(atPath: dest) && finished(dest) == nil { try? fm.removeItem(atPath: dest) }
@@ -132,30 +130,18 @@ public struct KernelTree: Sendable {
         return root
     }
 
-    /// Runs a command and returns its standard output. `tar -t` is stopped after the first line
-    /// (the whole listing means decompressing the whole archive).
-    static func run(_ argv: [String], stopAfterFirstLine: Bool) throws -> String {
+    /// Runs a command to its end; its output is not needed (tar -x).
+    static func run(_ argv: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = argv
-        let out = Pipe()
-        process.standardOutput = out
+        process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { throw Failure.unpack(argv.last ?? "", "cannot run \(argv[0])") }
-        var collected = Data()
-        while true {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            collected.append(chunk)
-            if stopAfterFirstLine && collected.contains(UInt8(ascii: "\n")) {
-                process.terminate()
-                break
-            }
-        }
         process.waitUntilExit()
-        if !stopAfterFirstLine && process.terminationStatus != 0 && process.terminationStatus != 2 {
+        // 2: some members were not found (a file an older tree lacks).
+        if process.terminationStatus != 0 && process.terminationStatus != 2 {
             throw Failure.unpack(argv[2], "\(argv[0]) exited with status \(process.terminationStatus)")
         }
-        return String(decoding: collected, as: UTF8.self)
     }
 }
