@@ -275,8 +275,10 @@ extension Checker {
     }
 
     mutating func member(_ base: ExprSyntax, _ field: String, arrow: Bool, _ loc: SourceLocation) throws -> Expr {
+        // The base checked once (a struct local is not an expression: nil).
+        let checkedBase = try? expr(base)
         // Fields of structs hugealign does not lay out come from the environment's accessors.
-        if let b = try? expr(base), case .pointer(let p) = b.type, let tag = Checker.accessorTag(p), p != .task || field != "mm",
+        if let b = checkedBase, case .pointer(let p) = b.type, let tag = Checker.accessorTag(p), p != .task || field != "mm",
            p != .mm || (Catalog.mmFields[field] == nil && functionIndex["mm_struct__\(field)"] != nil) {
             let accessor = "\(tag)__\(field)"
             guard functionIndex[accessor] != nil else {
@@ -287,7 +289,7 @@ extension Checker {
             }
             return try call(accessor, [base], loc)
         }
-        if arrow, let b = try? expr(base), case .pointer(let p) = b.type {
+        if arrow, let b = checkedBase, case .pointer(let p) = b.type {
             switch p {
             case .task:
                 guard field == "mm" else { throw Diagnostic(loc, "only 'current->mm' is modelled") }
@@ -302,8 +304,6 @@ extension Checker {
                     throw Diagnostic(loc, "vm_area_struct field '\(field)' is not modelled (known: vm_start, vm_end, vm_flags, vm_pgoff)")
                 }
                 return Expr(.layout(.field(f), [b], out: nil), model.unsignedLong, loc)
-            case .file:
-                throw Diagnostic(loc, "struct file fields are not modelled (the file's kind is its value: FILE_THP, FILE_SHMEM, ...)")
             default: break
             }
         }
