@@ -16,7 +16,11 @@ public enum Catalog {
                   "INT_MAX", "INT_MIN", "SHMEM_HUGE_NEVER", "SHMEM_HUGE_ALWAYS", "SHMEM_HUGE_WITHIN_SIZE",
                   "SHMEM_HUGE_ADVISE", "SHMEM_HUGE_DENY", "SHMEM_HUGE_FORCE", "shmem_huge", "shmem_mount_huge",
                   "thp_enabled", "THP_NEVER", "THP_MADVISE", "THP_ALWAYS", "va_align_flags", "task_randomize",
-                  "cap_sys_rawio", "shmem_file_huge", "shmem_anon_order", "ALIGN_VA_32", "ALIGN_VA_64"] {
+                  "cap_sys_rawio", "shmem_file_huge", "shmem_anon_order", "ALIGN_VA_32", "ALIGN_VA_64",
+                  "PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC", "FMODE_READ", "FMODE_WRITE", "FMODE_UNSIGNED_OFFSET",
+                  "FOP_MMAP_SYNC", "FOP_UNSIGNED_OFFSET", "OVERCOMMIT_GUESS", "OVERCOMMIT_ALWAYS", "OVERCOMMIT_NEVER", "ETXTBSY",
+                  "MAP_TYPE", "MAP_DROPPABLE", "MAP_DENYWRITE", "MAP_EXECUTABLE", "MAP_LOCKED", "MAP_NONBLOCK", "MAP_SYNC",
+                  "MAP_UNINITIALIZED", "MAP_HUGE_2MB", "MAP_HUGE_1GB", "S_IFREG", "S_IFCHR"] {
             c[n] = .int
         }
         for n in ["PAGE_SIZE", "PAGE_MASK", "PMD_SIZE", "PMD_MASK", "PUD_SIZE", "PUD_MASK", "HPAGE_PMD_SIZE",
@@ -28,7 +32,10 @@ public enum Catalog {
                   "ULONG_MAX", "LONG_MAX", "U64_MAX", "U32_MAX",
                   "SZ_4K", "SZ_64K", "SZ_2M", "SZ_32M", "SZ_1G", "SZ_4G", "SHM_COLOUR",
                   "HUGETLB_PAGE_SIZE", "DAX_ALIGN", "FILE_PLAIN", "FILE_THP", "FILE_SHMEM", "FILE_HUGETLBFS", "FILE_DAX",
-                  "VM_STARTGAP_FLAGS", "IA32_PAGE_OFFSET", "MAP32_BASE", "MAP32_END", "va_align_mask", "va_align_bits", "map32_random_offset"] {
+                  "VM_STARTGAP_FLAGS", "IA32_PAGE_OFFSET", "MAP32_BASE", "MAP32_END", "va_align_mask", "va_align_bits", "map32_random_offset",
+                  "VM_NONE", "VM_MAYREAD", "VM_MAYWRITE", "VM_MAYEXEC", "VM_MAYSHARE", "VM_LOCKED", "VM_NORESERVE", "VM_SYNC",
+                  "VM_WIPEONFORK", "VM_DONTDUMP", "VM_DROPPABLE", "READ_IMPLIES_EXEC", "LEGACY_MAP_MASK", "MAX_LFS_FILESIZE",
+                  "task_personality"] {
             c[n] = .unsignedLong
         }
         return c

@@ -102,6 +102,12 @@ extension Checker {
                 if case .identifier(let n) = x.kind, lookup(n) == nil, functionIndex["__global_" + n] != nil {
                     return try call("__global_" + n, [], loc)
                 }
+                // The address of a struct embedded in a struct the environment lays out
+                // (`&file->f_path`): the handle its accessor gives.
+                if case .member(let base, let field, true) = x.kind, let b = try? expr(base), case .pointer(let p) = b.type,
+                   let tag = Checker.accessorTag(p), let i = functionIndex["\(tag)__\(field)"], case .pointer = signatures[i].returnType {
+                    return try call("\(tag)__\(field)", [base], loc)
+                }
                 throw Diagnostic(loc, "'&' is only supported on a local passed to a function (as in &info) or in check_*_overflow(..., &result)")
             default:
                 if case .identifier(let n) = x.kind, let slot = lookup(n), referenceSlots.contains(slot) {

@@ -13,6 +13,22 @@ extension Checker {
                 throw Diagnostic(args[0].location, "\(name) needs a CONFIG_ option name")
             }
             return configValue(option, model.int, loc)
+        case "_calc_vm_trans":
+            // include/linux/mman.h: moves bit1 of x to bit2, or 0 when either bit is 0 (absent).
+            // ((!(bit1) || !(bit2)) ? 0 : ((bit1) <= (bit2) ? ((x) & (bit1)) * ((bit2) / (bit1))
+            //                                              : ((x) & (bit1)) / ((bit1) / (bit2))))
+            try arity(3)
+            func e(_ k: ExprSyntax.Kind) -> ExprSyntax { ExprSyntax(kind: k, location: loc) }
+            let (x, bit1, bit2) = (args[0], args[1], args[2])
+            let zero = e(.integer(value: 0, unsigned: false, longs: 0, decimal: true))
+            let masked = e(.binary("&", x, bit1))
+            let moved = e(.conditional(e(.binary("<=", bit1, bit2)), e(.binary("*", masked, e(.binary("/", bit2, bit1)))),
+                                       e(.binary("/", masked, e(.binary("/", bit1, bit2))))))
+            return try expr(e(.conditional(e(.binary("||", e(.unary("!", bit1)), e(.unary("!", bit2)))), zero, moved)))
+        case "arch_calc_vm_prot_bits", "arch_calc_vm_flag_bits":
+            // include/linux/mman.h's fallbacks, 0 whatever the arguments (two in 6.12, one in 6.1).
+            // x86's protection-key bits and arm64's BTI/MTE bits do not move a mapping.
+            return lit(0, loc)
         case "likely", "unlikely":
             try arity(1)
             return try condition(args[0])

@@ -7,6 +7,8 @@ public struct Parser {
     let expectations: [ExpectAnnotation]
     var usedExpectations = 0
     var lastDeclLine = 0
+    /// Names the flag of each lowered `switch` apart.
+    var switchCount = 0
 
     static let maxDepth = 200
 
@@ -343,7 +345,13 @@ public struct Parser {
         case "continue":
             _ = next(); try expect(";")
             return StmtSyntax(kind: .continueStmt, location: loc)
-        case "switch", "case", "default", "typedef", "else", "property":
+        case "switch":
+            return try switchStatement()
+        case "fallthrough" where peekToken(1).isPunct(";"):
+            // The kernel's marker for a case that runs on into the next one: the lowering's default.
+            _ = next(); _ = next()
+            return StmtSyntax(kind: .empty, location: loc)
+        case "case", "default", "typedef", "else", "property":
             throw Diagnostic(loc, "'\(word)' is not supported here")
         default:
             if peekToken(1).isPunct(":") && !Parser.keywords.contains(word) && !isTypeStart(t) {

@@ -120,7 +120,7 @@ public enum CTypeNames {
         "u32": ["unsigned", "int"], "u64": ["unsigned", "long", "long"], "s8": ["signed", "char"],
         "s16": ["short"], "s32": ["int"], "s64": ["long", "long"], "__u64": ["unsigned", "long", "long"],
         "__u32": ["unsigned", "int"], "uint64_t": ["unsigned", "long", "long"], "uint32_t": ["unsigned", "int"],
-        "int64_t": ["long", "long"], "int32_t": ["int"],
+        "int64_t": ["long", "long"], "int32_t": ["int"], "umode_t": ["unsigned", "short"], "fmode_t": ["unsigned", "int"],
     ]
 
     /// Fields of the structs a spec can declare locals of. All fields are `unsigned long`.

@@ -9,8 +9,10 @@ import Placement
 public enum Environment {
     public static let path = "<hugealign kernel environment>"
 
-    public static func functions(for config: Config) throws -> [FunctionSyntax] {
-        var parser = try Parser(file: SourceFile(path: path, text: text))
+    public static func functions(for config: Config, doMmapParameters: Int? = nil) throws -> [FunctionSyntax] {
+        // One file, so that a diagnostic's line names the function it is in.
+        let all = text + (doMmapParameters.map { "\n\n" + doMmapPlacement(doMmapParameters: $0) } ?? "")
+        var parser = try Parser(file: SourceFile(path: path, text: all))
         return try parser.parseUnit().functions
     }
 
@@ -349,5 +351,181 @@ public enum Environment {
     {
         return ilog2(orders);
     }
+
+    // do_mmap() (mm/mmap.c) around the placement. The process: no personality flags (no
+    // READ_IMPLIES_EXEC), no default vm_flags, far fewer VMAs than vm.max_map_count (a layout here
+    // has at most 65 530), overcommit heuristic, may mlock. A file: opened read-write, mmap-able, on
+    // a mount without noexec, not append-only, not a swap file, without memfd seals; device DAX
+    // supports MAP_SYNC. Nothing after the placement fails: mmap_region() maps at the address.
+    unsigned long task_struct__personality(struct task_struct *task)
+    {
+        return task_personality;
+    }
+
+    int mm_struct__map_count(struct mm_struct *mm)
+    {
+        return 0;
+    }
+
+    unsigned long mm_struct__def_flags(struct mm_struct *mm)
+    {
+        return 0;
+    }
+
+    // 65 530 on Linux; INT_MAX here so that the scaled spaces hold it (map_count is 0 anyway).
+    int __global_sysctl_max_map_count(void)
+    {
+        return INT_MAX;
+    }
+
+    int __global_sysctl_overcommit_memory(void)
+    {
+        return 0;
+    }
+
+    void validate_mm(struct mm_struct *mm)
+    {
+    }
+
+    int execute_only_pkey(struct mm_struct *mm)
+    {
+        return 0;
+    }
+
+    bool can_do_mlock(void)
+    {
+        return true;
+    }
+
+    bool mlock_future_ok(struct mm_struct *mm, unsigned long flags, unsigned long bytes)
+    {
+        return true;
+    }
+
+    int mlock_future_check(struct mm_struct *mm, unsigned long flags, unsigned long len)
+    {
+        return 0;
+    }
+
+    struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, unsigned long start_addr, unsigned long end_addr)
+    {
+        struct vm_area_struct *vma = find_vma(mm, start_addr);
+
+        if (vma && end_addr <= vma->vm_start)
+            vma = NULL;
+        return vma;
+    }
+
+    unsigned long mmap_region(struct file *file, unsigned long addr, unsigned long len, vm_flags_t vm_flags,
+                              unsigned long pgoff, struct list_head *uf)
+    {
+        return addr;
+    }
+
+    struct path *file__f_path(struct file *file)
+    {
+        return (struct path *)file;
+    }
+
+    bool path_noexec(struct path *path)
+    {
+        return false;
+    }
+
+    fmode_t file__f_mode(struct file *file)
+    {
+        return FMODE_READ | FMODE_WRITE;
+    }
+
+    struct address_space *file__f_mapping(struct file *file)
+    {
+        return (struct address_space *)file;
+    }
+
+    struct inode *address_space__host(struct address_space *mapping)
+    {
+        return (struct inode *)mapping;
+    }
+
+    bool IS_SWAPFILE(struct inode *inode)
+    {
+        return false;
+    }
+
+    bool IS_APPEND(struct inode *inode)
+    {
+        return false;
+    }
+
+    // The mode of the inode: a regular file, except device DAX (a character device).
+    umode_t inode__i_mode(struct inode *inode)
+    {
+        return inode == (struct inode *)FILE_DAX ? S_IFCHR : S_IFREG;
+    }
+
+    bool S_ISREG(umode_t mode)
+    {
+        return mode == S_IFREG;
+    }
+
+    bool S_ISBLK(umode_t mode)
+    {
+        return false;
+    }
+
+    bool S_ISSOCK(umode_t mode)
+    {
+        return false;
+    }
+
+    // Which MAP_ flags beyond the legacy ones a file's mmap takes: device DAX takes MAP_SYNC
+    // (6.12's fop_flags, 6.1's mmap_supported_flags); none has unsigned offsets.
+    unsigned int file_operations__fop_flags(struct file_operations *op)
+    {
+        return op == (struct file_operations *)FILE_DAX ? FOP_MMAP_SYNC : 0;
+    }
+
+    unsigned long file_operations__mmap_supported_flags(struct file_operations *op)
+    {
+        return op == (struct file_operations *)FILE_DAX ? MAP_SYNC : 0;
+    }
+
+    void *file_operations__mmap(struct file_operations *op)
+    {
+        return (void *)1;
+    }
+
+    int memfd_check_seals_mmap(struct file *file, unsigned long *vm_flags_ptr)
+    {
+        return 0;
+    }
+
+    unsigned int memfd_file_seals(struct file *file)
+    {
+        return 0;
+    }
+
+    bool is_readonly_sealed(unsigned int seals, vm_flags_t vm_flags)
+    {
+        return false;
+    }
     """
+
+    /// What a property calls for "mmap() up to the placement": the bundled model is
+    /// `do_mmap_placement`; with a tree it is the tree's `do_mmap` with PROT_READ | PROT_WRITE,
+    /// whichever signature the tree has (6.10 added `vm_flags`).
+    public static func doMmapPlacement(doMmapParameters: Int) -> String {
+        let call = doMmapParameters >= 9
+            ? "do_mmap(file, addr, len, PROT_READ | PROT_WRITE, flags, vm_flags, pgoff, &populate, NULL)"
+            : "do_mmap(file, addr, len, PROT_READ | PROT_WRITE, flags, pgoff, &populate, NULL)"
+        return """
+        unsigned long do_mmap_placement(struct file *file, unsigned long addr, unsigned long len,
+                                        unsigned long flags, vm_flags_t vm_flags, unsigned long pgoff)
+        {
+            unsigned long populate;
+
+            return \(call);
+        }
+        """
+    }
 }

@@ -18,7 +18,7 @@ public struct KernelTree: Sendable {
     public static let placementFiles = [
         "Makefile",
         "mm/mmap.c", "mm/vma.c", "mm/vma.h", "mm/huge_memory.c", "mm/shmem.c", "mm/util.c", "mm/nommu.c",
-        "include/linux/mm.h", "include/linux/sched/mm.h", "include/linux/huge_mm.h", "include/linux/hugetlb.h",
+        "include/linux/mm.h", "include/linux/mman.h", "include/linux/sched/mm.h", "include/linux/huge_mm.h", "include/linux/hugetlb.h",
         "fs/hugetlbfs/inode.c", "drivers/dax/device.c", "io_uring/memmap.c", "kernel/bpf/arena.c",
         "arch/x86/kernel/sys_x86_64.c", "arch/x86/mm/mmap.c", "arch/x86/include/asm/elf.h",
         "arch/arm64/include/asm/processor.h", "arch/arm64/mm/mmap.c",
@@ -100,7 +100,8 @@ public struct KernelTree: Sendable {
             throw Failure.unreadable(tarball)
         }
         let name = (tarball as NSString).lastPathComponent
-        let key = "\(name)-\(size.int64Value)-\(Int(modified.timeIntervalSince1970))"
+        // The number of files is in the key: a hugealign that reads one more file unpacks again.
+        let key = "\(name)-\(size.int64Value)-\(Int(modified.timeIntervalSince1970))-\(placementFiles.count)"
         let dest = (cache as NSString).appendingPathComponent(key)
         func finished(_ folder: String) -> String? {
             let done = (folder as NSString).appendingPathComponent(".complete")

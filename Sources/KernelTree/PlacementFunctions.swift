@@ -31,7 +31,7 @@ public enum PlacementFunctions {
 
     /// The 28 placement functions, then the helpers.
     public static let all: [PlacementFunction] = [
-        PlacementFunction("do_mmap", ["mm/mmap.c"]),
+        PlacementFunction("do_mmap", ["mm/mmap.c"], supersedes: ["do_mmap_placement", "range_has_vma"]),
         PlacementFunction("round_hint_to_min", ["mm/mmap.c"]),
         PlacementFunction("__get_unmapped_area", ["mm/mmap.c"], supersedes: ["finish_placement"]),
         PlacementFunction("get_unmapped_area", ["include/linux/mm.h", "mm/mmap.c"]),
@@ -67,6 +67,10 @@ public enum PlacementFunctions {
         PlacementFunction("generic_hugetlb_get_unmapped_area", ["fs/hugetlbfs/inode.c"], counted: false),
         PlacementFunction("hugetlb_get_unmapped_area_bottomup", ["fs/hugetlbfs/inode.c"], counted: false),
         PlacementFunction("hugetlb_get_unmapped_area_topdown", ["fs/hugetlbfs/inode.c"], counted: false),
+        PlacementFunction("file_mmap_size_max", ["mm/mmap.c"], counted: false),
+        PlacementFunction("file_mmap_ok", ["mm/mmap.c"], counted: false),
+        PlacementFunction("calc_vm_prot_bits", ["include/linux/mman.h"], counted: false),
+        PlacementFunction("calc_vm_flag_bits", ["include/linux/mman.h"], counted: false),
     ]
 
     /// The functions that apply to a configuration's arch.

@@ -69,6 +69,11 @@ public struct TreeFunctions: FunctionReplacement {
             if !f.counted, entry.syntax == nil { continue }
             entries.append(entry)
         }
+        // mmap() up to the placement is the tree's do_mmap() when it made it (the wrapper then
+        // replaces the bundled do_mmap_placement).
+        if let doMmap = entries.first(where: { $0.function.name == "do_mmap" }), case .accepted = doMmap.outcome, let syntax = doMmap.syntax {
+            environment = try Environment.functions(for: config, doMmapParameters: syntax.parameters.count)
+        }
         try checkTogether()
     }
 
@@ -120,7 +125,7 @@ public struct TreeFunctions: FunctionReplacement {
         // A function this version does not have is simply not there (a caller gets the checker's
         // "unknown function"); one it has but the front end could not take is an error here.
         let modelled = Set(bundled.map(\.name))
-        for e in entries where e.function.counted && modelled.contains(e.function.name) {
+        for e in entries where e.function.counted && (modelled.contains(e.function.name) || !modelled.isDisjoint(with: e.function.supersedes)) {
             switch e.outcome {
             case .accepted, .absent: continue
             case .rejected, .undecided: if let d = failure(of: e) { throw d }

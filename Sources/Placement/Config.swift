@@ -50,6 +50,10 @@ extension Config {
             "SHMEM_HUGE_DENY": ones & 0xffff_ffff, "SHMEM_HUGE_FORCE": (ones - 1) & 0xffff_ffff,
             "THP_NEVER": 0, "THP_MADVISE": 1, "THP_ALWAYS": 2,
             "ALIGN_VA_32": 1, "ALIGN_VA_64": 2,
+            // do_mmap()'s own checks: protections, file modes, overcommit; no personality flags.
+            "PROT_NONE": 0, "PROT_READ": 1, "PROT_WRITE": 2, "PROT_EXEC": 4, "FMODE_READ": 1, "FMODE_WRITE": 2,
+            "OVERCOMMIT_GUESS": 0, "OVERCOMMIT_ALWAYS": 1, "OVERCOMMIT_NEVER": 2, "ETXTBSY": 26, "VM_NONE": 0,
+            "task_personality": 0,
             // Not an AMD family 15h: no va_align; no randomisation (hugealign live runs the child
             // with ADDR_NO_RANDOMIZE); CAP_SYS_RAWIO held (root).
             "va_align_flags": ones & 0xffff_ffff, "va_align_mask": 0, "va_align_bits": 0, "task_randomize": 0,
@@ -70,7 +74,26 @@ extension Config {
         "VM_NOHUGEPAGE": 0x4000_0000, "INT_MAX": 0x7fff_ffff, "INT_MIN": 0x8000_0000,
         "SZ_4K": 0x1000, "SZ_64K": 0x10000, "SZ_2M": 0x20_0000, "SZ_32M": 0x200_0000, "SZ_1G": 0x4000_0000,
         "SZ_4G": 0x1_0000_0000,
+        "MAP_TYPE": 0x0f, "MAP_DROPPABLE": 0x08, "MAP_DENYWRITE": 0x0800, "MAP_EXECUTABLE": 0x1000, "MAP_LOCKED": 0x2000,
+        "MAP_NONBLOCK": 0x10000, "MAP_SYNC": 0x80000, "MAP_UNINITIALIZED": 0x400_0000,
+        "MAP_HUGE_2MB": 21 << 26, "MAP_HUGE_1GB": 30 << 26,
+        "VM_MAYREAD": 0x10, "VM_MAYWRITE": 0x20, "VM_MAYEXEC": 0x40, "VM_MAYSHARE": 0x80, "VM_LOCKED": 0x2000,
+        "VM_NORESERVE": 0x20_0000, "VM_SYNC": 0x80_0000, "VM_WIPEONFORK": 0x200_0000, "VM_DONTDUMP": 0x400_0000,
+        "VM_DROPPABLE": 1 << 40, "READ_IMPLIES_EXEC": 0x040_0000,
+        "FMODE_UNSIGNED_OFFSET": 0x2000, "FOP_MMAP_SYNC": 1 << 2, "FOP_UNSIGNED_OFFSET": 1 << 5,
+        "S_IFREG": 0o100000, "S_IFCHR": 0o020000, "MAX_LFS_FILESIZE": 0x7fff_ffff_ffff_ffff,
     ]
+
+    /// include/linux/mman.h's LEGACY_MAP_MASK: the flags MAP_SHARED keeps (and MAP_SHARED_VALIDATE
+    /// accepts without the file's say), from the config's own MAP_ numbers.
+    static func withLegacyMapMask(_ v: [String: UInt64]) -> [String: UInt64] {
+        let legacy = ["MAP_SHARED", "MAP_PRIVATE", "MAP_FIXED", "MAP_ANONYMOUS", "MAP_DENYWRITE", "MAP_EXECUTABLE",
+                      "MAP_UNINITIALIZED", "MAP_GROWSDOWN", "MAP_LOCKED", "MAP_NORESERVE", "MAP_POPULATE", "MAP_NONBLOCK",
+                      "MAP_STACK", "MAP_HUGETLB", "MAP_32BIT", "MAP_ABOVE4G", "MAP_HUGE_2MB", "MAP_HUGE_1GB"]
+        var out = v
+        out["LEGACY_MAP_MASK"] = legacy.reduce(0) { $0 | (v[$1] ?? 0) }
+        return out
+    }
 
     /// Page-table geometry: sizes and masks from shifts.
     static func geometry(page: Int, pmd: Int, pud: Int, longBits: Int) -> [String: UInt64] {
@@ -105,7 +128,7 @@ extension Config {
             "mm.mmap_base": 0x7fff_f7ff_f000, "mm.mmap_legacy_base": 0x2aaa_aaaa_b000, "mm.task_size": taskSize,
         ]) { $1 }
         return Config(name: "x86_64", summary: "x86-64, 4-level paging (47-bit), 4 KiB pages, PMD 2 MiB, PUD 1 GiB",
-                      dataModel: .lp64, values: v)
+                      dataModel: .lp64, values: withLegacyMapMask(v))
     }()
 
     /// A scaled address space for exhaustive checking: 16-bit words, 4-byte pages, 32-byte PMDs,
@@ -130,6 +153,13 @@ extension Config {
             "INT_MAX": 0x7fff, "INT_MIN": 0x8000,
             "SZ_4K": 0x4, "SZ_64K": 0x40, "SZ_2M": 0x20, "SZ_32M": 0x200, "SZ_1G": 0x100, "SZ_4G": 0x400,
             "SHM_COLOUR": 0x4,
+            // do_mmap()'s flags in the bits left free: MAP_DROPPABLE inside MAP_TYPE as on Linux.
+            "MAP_TYPE": 0x0f, "MAP_DROPPABLE": 0x08, "MAP_LOCKED": 0x4000, "MAP_NONBLOCK": 0x8000, "MAP_SYNC": 0,
+            "MAP_DENYWRITE": 0, "MAP_EXECUTABLE": 0, "MAP_UNINITIALIZED": 0, "MAP_HUGE_2MB": 0, "MAP_HUGE_1GB": 0,
+            "VM_MAYREAD": 0x10, "VM_MAYWRITE": 0x20, "VM_MAYEXEC": 0x40, "VM_MAYSHARE": 0x80, "VM_NORESERVE": 0x200,
+            "VM_DROPPABLE": 0x8000, "VM_LOCKED": 0, "VM_SYNC": 0, "VM_WIPEONFORK": 0, "VM_DONTDUMP": 0,
+            "READ_IMPLIES_EXEC": 0x4000, "FMODE_UNSIGNED_OFFSET": 0x4, "FOP_MMAP_SYNC": 0x4, "FOP_UNSIGNED_OFFSET": 0x8,
+            "S_IFREG": 0x8, "S_IFCHR": 0x2, "MAX_LFS_FILESIZE": 0x7fff,
             "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD": 1,
             "mm.mmap_base": 0xe000, "mm.mmap_legacy_base": 0x5000, "mm.task_size": taskSize,
@@ -138,7 +168,7 @@ extension Config {
         var scaledModel = model
         scaledModel.scaledLiterals = scaledMap32Literals(v)
         return Config(name: "scaled16", summary: "scaled: 16-bit words, 4-byte pages, 32-byte PMDs, 256-byte PUDs",
-                      dataModel: scaledModel, values: v)
+                      dataModel: scaledModel, values: withLegacyMapMask(v))
     }()
 
     /// The smallest scaled space: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs.
@@ -160,6 +190,14 @@ extension Config {
             "VM_STARTGAP_FLAGS": 0x03, "IA32_PAGE_OFFSET": 0x80, "MAP32_BASE": 0x20, "MAP32_END": 0x40, "HUGETLB_PAGE_SIZE": 0x10, "DAX_ALIGN": 0x10,
             "INT_MAX": 0x7f, "INT_MIN": 0x80,
             "SZ_4K": 0x4, "SZ_64K": 0x10, "SZ_2M": 0x10, "SZ_32M": 0x40, "SZ_1G": 0x40, "SZ_4G": 0x80, "SHM_COLOUR": 0x4,
+            // do_mmap()'s flags: no bits left for most; MAP_DROPPABLE a MAP_TYPE value no request has
+            // (VM_DROPPABLE is VM_NONE: refused, as on a 32-bit kernel).
+            "MAP_TYPE": 0x03, "MAP_DROPPABLE": 0xff, "MAP_LOCKED": 0, "MAP_NONBLOCK": 0, "MAP_SYNC": 0,
+            "MAP_DENYWRITE": 0, "MAP_EXECUTABLE": 0, "MAP_UNINITIALIZED": 0, "MAP_HUGE_2MB": 0, "MAP_HUGE_1GB": 0,
+            "VM_MAYREAD": 0, "VM_MAYWRITE": 0, "VM_MAYEXEC": 0, "VM_MAYSHARE": 0, "VM_NORESERVE": 0x80,
+            "VM_DROPPABLE": 0, "VM_LOCKED": 0, "VM_SYNC": 0, "VM_WIPEONFORK": 0, "VM_DONTDUMP": 0,
+            "READ_IMPLIES_EXEC": 0x40, "FMODE_UNSIGNED_OFFSET": 0x4, "FOP_MMAP_SYNC": 0x4, "FOP_UNSIGNED_OFFSET": 0x8,
+            "S_IFREG": 0x8, "S_IFCHR": 0x2, "MAX_LFS_FILESIZE": 0x7f,
             "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "mm.mmap_base": 0xb0, "mm.mmap_legacy_base": 0x44, "mm.task_size": taskSize,
         ]) { $1 }
@@ -167,7 +205,7 @@ extension Config {
         var scaledModel = model
         scaledModel.scaledLiterals = scaledMap32Literals(v)
         return Config(name: "scaled8", summary: "scaled: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs",
-                      dataModel: scaledModel, values: v)
+                      dataModel: scaledModel, values: withLegacyMapMask(v))
     }()
 
     /// x86's find_start_end() writes the MAP_32BIT window as literals (1 GiB, 2 GiB, and a 32 MiB
@@ -183,7 +221,7 @@ extension Config {
     static let scaledErrnos: [String: UInt64] = [
         "EPERM": 1, "ENOENT": 2, "EINTR": 3, "EIO": 5, "EBUSY": 6, "E2BIG": 7, "EBADF": 9, "ENOMEM": 10, "EAGAIN": 11,
         "EACCES": 13, "EFAULT": 14, "EEXIST": 17, "ENODEV": 19, "ENOSPC": 21, "EINVAL": 22, "ENOTSUPP": 26,
-        "EOPNOTSUPP": 27, "ERANGE": 29, "EOVERFLOW": 30,
+        "EOPNOTSUPP": 27, "ERANGE": 29, "EOVERFLOW": 30, "ETXTBSY": 25,
     ]
 
     /// A copy of a config with some values changed: variants differ in data only.
@@ -242,7 +280,7 @@ extension Config {
             "mm.mmap_base": taskSize - (128 << 20), "mm.mmap_legacy_base": taskSize / 4, "mm.task_size": taskSize,
         ]) { $1 }
         return Config(name: name, summary: "arm64, \(page >> 10) KiB granule, 48-bit VA: PMD \(sizeName(1 << UInt64(pmdShift))), PUD \(sizeName(1 << UInt64(pudShift))), cont-PTE \(sizeName(contPTE)), cont-PMD \(sizeName(contPMD))",
-                      dataModel: .lp64, values: v)
+                      dataModel: .lp64, values: withLegacyMapMask(v))
     }
 
     static func sizeName(_ v: UInt64) -> String {

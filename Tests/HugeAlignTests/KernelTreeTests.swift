@@ -319,12 +319,61 @@ import Testing
         let accepted = counted.filter { if case .accepted = $0.outcome { return true } else { return false } }.map(\.function.name)
         #expect(counted.count == 28)
         #expect(accepted.count >= 26, "accepted: \(accepted)")
-        // The whole x86-64 path below do_mmap's preparation comes from the tree.
-        for name in ["round_hint_to_min", "__get_unmapped_area", "mm_get_unmapped_area_vmflags", "arch_get_unmapped_area",
+        // The whole x86-64 path from do_mmap's preparation down comes from the tree.
+        for name in ["do_mmap", "round_hint_to_min", "__get_unmapped_area", "mm_get_unmapped_area_vmflags", "arch_get_unmapped_area",
                      "arch_get_unmapped_area_topdown", "vm_unmapped_area", "unmapped_area", "unmapped_area_topdown",
                      "__thp_get_unmapped_area", "shmem_get_unmapped_area", "hugetlb_get_unmapped_area", "dax_get_unmapped_area",
                      "find_start_end", "get_align_mask"] {
             #expect(accepted.contains(name), "\(name)")
+        }
+    }
+
+    /// What mmap() returns for requests do_mmap() checks around the placement: the bundled model
+    /// and 6.12's do_mmap() (through the environment's do_mmap_placement) agree.
+    static let requestChecks = """
+    #include "specs/kernel/v6.18/mmap.spec"
+
+    // A MAP_FIXED_NOREPLACE hint is not rounded to mmap_min_addr: it is MAP_FIXED by then.
+    // expect: proved
+    property noreplace_hint_is_not_raised(unsigned long hint) layout vmas <= 0
+    {
+        assume(hint >= PAGE_SIZE && hint < mmap_min_addr && IS_ALIGNED(hint, PAGE_SIZE));
+        assert(do_mmap_placement(NULL, hint, PAGE_SIZE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, 0, 0) == hint);
+    }
+
+    // A MAP_TYPE that is none of shared, shared-validate, private (or droppable) is refused; so is
+    // a file offset past MAX_LFS_FILESIZE, and MAP_SYNC on a file that does not take it.
+    // expect: proved
+    property invalid_requests_are_refused(unsigned long type, unsigned long pgoff) layout vmas <= 0
+    {
+        assume(type == 0 || (type > MAP_SHARED_VALIDATE && type != MAP_DROPPABLE && type <= MAP_TYPE));
+        assume(pgoff > (MAX_LFS_FILESIZE >> PAGE_SHIFT) && pgoff < (ULONG_MAX >> PAGE_SHIFT));
+        assert(do_mmap_placement(NULL, 0, PAGE_SIZE, type | MAP_ANONYMOUS, 0, 0) == -EINVAL);
+        assert(do_mmap_placement(FILE_THP, 0, PAGE_SIZE, MAP_PRIVATE, 0, pgoff) == -EOVERFLOW);
+        assert(do_mmap_placement(FILE_PLAIN, 0, PAGE_SIZE, MAP_SHARED_VALIDATE | MAP_SYNC, 0, 0) == -EOPNOTSUPP);
+        assert(!IS_ERR_VALUE(do_mmap_placement(FILE_DAX, 0, PMD_SIZE, MAP_SHARED_VALIDATE | MAP_SYNC, 0, 0)));
+    }
+    """
+
+    @Test func theBundledDoMmapChecksTheRequest() throws {
+        let results = try proveAll(KernelTreeTests.requestChecks.replacingOccurrences(of: "specs/", with: Paths.repo("specs") + "/"), config: .x86_64)
+        #expect(results.count == 2)
+        for (name, r) in results { #expect(r.verdict.name == "proved", "\(name): \(r.verdict.name)") }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: KernelTreeTests.tree612), "needs Debian's linux-source-6.12 (/usr/src/linux-source-6.12.tar.xz)"))
+    func the612DoMmapChecksTheRequestTheSameWay() throws {
+        let tree = try KernelTree(path: KernelTreeTests.tree612)
+        let dir = try temporaryFolder("requests")
+        let path = (dir as NSString).appendingPathComponent("requests.spec")
+        try KernelTreeTests.requestChecks.replacingOccurrences(of: "specs/", with: Paths.repo("specs") + "/").write(toFile: path, atomically: true, encoding: .utf8)
+        let plan = try SpecPlan(file: path, defaultConfig: .x86_64, replacements: { try TreeFunctions(tree: tree, config: $0) })
+        #expect(plan.items.count == 2)
+        for item in plan.items {
+            // do_mmap_placement is the environment's wrapper around the tree's do_mmap.
+            #expect(item.program.functions.contains { $0.name == "do_mmap" && $0.location.file?.path.hasSuffix("mm/mmap.c") == true })
+            let r = try Prover(options: .deterministic(config: item.config)).prove(item.property, in: item.program, file: path)
+            #expect(r.verdict.name == "proved", "\(item.property.name): \(r.verdict.name)")
         }
     }
 
