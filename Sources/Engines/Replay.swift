@@ -35,8 +35,9 @@ public enum Replay {
     }
 
     public static func replay(_ f: Finding, report: String? = nil, text: String = "") throws -> Answer {
-        guard let config = Config.named(f.config) else {
-            throw InputError(file: report ?? f.spec, line: 0, message: "unknown config '\(f.config)' in the counterexample", text: "")
+        let near = ((report ?? f.spec) as NSString).deletingLastPathComponent
+        guard let config = (try? Config.resolve(f.config, near: near)) ?? (try? Config.resolve(f.config, near: (f.spec as NSString).deletingLastPathComponent)) else {
+            throw InputError(file: report ?? f.spec, line: 0, message: "unknown config '\(f.config)' in the counterexample (a config file is found as configs/\(f.config).hconfig beside the report or the spec)", text: "")
         }
         try f.validateLayout(file: report ?? f.spec, text: text, pageSize: config.number(.pageSize),
                              limit: config.number(.taskSizeMax))

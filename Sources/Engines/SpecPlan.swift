@@ -1,3 +1,4 @@
+import Foundation
 import KernelC
 import Placement
 
@@ -24,8 +25,16 @@ public struct SpecPlan: Sendable {
         var items: [Item] = []
         for p in base.program.properties where only == nil || p.name == only {
             let name = p.config ?? defaultConfig.name
-            guard let config = Config.named(name) else {
-                throw Diagnostic(p.location, "unknown config '\(name)' (known: \(Config.names.joined(separator: ", ")))")
+            // A built-in name, or a config file beside the spec (configs/NAME.hconfig, or a path).
+            let config: Config
+            do {
+                config = try Config.resolve(name, near: (file as NSString).deletingLastPathComponent)
+            } catch let e as InputError {
+                throw Diagnostic(p.location, e.line > 0 || e.message.hasPrefix("unknown config") ? e.message : "config '\(name)': \(e)")
+            } catch let d as Diagnostic {
+                var out = Diagnostic(p.location, "config '\(name)': \(d.message)")
+                out.notes = ["\(d)"]
+                throw out
             }
             if programs[name] == nil {
                 programs[name] = try SpecLoader.load(path: file, model: config.dataModel, replacement: try replacements?(config)).program

@@ -1,7 +1,7 @@
 /// The names a spec can use without declaring them, and their C types. The *values* come from the
 /// configuration (`Placement.Config`); the front end only needs the types.
 public enum Catalog {
-    public enum Kind: Sendable { case int, unsignedLong, bool, pointer }
+    public enum Kind: Sendable { case int, unsignedLong, unsignedLongLong, bool, pointer }
 
     /// Constants and config-backed values usable as plain identifiers.
     public static let constants: [String: Kind] = {
@@ -34,16 +34,20 @@ public enum Catalog {
                   "HUGETLB_PAGE_SIZE", "DAX_ALIGN", "FILE_PLAIN", "FILE_THP", "FILE_SHMEM", "FILE_HUGETLBFS", "FILE_DAX",
                   "VM_STARTGAP_FLAGS", "IA32_PAGE_OFFSET", "MAP32_BASE", "MAP32_END", "va_align_mask", "va_align_bits", "map32_random_offset",
                   "VM_NONE", "VM_MAYREAD", "VM_MAYWRITE", "VM_MAYEXEC", "VM_MAYSHARE", "VM_LOCKED", "VM_NORESERVE", "VM_SYNC",
-                  "VM_WIPEONFORK", "VM_DONTDUMP", "VM_DROPPABLE", "READ_IMPLIES_EXEC", "LEGACY_MAP_MASK", "MAX_LFS_FILESIZE",
+                  "VM_WIPEONFORK", "VM_DONTDUMP", "VM_DROPPABLE", "READ_IMPLIES_EXEC", "LEGACY_MAP_MASK",
                   "task_personality"] {
             c[n] = .unsignedLong
         }
+        // A file offset (loff_t): 64 bits even where long has 32.
+        c["MAX_LFS_FILESIZE"] = .unsignedLongLong
+        c["U64_MAX"] = .unsignedLongLong
         return c
     }()
 
     /// Config values reached through expressions rather than names.
     public static let mmFields: [String: String] = [
         "mmap_base": "mm.mmap_base", "mmap_legacy_base": "mm.mmap_legacy_base", "task_size": "mm.task_size",
+        "mmap_compat_base": "mm.mmap_compat_base", "mmap_compat_legacy_base": "mm.mmap_compat_legacy_base",
     ]
 
     /// Predicates answered by the config: `in_compat_syscall()`, the `MMF_TOPDOWN` bit.
@@ -53,6 +57,7 @@ public enum Catalog {
         switch kind {
         case .int: return model.int
         case .unsignedLong: return model.unsignedLong
+        case .unsignedLongLong: return .int(bits: model.longLongBits, signed: false)
         case .bool: return .bool
         case .pointer: return .pointer(.void)
         }

@@ -452,6 +452,14 @@ public struct Parser {
 
     // MARK: - Expressions
 
+    /// A whole text as one expression (a value in a config file).
+    public static func expression(_ file: SourceFile) throws -> ExprSyntax {
+        var p = try Parser(file: file)
+        let e = try p.parseExpression()
+        guard p.current.kind == .eof else { throw Diagnostic(p.current.location, "unexpected '\(p.current.text)' after the expression") }
+        return e
+    }
+
     public mutating func parseExpression() throws -> ExprSyntax {
         let e = try parseAssignment()
         if current.isPunct(",") { throw Diagnostic(current.location, "the comma operator is not supported") }

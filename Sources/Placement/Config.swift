@@ -27,7 +27,8 @@ public struct Config: Sendable {
         "config \(name) (int \(dataModel.intBits)-bit, long \(dataModel.longBits)-bit, PAGE_SHIFT \(values["PAGE_SHIFT"] ?? 0), PMD_SHIFT \(values["PMD_SHIFT"] ?? 0))"
     }
 
-    public static func named(_ name: String) -> Config? { all.first { $0.name == name } }
+    /// A built-in config, or a config file loaded earlier in this run (`Config.resolve`).
+    public static func named(_ name: String) -> Config? { all.first { $0.name == name } ?? registered(name) }
 
     public static var all: [Config] { [x86_64, x86_64_la57, x86_64_shmemHuge, arm64_4k, arm64_16k, arm64_64k, scaled16, scaled8, scaled8_x86, scaled8_growsup, parisc_like, x86_64_legacy] }
     public static var names: [String] { all.map(\.name) }
@@ -126,6 +127,8 @@ extension Config {
             "CONFIG_HUGETLB_PAGE": 1, "CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD": 1, "CONFIG_X86_USER_SHADOW_STACK": 1,
             "CONFIG_ARCH_SUPPORTS_PMD_PFNMAP": 1, "CONFIG_ARCH_SUPPORTS_PUD_PFNMAP": 1,
             "mm.mmap_base": 0x7fff_f7ff_f000, "mm.mmap_legacy_base": 0x2aaa_aaaa_b000, "mm.task_size": taskSize,
+            // The bases of 32-bit syscalls (no randomisation): 128 MiB below IA32_PAGE_OFFSET, and a third of it.
+            "CONFIG_HAVE_ARCH_COMPAT_MMAP_BASES": 1, "mm.mmap_compat_base": 0xf7ff_e000, "mm.mmap_compat_legacy_base": 0x5555_5000,
         ]) { $1 }
         return Config(name: "x86_64", summary: "x86-64, 4-level paging (47-bit), 4 KiB pages, PMD 2 MiB, PUD 1 GiB",
                       dataModel: .lp64, values: withLegacyMapMask(v))
@@ -163,6 +166,8 @@ extension Config {
             "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD": 1,
             "mm.mmap_base": 0xe000, "mm.mmap_legacy_base": 0x5000, "mm.task_size": taskSize,
+            // No 32-bit syscalls with bases of their own: the same bases.
+            "mm.mmap_compat_base": 0xe000, "mm.mmap_compat_legacy_base": 0x5000,
         ]) { $1 }
         v.merge(scaledErrnos) { $1 }
         var scaledModel = model
@@ -200,6 +205,8 @@ extension Config {
             "S_IFREG": 0x8, "S_IFCHR": 0x2, "MAX_LFS_FILESIZE": 0x7f,
             "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "mm.mmap_base": 0xb0, "mm.mmap_legacy_base": 0x44, "mm.task_size": taskSize,
+            // No 32-bit syscalls with bases of their own: the same bases.
+            "mm.mmap_compat_base": 0xb0, "mm.mmap_compat_legacy_base": 0x44,
         ]) { $1 }
         v.merge(scaledErrnos) { $1 }
         var scaledModel = model
@@ -278,6 +285,8 @@ extension Config {
             "CONFIG_64BIT": 1, "CONFIG_ARM64": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "CONFIG_ARM64_CONT_PTE": 1, "CONFIG_ARCH_SUPPORTS_PMD_PFNMAP": 1,
             "mm.mmap_base": taskSize - (128 << 20), "mm.mmap_legacy_base": taskSize / 4, "mm.task_size": taskSize,
+            // No 32-bit syscalls with bases of their own: the same bases.
+            "mm.mmap_compat_base": taskSize - (128 << 20), "mm.mmap_compat_legacy_base": taskSize / 4,
         ]) { $1 }
         return Config(name: name, summary: "arm64, \(page >> 10) KiB granule, 48-bit VA: PMD \(sizeName(1 << UInt64(pmdShift))), PUD \(sizeName(1 << UInt64(pudShift))), cont-PTE \(sizeName(contPTE)), cont-PMD \(sizeName(contPMD))",
                       dataModel: .lp64, values: withLegacyMapMask(v))

@@ -1,17 +1,26 @@
+import Foundation
 import ArgumentParser
 import Engines
 import Placement
 
-/// `--config NAME`: a configuration, checked by the parser (an unknown name is a usage error that
-/// lists the known ones), so commands never look a name up again.
+/// `--config NAME|FILE`: a configuration, checked by the parser (an unknown name is a usage error
+/// that lists the known ones), so commands never look a name up again. A config file
+/// (`configs/NAME.hconfig`, or a path) that is malformed is an input error: its message, exit 2.
 struct ConfigArgument: ExpressibleByArgument {
     let config: Config
 
     init(_ config: Config) { self.config = config }
 
     init?(argument: String) {
-        guard let c = Config.named(argument) else { return nil }
-        config = c
+        do {
+            config = try Config.resolve(argument)
+        } catch let e as InputError where e.message.hasPrefix("unknown config") {
+            return nil
+        } catch {
+            // ArgumentParser has no way to carry this message; the run cannot go on.
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            exit(2)
+        }
     }
 
     var defaultValueDescription: String { config.name }

@@ -45,7 +45,7 @@ struct Live: ParsableCommand {
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         if config != nil && fromLog == nil { throw ValidationError("--config applies to --from-log only (live reads this machine's configuration)") }
-        if let c = config, Config.named(c) == nil { throw ValidationError("unknown --config '\(c)' (hugealign configs lists them)") }
+        if let c = config, (try? Config.resolve(c)) == nil { throw ValidationError("unknown --config '\(c)' (hugealign configs lists them)") }
         if fromLog != nil && (log != nil || pagemap || randomize) { throw ValidationError("--from-log checks a log: --log, --pagemap and --randomize need the live probe") }
     }
 
@@ -91,7 +91,7 @@ struct Live: ParsableCommand {
     func checkLog(_ path: String) throws {
         let (header, entries) = try LiveLog.read(path: path)
         var c: Config
-        if let name = config, let named = Config.named(name) {
+        if let name = config, let named = try? Config.resolve(name) {
             c = named
             for (k, v) in header.values where Config.machineStateKeys.contains(k) { c.values[k] = v }
         } else {

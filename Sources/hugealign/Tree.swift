@@ -20,8 +20,8 @@ struct Tree: ParsableCommand {
     @ArgumentParser.Argument(help: "A kernel source tree or a linux-source-*.tar.xz.")
     var path: String
 
-    @Option(help: "The configuration (decides the arch, #ifdef and IS_ENABLED).")
-    var config: String = "x86_64"
+    @Option(help: "The configuration, built-in or a config file (decides the arch, #ifdef and IS_ENABLED).")
+    var config = ConfigArgument(.x86_64)
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -30,9 +30,7 @@ struct Tree: ParsableCommand {
     var requireAll = false
 
     func run() throws {
-        guard let cfg = Config.named(config) else {
-            throw ValidationError("unknown config '\(config)' (known: \(Config.names.joined(separator: ", ")))")
-        }
+        let cfg = config.config
         let tree = try KernelTree(path: path)
         let functions = try TreeFunctions(tree: tree, config: cfg)
         let counted = functions.entries.filter(\.function.counted)
