@@ -157,12 +157,9 @@ extension Config {
             "SZ_4K": 0x4, "SZ_64K": 0x40, "SZ_2M": 0x20, "SZ_32M": 0x200, "SZ_1G": 0x100, "SZ_4G": 0x400,
             "SHM_COLOUR": 0x4,
             // do_mmap()'s flags in the bits left free: MAP_DROPPABLE inside MAP_TYPE as on Linux.
-            "MAP_TYPE": 0x0f, "MAP_DROPPABLE": 0x08, "MAP_LOCKED": 0x4000, "MAP_NONBLOCK": 0x8000, "MAP_SYNC": 0,
-            "MAP_DENYWRITE": 0, "MAP_EXECUTABLE": 0, "MAP_UNINITIALIZED": 0, "MAP_HUGE_2MB": 0, "MAP_HUGE_1GB": 0,
+            "MAP_TYPE": 0x0f, "MAP_DROPPABLE": 0x08, "MAP_LOCKED": 0x4000, "MAP_NONBLOCK": 0x8000,
             "VM_MAYREAD": 0x10, "VM_MAYWRITE": 0x20, "VM_MAYEXEC": 0x40, "VM_MAYSHARE": 0x80, "VM_NORESERVE": 0x200,
-            "VM_DROPPABLE": 0x8000, "VM_LOCKED": 0, "VM_SYNC": 0, "VM_WIPEONFORK": 0, "VM_DONTDUMP": 0,
-            "READ_IMPLIES_EXEC": 0x4000, "FMODE_UNSIGNED_OFFSET": 0x4, "FOP_MMAP_SYNC": 0x4, "FOP_UNSIGNED_OFFSET": 0x8,
-            "S_IFREG": 0x8, "S_IFCHR": 0x2, "MAX_LFS_FILESIZE": 0x7fff,
+            "VM_DROPPABLE": 0x8000, "READ_IMPLIES_EXEC": 0x4000, "MAX_LFS_FILESIZE": 0x7fff,
             "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD": 1,
             "mm.mmap_base": 0xe000, "mm.mmap_legacy_base": 0x5000, "mm.task_size": taskSize,
@@ -170,6 +167,7 @@ extension Config {
             "mm.mmap_compat_base": 0xe000, "mm.mmap_compat_legacy_base": 0x5000,
         ]) { $1 }
         v.merge(scaledErrnos) { $1 }
+        v.merge(scaledDoMmap) { $1 }
         var scaledModel = model
         scaledModel.scaledLiterals = scaledMap32Literals(v)
         return Config(name: "scaled16", summary: "scaled: 16-bit words, 4-byte pages, 32-byte PMDs, 256-byte PUDs",
@@ -197,18 +195,16 @@ extension Config {
             "SZ_4K": 0x4, "SZ_64K": 0x10, "SZ_2M": 0x10, "SZ_32M": 0x40, "SZ_1G": 0x40, "SZ_4G": 0x80, "SHM_COLOUR": 0x4,
             // do_mmap()'s flags: no bits left for most; MAP_DROPPABLE a MAP_TYPE value no request has
             // (VM_DROPPABLE is VM_NONE: refused, as on a 32-bit kernel).
-            "MAP_TYPE": 0x03, "MAP_DROPPABLE": 0xff, "MAP_LOCKED": 0, "MAP_NONBLOCK": 0, "MAP_SYNC": 0,
-            "MAP_DENYWRITE": 0, "MAP_EXECUTABLE": 0, "MAP_UNINITIALIZED": 0, "MAP_HUGE_2MB": 0, "MAP_HUGE_1GB": 0,
+            "MAP_TYPE": 0x03, "MAP_DROPPABLE": 0xff, "MAP_LOCKED": 0, "MAP_NONBLOCK": 0,
             "VM_MAYREAD": 0, "VM_MAYWRITE": 0, "VM_MAYEXEC": 0, "VM_MAYSHARE": 0, "VM_NORESERVE": 0x80,
-            "VM_DROPPABLE": 0, "VM_LOCKED": 0, "VM_SYNC": 0, "VM_WIPEONFORK": 0, "VM_DONTDUMP": 0,
-            "READ_IMPLIES_EXEC": 0x40, "FMODE_UNSIGNED_OFFSET": 0x4, "FOP_MMAP_SYNC": 0x4, "FOP_UNSIGNED_OFFSET": 0x8,
-            "S_IFREG": 0x8, "S_IFCHR": 0x2, "MAX_LFS_FILESIZE": 0x7f,
+            "VM_DROPPABLE": 0, "READ_IMPLIES_EXEC": 0x40, "MAX_LFS_FILESIZE": 0x7f,
             "CONFIG_64BIT": 1, "CONFIG_MMU": 1, "CONFIG_SHMEM": 1, "CONFIG_HUGETLBFS": 1, "CONFIG_TRANSPARENT_HUGEPAGE": 1, "CONFIG_HUGETLB_PAGE": 1,
             "mm.mmap_base": 0xb0, "mm.mmap_legacy_base": 0x44, "mm.task_size": taskSize,
             // No 32-bit syscalls with bases of their own: the same bases.
             "mm.mmap_compat_base": 0xb0, "mm.mmap_compat_legacy_base": 0x44,
         ]) { $1 }
         v.merge(scaledErrnos) { $1 }
+        v.merge(scaledDoMmap) { $1 }
         var scaledModel = model
         scaledModel.scaledLiterals = scaledMap32Literals(v)
         return Config(name: "scaled8", summary: "scaled: 8-bit words, 4-byte pages (64 pages), 16-byte PMDs, 64-byte PUDs",
@@ -220,6 +216,14 @@ extension Config {
     static func scaledMap32Literals(_ v: [String: UInt64]) -> [UInt64: UInt64] {
         [0x4000_0000: v["MAP32_BASE"] ?? 0, 0x8000_0000: v["MAP32_END"] ?? 0, 0x0200_0000: (v["PAGE_SIZE"] ?? 1) * 4]
     }
+
+    /// do_mmap()'s numbers the scaled spaces share: flags without a bit to spare are absent (0);
+    /// file modes and operations flags are only compared with each other.
+    static let scaledDoMmap: [String: UInt64] = [
+        "MAP_SYNC": 0, "MAP_DENYWRITE": 0, "MAP_EXECUTABLE": 0, "MAP_UNINITIALIZED": 0, "MAP_HUGE_2MB": 0, "MAP_HUGE_1GB": 0,
+        "VM_LOCKED": 0, "VM_SYNC": 0, "VM_WIPEONFORK": 0, "VM_DONTDUMP": 0,
+        "FMODE_UNSIGNED_OFFSET": 0x4, "FOP_MMAP_SYNC": 0x4, "FOP_UNSIGNED_OFFSET": 0x8, "S_IFREG": 0x8, "S_IFCHR": 0x2,
+    ]
 
     /// Errno numbers for the scaled spaces. With 4-byte pages, -ENOMEM (12), -EINTR, -EBUSY and
     /// -ENOSPC would be page-aligned and pass the kernel's "offset_in_page(addr) == 0 means success"
