@@ -215,6 +215,13 @@ public enum Environment {
         return base;
     }
 
+    // x86's TASK_SIZE_LOW: the window of a 32-bit task (TIF_ADDR32, as a 32-bit syscall here) or
+    // the default one.
+    unsigned long __global_TASK_SIZE_LOW(void)
+    {
+        return in_32bit_syscall() ? IA32_PAGE_OFFSET : DEFAULT_MAP_WINDOW;
+    }
+
     // hugetlbfs: one huge page size per configuration.
     struct hstate *hstate_file(struct file *file)
     {

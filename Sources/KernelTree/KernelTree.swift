@@ -20,7 +20,8 @@ public struct KernelTree: Sendable {
         "mm/mmap.c", "mm/vma.c", "mm/vma.h", "mm/huge_memory.c", "mm/shmem.c", "mm/util.c", "mm/nommu.c",
         "include/linux/mm.h", "include/linux/mman.h", "include/linux/sched/mm.h", "include/linux/huge_mm.h", "include/linux/hugetlb.h",
         "fs/hugetlbfs/inode.c", "drivers/dax/device.c", "io_uring/memmap.c", "kernel/bpf/arena.c",
-        "arch/x86/kernel/sys_x86_64.c", "arch/x86/mm/mmap.c", "arch/x86/include/asm/elf.h",
+        "arch/x86/kernel/sys_x86_64.c", "arch/x86/mm/mmap.c", "arch/x86/mm/hugetlbpage.c", "arch/x86/include/asm/elf.h",
+        "arch/x86/include/asm/page.h",
         "arch/arm64/include/asm/processor.h", "arch/arm64/mm/mmap.c",
     ]
 

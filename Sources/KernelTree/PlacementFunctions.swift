@@ -54,7 +54,9 @@ public enum PlacementFunctions {
         PlacementFunction("thp_get_unmapped_area_vmflags", ["mm/huge_memory.c"]),
         PlacementFunction("thp_get_unmapped_area", ["mm/huge_memory.c"]),
         PlacementFunction("shmem_get_unmapped_area", ["mm/shmem.c"]),
-        PlacementFunction("hugetlb_get_unmapped_area", ["fs/hugetlbfs/inode.c"]),
+        // x86 had its own hugetlbfs search (HAVE_ARCH_HUGETLB_UNMAPPED_AREA) until 6.13.
+        PlacementFunction("hugetlb_get_unmapped_area", ["arch/x86/mm/hugetlbpage.c", "fs/hugetlbfs/inode.c"], arch: .x86),
+        PlacementFunction("hugetlb_get_unmapped_area", ["fs/hugetlbfs/inode.c"], arch: .generic),
         PlacementFunction("dax_get_unmapped_area", ["drivers/dax/device.c"]),
         PlacementFunction("get_align_mask", x86, arch: .x86),
         PlacementFunction("get_align_bits", x86, arch: .x86),
@@ -65,8 +67,10 @@ public enum PlacementFunctions {
         PlacementFunction("task_size_32bit", x86, counted: false, arch: .x86),
         PlacementFunction("task_size_64bit", x86, counted: false, arch: .x86),
         PlacementFunction("generic_hugetlb_get_unmapped_area", ["fs/hugetlbfs/inode.c"], counted: false),
-        PlacementFunction("hugetlb_get_unmapped_area_bottomup", ["fs/hugetlbfs/inode.c"], counted: false),
-        PlacementFunction("hugetlb_get_unmapped_area_topdown", ["fs/hugetlbfs/inode.c"], counted: false),
+        PlacementFunction("hugetlb_get_unmapped_area_bottomup", ["arch/x86/mm/hugetlbpage.c", "fs/hugetlbfs/inode.c"], counted: false, arch: .x86),
+        PlacementFunction("hugetlb_get_unmapped_area_topdown", ["arch/x86/mm/hugetlbpage.c", "fs/hugetlbfs/inode.c"], counted: false, arch: .x86),
+        PlacementFunction("hugetlb_get_unmapped_area_bottomup", ["fs/hugetlbfs/inode.c"], counted: false, arch: .generic),
+        PlacementFunction("hugetlb_get_unmapped_area_topdown", ["fs/hugetlbfs/inode.c"], counted: false, arch: .generic),
         PlacementFunction("file_mmap_size_max", ["mm/mmap.c"], counted: false),
         PlacementFunction("file_mmap_ok", ["mm/mmap.c"], counted: false),
         PlacementFunction("calc_vm_prot_bits", ["include/linux/mman.h"], counted: false),
@@ -80,11 +84,15 @@ public enum PlacementFunctions {
     }
 
     /// The preprocessor's view of a configuration: its `CONFIG_` options and the arch's macros.
-    public static func macros(for config: Config) -> Conditionals.Macros {
+    /// `archPage` is the text of the tree's arch/x86/include/asm/page.h, which says whether x86
+    /// still has its own hugetlbfs search (it defines HAVE_ARCH_HUGETLB_UNMAPPED_AREA before 6.13).
+    public static func macros(for config: Config, archPage: String? = nil) -> Conditionals.Macros {
         let x86 = (config.value("CONFIG_X86_64") ?? 0) != 0
         let configs = config.values.filter { $0.key.hasPrefix("CONFIG_") }
         var defined: Set<String> = ["__KERNEL__"]
-        var undefined: Set<String> = ["MODULE", "__ASSEMBLY__", "__CHECKER__", "HAVE_ARCH_HUGETLB_UNMAPPED_AREA"]
+        var undefined: Set<String> = ["MODULE", "__ASSEMBLY__", "__CHECKER__"]
+        let archHugetlb = x86 && (archPage?.contains("#define HAVE_ARCH_HUGETLB_UNMAPPED_AREA") ?? false)
+        if archHugetlb { defined.insert("HAVE_ARCH_HUGETLB_UNMAPPED_AREA") } else { undefined.insert("HAVE_ARCH_HUGETLB_UNMAPPED_AREA") }
         if x86 {
             defined.formUnion(["HAVE_ARCH_UNMAPPED_AREA", "HAVE_ARCH_UNMAPPED_AREA_TOPDOWN"])
             undefined.formUnion(["arch_get_mmap_end", "arch_get_mmap_base"])

@@ -38,7 +38,7 @@ public struct TreeFunctions: FunctionReplacement {
         self.tree = tree
         self.config = config
         environment = try Environment.functions(for: config)
-        let macros = PlacementFunctions.macros(for: config)
+        let macros = PlacementFunctions.macros(for: config, archPage: try tree.file("arch/x86/include/asm/page.h")?.text)
         var files: [String: SourceFile?] = [:]
         for f in PlacementFunctions.functions(for: config) where only == nil || only!.contains(f.name) || !f.counted {
             var entry = Entry(function: f, file: nil, outcome: .absent, syntax: nil)
