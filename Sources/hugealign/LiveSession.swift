@@ -14,6 +14,12 @@ enum LinuxUAPI {
     static let MAP_HUGE_2MB: Int32 = 21 << 26
     static let hugePage: UInt64 = 0x20_0000
     static let MAP_FIXED_NOREPLACE: Int32 = 0x100000
+    static let MAP_SHARED_VALIDATE: Int32 = 0x03
+    static let MAP_DROPPABLE: Int32 = 0x08
+    static let MAP_TYPE: Int32 = 0x0f
+    static let MAP_SYNC: Int32 = 0x80000
+    /// The first page offset past MAX_LFS_FILESIZE (2^63 - 1) of a 64-bit kernel.
+    static let pgoffPastMaxLFS: UInt64 = 1 << 51
     static let ADDR_NO_RANDOMIZE: UInt = 0x0040000
     /// personality(2) with this argument only queries the current persona.
     static let PER_QUERY: UInt = 0xffff_ffff
@@ -163,8 +169,10 @@ struct LiveSession {
             r.requestClass = c
             return r
         }
-        switch rng.below(hugetlb ? 8 : 7) {
+        switch rng.below(hugetlb ? 9 : 8) {
         case 7:
+            return requestCheck(small)
+        case 8:
             var flags = anon | LinuxUAPI.MAP_HUGETLB
             if rng.chance(50) { flags |= LinuxUAPI.MAP_NORESERVE }
             if rng.chance(30) { flags |= LinuxUAPI.MAP_HUGE_2MB }
@@ -203,6 +211,44 @@ struct LiveSession {
             // kept one would give later predictions a layout without its guard gap.
             return make(.anonPrivate, rng.chance(70) ? 0 : (0x1000_0000 + rng.below(0x7f00_0000_0000 - 0x1000_0000)) & ~0xfff, small,
                         anon | LinuxUAPI.MAP_GROWSDOWN, "anon-private, MAP_GROWSDOWN")
+        }
+    }
+
+    /// What do_mmap() checks of the request around the placement, each its own class: a MAP_TYPE
+    /// that is none of the valid ones (-EINVAL), MAP_SHARED_VALIDATE on anonymous memory (-EINVAL),
+    /// MAP_SYNC on a file that does not take it (-EOPNOTSUPP), a file offset past MAX_LFS_FILESIZE
+    /// (-EOVERFLOW), and the valid MAP_SHARED_VALIDATE and MAP_DROPPABLE requests beside them.
+    mutating func requestCheck(_ small: UInt64) -> LiveRequest {
+        func make(_ k: LiveRequest.Kind, _ flags: Int32, _ pgoff: UInt64, _ c: String) -> LiveRequest {
+            var r = LiveRequest(kind: k, hint: 0, length: small, flags: flags, pgoff: pgoff)
+            r.requestClass = c
+            return r
+        }
+        let fileKind: LiveRequest.Kind = memFD >= 0 && rng.chance(50) ? .memfd : .file
+        switch rng.below(7) {
+        case 6:
+            // MAP_FIXED_NOREPLACE is MAP_FIXED before do_mmap() would raise the hint to
+            // mmap_min_addr: placed at the low address itself (with CAP_SYS_RAWIO), or -EINVAL unaligned.
+            var hint = 0x1000 + (rng.below(max(1, (minAddr >> 12) &- 1)) << 12)
+            if hint >= minAddr { hint = 0x1000 }
+            if rng.chance(30) { hint |= 1 + rng.below(0xffe) }
+            var r = make(.anonPrivate, MAP_PRIVATE | MAP_ANONYMOUS | LinuxUAPI.MAP_FIXED_NOREPLACE, 0, "anon-private, MAP_FIXED_NOREPLACE below mmap_min_addr")
+            r.hint = hint
+            return r
+        case 0:
+            let invalid: [Int32] = [0, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15]
+            return make(.anonPrivate, rng.pick(invalid) | MAP_ANONYMOUS, 0, "invalid MAP_TYPE")
+        case 1:
+            return make(.anonShared, LinuxUAPI.MAP_SHARED_VALIDATE | MAP_ANONYMOUS, 0, "anon, MAP_SHARED_VALIDATE")
+        case 2:
+            return make(fileKind, LinuxUAPI.MAP_SHARED_VALIDATE | LinuxUAPI.MAP_SYNC, 0, "\(fileKind.rawValue), MAP_SHARED_VALIDATE|MAP_SYNC")
+        case 3:
+            return make(fileKind, LinuxUAPI.MAP_SHARED_VALIDATE, rng.pick(Self.pgoffs), "\(fileKind.rawValue), MAP_SHARED_VALIDATE")
+        case 4:
+            let pgoff = LinuxUAPI.pgoffPastMaxLFS + rng.below(LinuxUAPI.pgoffPastMaxLFS - 0x1000)
+            return make(fileKind, rng.chance(50) ? MAP_SHARED : MAP_PRIVATE, pgoff, "\(fileKind.rawValue), offset past MAX_LFS_FILESIZE")
+        default:
+            return make(.anonPrivate, LinuxUAPI.MAP_DROPPABLE | MAP_ANONYMOUS, 0, "anon, MAP_DROPPABLE")
         }
     }
 

@@ -38,6 +38,22 @@ struct LiveTests {
         }
     }
 
+    /// What do_mmap() checks of a request around the placement, errno included: an invalid
+    /// MAP_TYPE, MAP_SHARED_VALIDATE on anonymous memory, MAP_SYNC where the file does not take it,
+    /// an offset past MAX_LFS_FILESIZE, MAP_FIXED_NOREPLACE below mmap_min_addr. The model before
+    /// it read do_mmap() from a kernel tree disagreed on each of these classes.
+    @Test func requestChecksAgreeWithThisKernel() throws {
+        let r = try runCLI(["live", "--count", "800", "--seed", "22", "--json"])
+        let doc = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        let classes = (doc?["classes"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0["requests"] as? Int ?? 0, $0["agreements"] as? Int ?? -1) }
+        // The file ones are made on the local file or the memfd: the class names end alike.
+        for name in ["invalid MAP_TYPE", "anon, MAP_SHARED_VALIDATE", ", MAP_SHARED_VALIDATE|MAP_SYNC", ", offset past MAX_LFS_FILESIZE",
+                     "anon, MAP_DROPPABLE", "anon-private, MAP_FIXED_NOREPLACE below mmap_min_addr"] {
+            let matching = classes.filter { $0.0.hasSuffix(name) }
+            #expect(!matching.isEmpty && matching.allSatisfy { $0.1 > 0 && $0.1 == $0.2 }, "\(name): \(classes)")
+        }
+    }
+
     /// `setarch -L` (personality ADDR_COMPAT_LAYOUT) selects the legacy bottom-up layout as the
     /// sysctl does; live once read only the sysctl and agreed on about a third of the requests.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setarch"), "needs setarch (util-linux)"))
