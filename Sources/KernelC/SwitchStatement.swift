@@ -31,6 +31,7 @@ extension Parser {
         var items: [StmtSyntax] = []
         var body: [StmtSyntax] = []
         var sawDefault = false
+        var sawLabel = false
         /// The statements of the case whose label came last, run when the flag is set.
         func flush() {
             guard !body.isEmpty else { return }
@@ -52,11 +53,13 @@ extension Parser {
                 let c = try parseConditional()
                 if current.isPunct("...") { throw Diagnostic(current.location, "case ranges ('...') are not supported") }
                 try expect(":", "after the case value")
+                sawLabel = true
                 constants.append(c)
                 matchWhen(ExprSyntax(kind: .binary("==", subject, c), location: c.location), c.location)
             } else if t.isIdent("default") && peekToken(1).isPunct(":") {
                 if sawDefault { throw Diagnostic(t.location, "a second 'default' in one 'switch'") }
                 sawDefault = true
+                sawLabel = true
                 _ = next(); _ = next()
                 flush()
                 defaultAt = (items.count, t.location)   // its test needs every constant: filled in below
@@ -65,7 +68,7 @@ extension Parser {
                 if let bad = Parser.continueOutsideLoops(s) {
                     throw Diagnostic(bad, "'continue' inside a 'switch' is not supported")
                 }
-                if body.isEmpty && items.isEmpty { throw Diagnostic(s.location, "a statement before the first 'case' of a 'switch' never runs") }
+                if !sawLabel { throw Diagnostic(s.location, "a statement before the first 'case' of a 'switch' never runs") }
                 body.append(s)
             }
         }
