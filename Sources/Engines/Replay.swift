@@ -35,9 +35,17 @@ public enum Replay {
     }
 
     public static func replay(_ f: Finding, report: String? = nil, text: String = "") throws -> Answer {
-        let near = ((report ?? f.spec) as NSString).deletingLastPathComponent
-        guard let config = (try? Config.resolve(f.config, near: near)) ?? (try? Config.resolve(f.config, near: (f.spec as NSString).deletingLastPathComponent)) else {
-            throw InputError(file: report ?? f.spec, line: 0, message: "unknown config '\(f.config)' in the counterexample (a config file is found as configs/\(f.config).hconfig beside the report or the spec)", text: "")
+        // A config file is found beside the report (or, failing that, the spec); a malformed one
+        // is its own error.
+        let config: Config
+        do {
+            config = try Config.resolve(f.config, near: ((report ?? f.spec) as NSString).deletingLastPathComponent)
+        } catch is Config.UnknownConfig {
+            do {
+                config = try Config.resolve(f.config, near: (f.spec as NSString).deletingLastPathComponent)
+            } catch let unknown as Config.UnknownConfig {
+                throw InputError(file: report ?? f.spec, line: 0, message: "\(unknown) in the counterexample", text: "")
+            }
         }
         try f.validateLayout(file: report ?? f.spec, text: text, pageSize: config.number(.pageSize),
                              limit: config.number(.taskSizeMax))

@@ -29,12 +29,11 @@ public struct SpecPlan: Sendable {
             let config: Config
             do {
                 config = try Config.resolve(name, near: (file as NSString).deletingLastPathComponent)
-            } catch let e as InputError {
-                throw Diagnostic(p.location, e.line > 0 || e.message.hasPrefix("unknown config") ? e.message : "config '\(name)': \(e)")
-            } catch let d as Diagnostic {
-                var out = Diagnostic(p.location, "config '\(name)': \(d.message)")
-                out.notes = ["\(d)"]
-                throw out
+            } catch let unknown as Config.UnknownConfig {
+                throw Diagnostic(p.location, unknown.description)
+            } catch {
+                // A malformed config file: its own error, at its line, under the property's clause.
+                throw Diagnostic(p.location, "config '\(name)': \(error)")
             }
             if programs[name] == nil {
                 programs[name] = try SpecLoader.load(path: file, model: config.dataModel, replacement: try replacements?(config)).program

@@ -88,6 +88,7 @@ public struct Checker {
             property.anyLayout = p.anyLayout
             property.arithmetic = p.arithmetic
             property.expectedByVersion = p.expectByVersion.compactMapValues { ExpectedVerdict(rawValue: $0) }
+            property.versionNotes = p.versionNotes
             properties.append(property)
         }
         if callsThroughPointers {

@@ -59,23 +59,10 @@ extension Checker {
         for e in found { collectAddressTaken(e) }
     }
 
-    mutating func collectAddressTaken(_ i: InitializerSyntax) {
-        switch i {
-        case .expr(let e): collectAddressTaken(e)
-        case .braces(let items, _): for item in items { collectAddressTaken(item.value) }
-        }
-    }
-
     mutating func collectAddressTaken(_ e: ExprSyntax) {
-        switch e.kind {
-        case .identifier(let n): if let i = functionIndex[n] { addressTaken.insert(i) }
-        case .integer, .typeArgument: break
-        case .unary(_, let x), .preIncDec(_, let x), .postIncDec(_, let x), .member(let x, _, _), .cast(_, let x): collectAddressTaken(x)
-        case .binary(_, let a, let b), .assign(_, let a, let b): collectAddressTaken(a); collectAddressTaken(b)
-        case .conditional(let a, let b, let c): collectAddressTaken(a); collectAddressTaken(b); collectAddressTaken(c)
-        case .call(_, let args): for a in args { collectAddressTaken(a) }
-        case .callThrough(let f, let args): collectAddressTaken(f); for a in args { collectAddressTaken(a) }
-        }
+        var named: [String] = []
+        e.forEachNode { if case .identifier(let n) = $0.kind { named.append(n) } }
+        for n in named { if let i = functionIndex[n] { addressTaken.insert(i) } }
     }
 
     /// `fp(args)` through a function pointer local: `fp == &f1 ? f1(args) : fp == &f2 ? f2(args) :
@@ -128,19 +115,6 @@ extension Checker {
     /// Every value stored into the local `name` in a body: its initializers and assignments.
     static func stores(to name: String, in s: StmtSyntax) -> [ExprSyntax] {
         var out: [ExprSyntax] = []
-        func expr(_ e: ExprSyntax) {
-            switch e.kind {
-            case .assign(let op, let lhs, let rhs):
-                if case .identifier(name) = lhs.kind { out.append(op == "=" ? rhs : e) }
-                expr(rhs)
-            case .unary(_, let x), .preIncDec(_, let x), .postIncDec(_, let x), .member(let x, _, _), .cast(_, let x): expr(x)
-            case .binary(_, let a, let b): expr(a); expr(b)
-            case .conditional(let a, let b, let c): expr(a); expr(b); expr(c)
-            case .call(_, let args): args.forEach(expr)
-            case .callThrough(let f, let args): expr(f); args.forEach(expr)
-            default: break
-            }
-        }
         func stmt(_ s: StmtSyntax) {
             // Initializers of `name` itself; every other expression for its assignments.
             if case .declaration(_, let decls) = s.kind {
@@ -158,9 +132,11 @@ extension Checker {
             }
         }
         visit(s)
-        var exprs: [ExprSyntax] = []
-        s.forEachExpression { exprs.append($0) }
-        exprs.forEach(expr)
+        s.forEachExpression { e in
+            e.forEachNode { node in
+                if case .assign(let op, let lhs, let rhs) = node.kind, case .identifier(name) = lhs.kind { out.append(op == "=" ? rhs : node) }
+            }
+        }
         return out
     }
 

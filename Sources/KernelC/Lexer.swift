@@ -109,7 +109,7 @@ public struct Lexer {
             // `expect on 6.1: counterexample — why`: the verdict is the first word.
             let version = t[t.index(t.startIndex, offsetBy: "expect on ".count)..<colon].trimmingCharacters(in: .whitespaces)
             let verdict = t[t.index(after: colon)...].trimmingCharacters(in: .whitespaces).prefix { $0.isLetter }
-            expectations.append(ExpectAnnotation(verdict: String(verdict), location: loc, version: version))
+            expectations.append(ExpectAnnotation(verdict: String(verdict), location: loc, version: version, text: t))
             return
         }
         guard t.hasPrefix("expect:") else { return }

@@ -137,11 +137,13 @@ public struct Parser {
         // The `// expect:` comment belongs to this property if it stands after the previous declaration.
         let mine = expectations.last { $0.version == nil && $0.location.line > lastDeclLine && $0.location.line <= loc.line }
         var byVersion: [String: String] = [:]
+        var notes: [String] = []
         for e in expectations where e.version != nil && e.location.line > lastDeclLine && e.location.line <= loc.line {
             guard ["proved", "counterexample", "unknown"].contains(e.verdict) else {
                 throw Diagnostic(e.location, "unknown expected verdict '\(e.verdict)' (expected one of proved, counterexample, unknown)")
             }
             byVersion[e.version!] = e.verdict
+            notes.append(e.text)
         }
         lastDeclLine = tokens[max(0, index - 1)].location.line
         if let m = mine {
@@ -155,6 +157,7 @@ public struct Parser {
         property.anyLayout = anyLayout
         property.arithmetic = arithmetic
         property.expectByVersion = byVersion
+        property.versionNotes = notes
         return property
     }
 

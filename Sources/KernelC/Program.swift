@@ -177,6 +177,8 @@ public struct Property: Sendable {
     /// The verdicts expected on a kernel tree's own functions where they differ from `expected`
     /// (`// expect on 6.1: counterexample`), by version.
     public var expectedByVersion: [String: ExpectedVerdict] = [:]
+    /// Those comments as written (`expect on 6.1: counterexample — why`), in file order.
+    public var versionNotes: [String] = []
     public var location: SourceLocation
     public var file: String { location.file?.path ?? "" }
 

@@ -94,13 +94,14 @@ extension Parser {
 
     /// Where an expression calls, assigns or increments, if it does.
     static func sideEffect(in e: ExprSyntax) -> SourceLocation? {
-        switch e.kind {
-        case .call, .callThrough, .assign, .preIncDec, .postIncDec: return e.location
-        case .identifier, .integer, .typeArgument: return nil
-        case .unary(_, let x), .member(let x, _, _), .cast(_, let x): return sideEffect(in: x)
-        case .binary(_, let a, let b): return sideEffect(in: a) ?? sideEffect(in: b)
-        case .conditional(let a, let b, let c): return sideEffect(in: a) ?? sideEffect(in: b) ?? sideEffect(in: c)
+        var found: SourceLocation?
+        e.forEachNode { node in
+            switch node.kind {
+            case .call, .callThrough, .assign, .preIncDec, .postIncDec: found = found ?? node.location
+            default: break
+            }
         }
+        return found
     }
 
     /// A `continue` that would bind to the switch's single-pass loop instead of the loop around it.

@@ -118,6 +118,8 @@ public struct PropertySyntax: Sendable {
     public var location: SourceLocation
     /// `// expect on VERSION: VERDICT` comments: kernel version → verdict.
     public var expectByVersion: [String: String] = [:]
+    /// Those comments as written, reasons included, in file order.
+    public var versionNotes: [String] = []
 }
 
 /// One parsed file, its includes already resolved into their own units.
@@ -131,5 +133,21 @@ public struct TranslationUnitSyntax: Sendable {
         self.includes = includes
         self.functions = functions
         self.properties = properties
+    }
+}
+
+extension ExprSyntax {
+    /// This expression and every one inside it, outermost first: the one walk behind the syntax
+    /// scans (functions named as values, stores to a local, side effects).
+    public func forEachNode(_ f: (ExprSyntax) -> Void) {
+        f(self)
+        switch kind {
+        case .identifier, .integer, .typeArgument: break
+        case .unary(_, let x), .preIncDec(_, let x), .postIncDec(_, let x), .member(let x, _, _), .cast(_, let x): x.forEachNode(f)
+        case .binary(_, let a, let b), .assign(_, let a, let b): a.forEachNode(f); b.forEachNode(f)
+        case .conditional(let a, let b, let c): a.forEachNode(f); b.forEachNode(f); c.forEachNode(f)
+        case .call(_, let args): for a in args { a.forEachNode(f) }
+        case .callThrough(let g, let args): g.forEachNode(f); for a in args { a.forEachNode(f) }
+        }
     }
 }

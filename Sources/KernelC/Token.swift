@@ -36,4 +36,6 @@ public struct ExpectAnnotation: Sendable {
     /// `// expect on 6.1: VERDICT`: the verdict on that kernel version's own functions
     /// (`--kernel-tree`), where it differs from the bundled models'.
     public var version: String? = nil
+    /// The whole comment (`expect on 6.1: counterexample — why`), for pages that give the reason.
+    public var text: String = ""
 }

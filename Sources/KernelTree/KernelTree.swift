@@ -101,8 +101,9 @@ public struct KernelTree: Sendable {
             throw Failure.unreadable(tarball)
         }
         let name = (tarball as NSString).lastPathComponent
-        // The number of files is in the key: a hugealign that reads one more file unpacks again.
-        let key = "\(name)-\(size.int64Value)-\(Int(modified.timeIntervalSince1970))-\(placementFiles.count)"
+        // The file list is in the key (FNV-1a of it): a hugealign that reads other files unpacks again.
+        let files = placementFiles.joined(separator: "\n").utf8.reduce(UInt32(2166136261)) { ($0 ^ UInt32($1)) &* 16777619 }
+        let key = "\(name)-\(size.int64Value)-\(Int(modified.timeIntervalSince1970))-\(String(files, radix: 16))"
         let dest = (cache as NSString).appendingPathComponent(key)
         func finished(_ folder: String) -> String? {
             let done = (folder as NSString).appendingPathComponent(".complete")

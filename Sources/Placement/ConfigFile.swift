@@ -32,8 +32,8 @@ public enum ConfigFile {
         var config: Config?
         var name: String?
         var summary: String?
-        var geometry: (page: Int, pmd: Int, pud: Int)?
-        var modelChanged = false
+        /// The keys the file sets itself (LEGACY_MAP_MASK is derived only when it is not one).
+        var setByFile: Set<String> = []
 
         func error(_ line: Int, _ column: Int, _ message: String) -> Diagnostic {
             Diagnostic(SourceLocation(file: file, line: line, column: column), message)
@@ -75,15 +75,15 @@ public enum ConfigFile {
                 guard rest.count >= 2, rest.hasPrefix("\""), rest.hasSuffix("\"") else { throw error(line, indent, "expected summary \"TEXT\"") }
                 summary = String(rest.dropFirst().dropLast())
             case "data-model":
+                let old = config!.dataModel
                 config!.dataModel = try dataModel(words, at: { error(line, indent, $0) })
-                modelChanged = true
+                config!.values.merge(Config.widthDependentValues(config!, from: old)) { $1 }
             case "geometry":
                 guard words.count == 7, words[1] == "page", words[3] == "pmd", words[5] == "pud",
                       let page = Int(words[2]), let pmd = Int(words[4]), let pud = Int(words[6]),
                       page > 0, page < pmd, pmd < pud, pud < config!.dataModel.longBits else {
                     throw error(line, indent, "expected 'geometry page N pmd N pud N' with page < pmd < pud < the bits of long")
                 }
-                geometry = (page, pmd, pud)
                 config!.values.merge(Config.geometry(page: page, pmd: pmd, pud: pud, longBits: config!.dataModel.longBits)) { $1 }
             case "kernel-config":
                 guard !rest.isEmpty else { throw error(line, indent, "expected 'kernel-config PATH'") }
@@ -107,25 +107,13 @@ public enum ConfigFile {
                     throw error(line, valueColumn + d.location.column - 1, d.message)
                 }
                 config!.values[key] = value
+                setByFile.insert(key)
             }
         }
         guard let name, var config else { throw InputError(file: path, line: 0, message: "a config file needs 'name NAME' and 'base NAME'", text: "") }
-        // Width-dependent values follow a new data model unless the file set them.
-        if modelChanged {
-            let bits = config.dataModel.longBits
-            let ones: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
-            for (key, value) in ["ULONG_MAX": ones, "LONG_MAX": ones >> 1, "U32_MAX": 0xffff_ffff & ones] where config.values[key] == nil || config.values[key]! > ones {
-                config.values[key] = value
-            }
-            if geometry == nil, let p = config.values["PAGE_SHIFT"], let m = config.values["PMD_SHIFT"], let u = config.values["PUD_SHIFT"] {
-                for (key, value) in Config.geometry(page: Int(p), pmd: Int(m), pud: Int(u), longBits: bits) where config.values[key]! > ones {
-                    config.values[key] = value
-                }
-            }
-        }
         config.name = name
         config.summary = summary ?? "\(config.summary) (changed by \(path))"
-        config.values = Config.withLegacyMapMask(config.values)
+        if !setByFile.contains("LEGACY_MAP_MASK") { config.values = Config.withLegacyMapMask(config.values) }
         if let problem = config.validationProblem() {
             throw InputError(file: path, line: 0, message: problem, text: "")
         }
@@ -246,6 +234,19 @@ extension Config {
         return Catalog.constants[key] != nil || config.values[key] != nil
     }
 
+    /// After a data model change from `old`: the values of `Config.common` and `Config.geometry`
+    /// whose width is that of long (ULONG_MAX, LONG_MAX, the masks), for the new width. What a
+    /// file sets after its `data-model` line overrides them.
+    static func widthDependentValues(_ config: Config, from old: DataModel) -> [String: UInt64] {
+        let bits = config.dataModel.longBits
+        let before = common(longBits: old.longBits), after = common(longBits: bits)
+        var out = after.filter { before[$0.key] != $0.value && Catalog.constants[$0.key] != .unsignedLongLong }
+        if let p = config.values["PAGE_SHIFT"], let m = config.values["PMD_SHIFT"], let u = config.values["PUD_SHIFT"] {
+            out.merge(geometry(page: Int(p), pmd: Int(m), pud: Int(u), longBits: bits)) { $1 }
+        }
+        return out
+    }
+
     /// The width of a value's type in this config's data model (nil: unsigned long).
     static func valueBits(_ key: String, _ config: Config) -> Int? {
         if key.hasPrefix("CONFIG_") { return 64 }
@@ -335,6 +336,15 @@ extension Config {
                 dir = parent
             }
         }
-        throw InputError(file: nameOrPath, line: 0, message: "unknown config '\(nameOrPath)' (built-in: \(names.joined(separator: ", ")); or a config file: a path to a \(ConfigFile.suffix) file, or configs/\(nameOrPath)\(ConfigFile.suffix) beside the spec or the working directory)", text: "")
+        throw UnknownConfig(name: nameOrPath)
+    }
+
+    /// No built-in config and no config file has this name (a malformed file is an InputError
+    /// or a Diagnostic instead).
+    public struct UnknownConfig: Error, CustomStringConvertible {
+        public var name: String
+        public var description: String {
+            "unknown config '\(name)' (built-in: \(names.joined(separator: ", ")); or a config file: a path to a \(ConfigFile.suffix) file, or configs/\(name)\(ConfigFile.suffix) beside the spec or the working directory)"
+        }
     }
 }

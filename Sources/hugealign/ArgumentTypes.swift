@@ -14,7 +14,7 @@ struct ConfigArgument: ExpressibleByArgument {
     init?(argument: String) {
         do {
             config = try Config.resolve(argument)
-        } catch let e as InputError where e.message.hasPrefix("unknown config") {
+        } catch is Config.UnknownConfig {
             return nil
         } catch {
             // ArgumentParser has no way to carry this message; the run cannot go on.

@@ -40,12 +40,11 @@ struct Live: ParsableCommand {
     @Option(help: "Check a recorded log (from --log) instead of calling mmap: on any machine, no root or Linux needed.")
     var fromLog: String?
     @Option(help: "With --from-log: the configuration to check against; the log's machine state (mmap bases, mmap_min_addr, layout, shmem settings) is applied to it. Default: exactly the configuration the probe read.")
-    var config: String?
+    var config: ConfigArgument?
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         if config != nil && fromLog == nil { throw ValidationError("--config applies to --from-log only (live reads this machine's configuration)") }
-        if let c = config, (try? Config.resolve(c)) == nil { throw ValidationError("unknown --config '\(c)' (hugealign configs lists them)") }
         if fromLog != nil && (log != nil || pagemap || randomize) { throw ValidationError("--from-log checks a log: --log, --pagemap and --randomize need the live probe") }
     }
 
@@ -91,7 +90,7 @@ struct Live: ParsableCommand {
     func checkLog(_ path: String) throws {
         let (header, entries) = try LiveLog.read(path: path)
         var c: Config
-        if let name = config, let named = try? Config.resolve(name) {
+        if let named = config?.config {
             c = named
             for (k, v) in header.values where Config.machineStateKeys.contains(k) { c.values[k] = v }
         } else {

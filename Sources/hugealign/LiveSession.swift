@@ -40,6 +40,15 @@ struct LiveRequest: Codable {
     var tmpfsMount: Int?
     var tmpfsHuge: UInt64?
 
+    init(kind: Kind, hint: UInt64, length: UInt64, flags: Int32, pgoff: UInt64, requestClass: String = "") {
+        self.kind = kind
+        self.hint = hint
+        self.length = length
+        self.flags = flags
+        self.pgoff = pgoff
+        self.requestClass = requestClass
+    }
+
     /// What do_mmap() is given as the length: MAP_HUGETLB lengths are first aligned to the huge
     /// page by ksys_mmap_pgoff() (with the file it sets up there).
     var doMmapLength: UInt64 {
@@ -165,9 +174,7 @@ struct LiveSession {
         let anon = MAP_PRIVATE | MAP_ANONYMOUS
         let small = rng.pick(Self.lengths)
         func make(_ k: LiveRequest.Kind, _ hint: UInt64, _ length: UInt64, _ flags: Int32, _ c: String) -> LiveRequest {
-            var r = LiveRequest(kind: k, hint: hint, length: length, flags: flags, pgoff: 0)
-            r.requestClass = c
-            return r
+            LiveRequest(kind: k, hint: hint, length: length, flags: flags, pgoff: 0, requestClass: c)
         }
         switch rng.below(hugetlb ? 9 : 8) {
         case 7:
@@ -220,9 +227,7 @@ struct LiveSession {
     /// (-EOVERFLOW), and the valid MAP_SHARED_VALIDATE and MAP_DROPPABLE requests beside them.
     mutating func requestCheck(_ small: UInt64) -> LiveRequest {
         func make(_ k: LiveRequest.Kind, _ flags: Int32, _ pgoff: UInt64, _ c: String) -> LiveRequest {
-            var r = LiveRequest(kind: k, hint: 0, length: small, flags: flags, pgoff: pgoff)
-            r.requestClass = c
-            return r
+            LiveRequest(kind: k, hint: 0, length: small, flags: flags, pgoff: pgoff, requestClass: c)
         }
         let fileKind: LiveRequest.Kind = memFD >= 0 && rng.chance(50) ? .memfd : .file
         switch rng.below(7) {
@@ -232,9 +237,8 @@ struct LiveSession {
             var hint = 0x1000 + (rng.below(max(1, (minAddr >> 12) &- 1)) << 12)
             if hint >= minAddr { hint = 0x1000 }
             if rng.chance(30) { hint |= 1 + rng.below(0xffe) }
-            var r = make(.anonPrivate, MAP_PRIVATE | MAP_ANONYMOUS | LinuxUAPI.MAP_FIXED_NOREPLACE, 0, "anon-private, MAP_FIXED_NOREPLACE below mmap_min_addr")
-            r.hint = hint
-            return r
+            return LiveRequest(kind: .anonPrivate, hint: hint, length: small, flags: MAP_PRIVATE | MAP_ANONYMOUS | LinuxUAPI.MAP_FIXED_NOREPLACE,
+                               pgoff: 0, requestClass: "anon-private, MAP_FIXED_NOREPLACE below mmap_min_addr")
         case 0:
             let invalid: [Int32] = [0, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15]
             return make(.anonPrivate, rng.pick(invalid) | MAP_ANONYMOUS, 0, "invalid MAP_TYPE")

@@ -71,10 +71,10 @@ struct Report: ParsableCommand {
 
     /// `--kernel-tree`: a column per tree beside the bundled models' verdicts (docs/kernel-versions.md).
     func versionsPage(_ files: [String]) throws {
-        var bundled: [(file: String, property: String, expected: String)] = []
+        var bundled: [(file: String, property: String, expected: String, notes: [String])] = []
         for file in files {
             for item in try SpecPlan(file: file, defaultConfig: .x86_64).items {
-                bundled.append((file, item.property.name, item.property.expected?.rawValue ?? "—"))
+                bundled.append((file, item.property.name, item.property.expected?.rawValue ?? "—", item.property.versionNotes))
             }
         }
         var columns: [VersionsPage.Column] = []
@@ -87,10 +87,9 @@ struct Report: ParsableCommand {
             internalError = internalError || proved.internalError
             columns.append(VersionsPage.Column(name: "Linux \(tree.version ?? path)", results: files.flatMap { proved.results[$0] ?? [] }))
         }
-        let texts = Dictionary(uniqueKeysWithValues: files.map { ($0, readWholeFile($0) ?? "") })
         let command = "hugealign report \(paths.joined(separator: " "))" + trees.map { " --kernel-tree \($0)" }.joined()
             + " --out \(out)" + (title == "hugealign results" ? "" : " --title \"\(title)\"")
-        try AtomicFile.write(VersionsPage.markdown(title: title, command: command, bundled: bundled, columns: columns, texts: texts), to: out)
+        try AtomicFile.write(VersionsPage.markdown(title: title, command: command, bundled: bundled, columns: columns), to: out)
         print("wrote \(out)")
         if internalError { throw ExitCode(ExitStatus.internalError.rawValue) }
         if mismatch { throw ExitCode(ExitStatus.counterexample.rawValue) }
