@@ -32,11 +32,23 @@ extension Config {
     /// from the process's own layout (`LiveChild.readBackMmapBase`) and passes it here.
     public static func thisMachine(stackRlimit: UInt64, personality: UInt = 0, raisedHint: UInt64? = nil,
                                    readBackBase: (base: UInt64, how: String)? = nil) -> MachineState {
-        var c = Config.x86_64
-        c.name = "x86_64-this-machine"
+        machine(base: .x86_64, name: "x86_64-this-machine", read: readWholeFile,
+                list: { (try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? [] }, root: getuid() == 0,
+                stackRlimit: stackRlimit, personality: personality, raisedHint: raisedHint, readBackBase: readBackBase)
+    }
+
+    /// The same for any machine whose files can be read: `base` gives the architecture's
+    /// constants (STACK_TOP, TASK_UNMAPPED_BASE, the page size), `read` a file's contents and
+    /// `list` a folder's entries — this process's, or a qemu guest's through its probe.
+    public static func machine(base: Config, name: String, read readFile: (String) -> String?, list: (String) -> [String], root: Bool,
+                               stackRlimit: UInt64, personality: UInt = 0, raisedHint: UInt64? = nil,
+                               readBackBase: (base: UInt64, how: String)? = nil) -> MachineState {
+        var c = base
+        c.name = name
         var notes: [String] = []
+        let pageSize = base.number(.pageSize)
         func read(_ path: String) -> String? {
-            readWholeFile(path)?.trimmingCharacters(in: .whitespacesAndNewlines)
+            readFile(path)?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         /// The word in [brackets] of a sysfs mode file.
         func mode(_ path: String) -> String? {
@@ -61,19 +73,20 @@ extension Config {
         notes.append(legacy ? "legacy (bottom-up) layout (\(personaLegacy ? "personality ADDR_COMPAT_LAYOUT" : "legacy_va_layout 1"))"
                             : "top-down layout (legacy_va_layout 0, no ADDR_COMPAT_LAYOUT)")
         // stack_guard_gap= on the command line is in pages.
-        var guardGap: UInt64 = 256 << 12
+        var guardGap: UInt64 = 256 * pageSize
         if let cmd = read("/proc/cmdline"), let r = cmd.range(of: "stack_guard_gap=") {
             let digits = cmd[r.upperBound...].prefix { $0.isNumber }
-            if let pages = UInt64(digits) { guardGap = pages << 12 }
+            if let pages = UInt64(digits) { guardGap = pages * pageSize }
         }
         c.values["stack_guard_gap"] = guardGap
-        // arch/x86/mm/mmap.c mmap_base() without randomisation: gap = rlimit + guard gap, clamped.
-        let window: UInt64 = 0x7fff_ffff_f000
+        // mmap_base() without randomisation (arch/x86/mm/mmap.c, and mm/util.c for arm64 and the
+        // generic layout): gap = rlimit + guard gap, clamped to [128 MiB, 5/6 of STACK_TOP].
+        let window = base.value("STACK_TOP") ?? 0x7fff_ffff_f000
         var gap = stackRlimit
         if gap &+ guardGap >= gap { gap += guardGap }
         gap = max(gap, 128 << 20)
         gap = min(gap, window / 6 * 5)
-        let base = (window - gap + 0xfff) & ~0xfff
+        let base = (window - gap + pageSize - 1) & ~(pageSize - 1)
         c.values["mm.mmap_base"] = base
         c.values["mm.mmap_legacy_base"] = c.values["TASK_UNMAPPED_BASE"]
         if let r = readBackBase {
@@ -93,14 +106,14 @@ extension Config {
         // Anonymous-shmem mTHP sizes: the highest order enabled (inherit counts if the mount allows huge).
         var order: UInt64 = 0
         let dir = "/sys/kernel/mm/transparent_hugepage"
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix("hugepages-") {
+        for entry in list(dir) where entry.hasPrefix("hugepages-") {
             guard let kb = UInt64(entry.dropFirst("hugepages-".count).dropLast(2)), let m = mode("\(dir)/\(entry)/shmem_enabled") else { continue }
             let enabled = ["always", "within_size", "advise"].contains(m) || (m == "inherit" && c.values["shmem_mount_huge"] != 0)
-            if enabled { order = max(order, UInt64((kb * 1024 / 4096).trailingZeroBitCount)) }
+            if enabled { order = max(order, UInt64((kb * 1024 / pageSize).trailingZeroBitCount)) }
         }
         c.values["shmem_anon_order"] = order
         if let m = mode("\(dir)/enabled") { notes.append("THP enabled \(m) (placement does not depend on it)") }
-        c.values["cap_sys_rawio"] = getuid() == 0 ? 1 : 0
+        c.values["cap_sys_rawio"] = root ? 1 : 0
         return MachineState(config: c, notes: notes)
     }
 }

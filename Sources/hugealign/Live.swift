@@ -41,15 +41,25 @@ struct Live: ParsableCommand {
     var fromLog: String?
     @Option(help: "With --from-log: the configuration to check against; the log's machine state (mmap bases, mmap_min_addr, layout, shmem settings) is applied to it. Default: exactly the configuration the probe read.")
     var config: ConfigArgument?
+    @Option(help: "Make the requests in a kernel booted under qemu instead of on this machine, and check them with this configuration (x86_64, x86_64-la57: 5-level paging, arm64-4k); needs --kernel. See docs/live-qemu.md.")
+    var qemu: ConfigArgument?
+    @Option(help: "With --qemu: the kernel to boot, a vmlinuz or a Debian linux-image .deb of the configuration's architecture.")
+    var kernel: String?
+    @Option(help: "With --qemu: seconds the guest may take to boot (software emulation is slow).")
+    var bootTimeout: Double = 300
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         if config != nil && fromLog == nil { throw ValidationError("--config applies to --from-log only (live reads this machine's configuration)") }
         if fromLog != nil && (log != nil || pagemap || randomize) { throw ValidationError("--from-log checks a log: --log, --pagemap and --randomize need the live probe") }
+        if qemu != nil && (fromLog != nil || pagemap || randomize) { throw ValidationError("--qemu runs its own probe: not with --from-log, --pagemap or --randomize") }
+        if qemu != nil && kernel == nil { throw ValidationError("--qemu needs --kernel (a vmlinuz or a linux-image .deb; see docs/live-qemu.md)") }
+        if kernel != nil && qemu == nil { throw ValidationError("--kernel applies to --qemu only") }
     }
 
     func run() throws {
         if let fromLog { return try checkLog(fromLog) }
+        if let qemu, let kernel { return try runQemu(qemu.config, kernel: kernel) }
         #if os(Linux)
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         // Inherited by the exec'd child: its mmap bases are not randomised.

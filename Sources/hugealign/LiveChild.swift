@@ -33,7 +33,8 @@ struct LiveChild: ParsableCommand {
                                          readBackBase: randomized ? try LiveChild.readBackMmapBase() : nil)
         let config = machine.config
         let predictor = try LivePredictor(model: model, config: config, kernelTree: kernelTree)
-        var session = try LiveSession(config: config, seed: seed)
+        let local = try LocalLiveTarget()
+        var session = LiveSession(config: config, seed: seed, target: local)
         session.hugetlb = hugetlb
         session.randomized = randomized
         if randomized {
@@ -41,7 +42,7 @@ struct LiveChild: ParsableCommand {
         }
         // tmpfs files under every huge= option (each request records its mount's option).
         let (tmpfs, why) = LiveTmpfs.setUp()
-        session.tmpfs = tmpfs
+        local.tmpfs = tmpfs
         if let why { FileHandleStream.standardError.write("hugealign live: \(why)\n") }
         // The log, written as the run goes: a truncated one is still readable up to its last line.
         let logFile = try log.map { try LiveLog.Writer(path: $0, machine: machine, seed: seed) }
@@ -60,13 +61,13 @@ struct LiveChild: ParsableCommand {
         let v = { (n: String) in config.value(n) ?? 0 }
         while outcomes.count < count && raced < count {
             if liveInterrupted != 0 { break }
-            session.maybeUnmap()
+            try session.maybeUnmap()
             let req = session.nextRequest()
             // Read the maps into a preallocated buffer and call mmap right after, with nothing in
             // between that could map memory, then read them again: the model sees exactly the
             // layout the kernel saw, and a sample whose layout changed otherwise is not compared.
             guard session.maps.readRaw() > 0 else { continue }
-            let actual = session.perform(req)
+            let actual = try session.perform(req)
             guard after.readRaw() > 0 else { continue }
             let layout = try MapsReader.layout(text: session.maps.text(), file: "/proc/self/maps", config: config)
             let layoutAfter = try MapsReader.layout(text: after.text(), file: "/proc/self/maps", config: config)
@@ -74,7 +75,7 @@ struct LiveChild: ParsableCommand {
             let added = IS_ERR(actual) ? nil : (actual, actual &+ req.mappedLength(page: page))
             if !LiveChild.onlyChange(from: layout, to: layoutAfter, added: added) {
                 raced += 1
-                session.settle(req, result: actual, page: page)
+                try session.settle(req, result: actual, page: page)
                 continue
             }
             guard let predicted = try predictor.predict(req, on: layout) else { continue }
@@ -83,7 +84,7 @@ struct LiveChild: ParsableCommand {
             // A disagreement keeps the kernel's own flags of the VMAs around it (/proc/self/smaps
             // VmFlags: /proc/self/maps does not show VM_GROWSDOWN and the like).
             if !o.agrees { o.vmFlags = LiveChild.smapsFlags(around: LiveReport.neighbourhood(o)) }
-            session.settle(req, result: actual, page: page)
+            try session.settle(req, result: actual, page: page)
             outcomes.append(o)
             counts.compared += 1
             if o.agrees { counts.agree += 1 }

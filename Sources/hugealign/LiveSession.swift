@@ -63,27 +63,28 @@ struct LiveRequest: Codable {
     }
 }
 
-/// The child's state: its mappings, a file on the local filesystem and a memfd.
-struct LiveSession {
-    var rng: DeterministicRandom
-    let maps = MapsSnapshot()
-    var live: [(start: UInt64, length: UInt64)] = []
+/// Where `live` makes its requests: this process (`LocalLiveTarget`), or a qemu guest's probe
+/// (`QemuGuest`, for `live --qemu`). The request generator (`LiveSession`) is the same for both.
+protocol LiveTarget: AnyObject {
+    /// A file on a disk filesystem (ext4 here: thp_get_unmapped_area); without one, file requests go to the memfd.
+    var hasDiskFile: Bool { get }
+    var hasMemfd: Bool { get }
+    /// tmpfs mounts, by index: each `huge=` option and its SHMEM_HUGE_* value (empty: no tmpfs requests).
+    var tmpfsMounts: [(huge: String, value: UInt64)] { get }
+    /// The real call; an address, or -errno as an unsigned long.
+    func map(_ r: LiveRequest) throws -> UInt64
+    func unmap(_ address: UInt64, _ length: UInt64) throws
+}
+
+/// This process as the target: a sparse file on the local filesystem, a memfd, and the tmpfs
+/// files of `LiveTmpfs` (root only).
+final class LocalLiveTarget: LiveTarget {
     let fileFD: Int32
     let memFD: Int32
     let filePath: String
-    let minAddr: UInt64
-    /// Whether MAP_HUGETLB requests are made (huge pages were reserved for them).
-    var hugetlb = false
-    /// tmpfs files with every huge= option (nil: not root, no such requests).
     var tmpfs: LiveTmpfs?
-    /// Address randomisation is on: x86 then moves the MAP_32BIT window's start by a random amount
-    /// on every call (find_start_end: randomize_page(0x40000000, 32 MiB)), which no model can
-    /// predict, so MAP_32BIT is not asked.
-    var randomized = false
 
-    init(config: Config, seed: UInt64) throws {
-        rng = DeterministicRandom(seed: seed)
-        minAddr = config.number(.mmapMinAddr)
+    init() throws {
         // A file on the local disk filesystem (ext4 here); its mmaps go through thp_get_unmapped_area.
         filePath = FileManager.default.currentDirectoryPath + "/.hugealign-live-\(getpid()).data"
         fileFD = open(filePath, O_RDWR | O_CREAT | O_TRUNC, 0o600)
@@ -95,11 +96,65 @@ struct LiveSession {
         if memFD >= 0 { _ = ftruncate(memFD, 1 << 30) }
     }
 
-    func close() {
+    deinit {
         tmpfs?.close()
         Glibc.close(fileFD)
         if memFD >= 0 { Glibc.close(memFD) }
     }
+
+    var hasDiskFile: Bool { true }
+    var hasMemfd: Bool { memFD >= 0 }
+    var tmpfsMounts: [(huge: String, value: UInt64)] { tmpfs?.mounts.map { ($0.huge, $0.value) } ?? [] }
+
+    func map(_ r: LiveRequest) -> UInt64 {
+        let fd: Int32
+        switch r.kind {
+        case .file: fd = fileFD
+        case .memfd: fd = memFD
+        case .tmpfs: fd = tmpfs.map { $0.mounts[r.tmpfsMount ?? 0].fd } ?? -1
+        case .anonPrivate, .anonShared, .hugetlb: fd = -1
+        }
+        let p = mmap(UnsafeMutableRawPointer(bitPattern: UInt(r.hint)), Int(bitPattern: UInt(r.length)), PROT_READ, r.flags, fd, off_t(Int64(bitPattern: r.pgoff << 12)))
+        if p == MAP_FAILED { return UInt64(bitPattern: Int64(-hugealign_errno())) }
+        return UInt64(UInt(bitPattern: p))
+    }
+
+    func unmap(_ address: UInt64, _ length: UInt64) {
+        munmap(UnsafeMutableRawPointer(bitPattern: UInt(address)), Int(bitPattern: UInt(length)))
+    }
+}
+
+/// The request generator's state: the target's mappings (MAP_FIXED and hints are aimed at them).
+struct LiveSession {
+    var rng: DeterministicRandom
+    let maps = MapsSnapshot()
+    var live: [(start: UInt64, length: UInt64)] = []
+    let target: LiveTarget
+    let minAddr: UInt64
+    /// The top of the default mmap window rounded up to a power of two (2^47 on x86-64, 2^48 on
+    /// arm64), and TASK_SIZE: hints above the window ask for the larger space (LA57, 52-bit arm64).
+    let windowTop: UInt64
+    let taskSize: UInt64
+    /// Whether the architecture has MAP_32BIT (x86-64).
+    let hasMap32: Bool
+    /// Whether MAP_HUGETLB requests are made (huge pages were reserved for them).
+    var hugetlb = false
+    /// Address randomisation is on: x86 then moves the MAP_32BIT window's start by a random amount
+    /// on every call (find_start_end: randomize_page(0x40000000, 32 MiB)), which no model can
+    /// predict, so MAP_32BIT is not asked.
+    var randomized = false
+
+    init(config: Config, seed: UInt64, target: LiveTarget) {
+        rng = DeterministicRandom(seed: seed)
+        self.target = target
+        minAddr = config.number(.mmapMinAddr)
+        let window = config.value("DEFAULT_MAP_WINDOW") ?? 0x7fff_ffff_f000
+        windowTop = 1 << UInt64(64 - (window - 1).leadingZeroBitCount)
+        taskSize = config.value("TASK_SIZE") ?? window
+        hasMap32 = (config.value("MAP_32BIT") ?? 0) != 0
+    }
+
+    var tmpfsMounts: [(huge: String, value: UInt64)] { target.tmpfsMounts }
 
     static let lengths: [UInt64] = [0x1000, 0x2000, 0x10000, 0x1ff000, 0x200000, 0x201000, 0x3ff000, 0x400000,
                                     0x401000, 0x600000, 0x300000, 0x800000, 0xa00000, 0x5000]
@@ -109,8 +164,9 @@ struct LiveSession {
     mutating func nextRequest() -> LiveRequest {
         let kinds: [LiveRequest.Kind] = [.anonPrivate, .anonPrivate, .anonPrivate, .anonShared, .file, .file, .memfd]
         var kind = rng.pick(kinds)
-        if kind == .memfd && memFD < 0 { kind = .file }
-        if let t = tmpfs, rng.chance(15) { kind = .tmpfs; _ = t }
+        if kind == .memfd && !target.hasMemfd { kind = .file }
+        if kind == .file && !target.hasDiskFile { kind = .memfd }
+        if !tmpfsMounts.isEmpty, rng.chance(15) { kind = .tmpfs }
         var length = rng.chance(5) ? rng.pick(Self.bigLengths) : (rng.chance(15) ? (1 + rng.below(4096)) << 12 : rng.pick(Self.lengths))
         if rng.chance(3) { length += 1 + rng.below(0xfff) }   // unaligned: do_mmap rounds it up
         var flags: Int32
@@ -131,7 +187,10 @@ struct LiveSession {
                 hint = rng.chance(50) ? m.start + m.length : m.start &- ((length + 0xfff) & ~0xfff)
             }
         case 82..<87: hint = (0x1000_0000 + rng.below(0x7f00_0000_0000)) | (1 + rng.below(0xffe))
-        case 87..<91: hint = 0x8000_0000_0000 + (rng.below(1 << 20) << 12)
+        case 87..<91:
+            hint = windowTop + (rng.below(1 << 20) << 12)
+            // A larger space above the window (LA57, 52-bit arm64): anywhere in it too.
+            if taskSize > windowTop << 1 && rng.chance(50) { hint = windowTop + (rng.below(taskSize - windowTop) & ~0xfff) }
         case 91..<94: hint = rng.below(minAddr) | (rng.chance(50) ? 0 : 0x1000)   // raised to mmap_min_addr
         default:
             // Build layouts with MAP_FIXED_NOREPLACE (never MAP_FIXED over existing mappings).
@@ -144,24 +203,25 @@ struct LiveSession {
         }
         if rng.chance(3) && kind == .anonPrivate { flags |= LinuxUAPI.MAP_STACK }
         var r = LiveRequest(kind: kind, hint: hint, length: length, flags: flags, pgoff: pgoff)
-        if kind == .tmpfs, let t = tmpfs {
-            let i = Int(rng.below(UInt64(t.mounts.count)))
+        if kind == .tmpfs {
+            let i = Int(rng.below(UInt64(tmpfsMounts.count)))
             r.tmpfsMount = i
-            r.tmpfsHuge = t.mounts[i].value
+            r.tmpfsHuge = tmpfsMounts[i].value
         }
-        r.requestClass = Self.classify(r, minAddr: minAddr, tmpfs: tmpfs)
+        r.requestClass = Self.classify(r, minAddr: minAddr, windowTop: windowTop, tmpfs: tmpfsMounts)
         if rng.chance(25), let special = special(kind: kind) { return special }
         return r
     }
 
     /// The class of a request from the general generator: its kind and what its hint is.
-    static func classify(_ r: LiveRequest, minAddr: UInt64, tmpfs: LiveTmpfs? = nil) -> String {
+    static func classify(_ r: LiveRequest, minAddr: UInt64, windowTop: UInt64 = 0x8000_0000_0000,
+                         tmpfs: [(huge: String, value: UInt64)] = []) -> String {
         var c = r.kind.rawValue
-        if let i = r.tmpfsMount, let t = tmpfs { c += " huge=" + t.mounts[i].huge }
+        if let i = r.tmpfsMount, i < tmpfs.count { c += " huge=" + tmpfs[i].huge }
         if r.flags & LinuxUAPI.MAP_FIXED_NOREPLACE != 0 { return c + ", MAP_FIXED_NOREPLACE" }
         if r.flags & LinuxUAPI.MAP_STACK != 0 { c += ", MAP_STACK" }
         if r.hint == 0 { return c + ", no hint" }
-        if r.hint >= 0x8000_0000_0000 { return c + ", hint above the 47-bit window" }
+        if r.hint >= windowTop { return c + ", hint above the default window" }
         if r.hint < minAddr { return c + ", hint below mmap_min_addr" }
         if r.hint & 0xfff != 0 { return c + ", unaligned hint" }
         return c + ", hint"
@@ -192,7 +252,7 @@ struct LiveSession {
             let length = rng.chance(50) ? LinuxUAPI.hugePage * (1 + rng.below(4)) : rng.pick(Self.lengths)
             return make(.hugetlb, hint, length, flags, hint == 0 ? "anon-hugetlb, no hint" : "anon-hugetlb, hint")
         case 0:
-            if randomized { return nil }
+            if randomized || !hasMap32 { return nil }
             let hint: UInt64 = rng.chance(60) ? 0 : (rng.below(0x8000_0000) & ~0xfff)
             return make(.anonPrivate, hint, small, anon | LinuxUAPI.MAP_32BIT, "anon-private, MAP_32BIT")
         case 1:
@@ -229,7 +289,7 @@ struct LiveSession {
         func make(_ k: LiveRequest.Kind, _ flags: Int32, _ pgoff: UInt64, _ c: String) -> LiveRequest {
             LiveRequest(kind: k, hint: 0, length: small, flags: flags, pgoff: pgoff, requestClass: c)
         }
-        let fileKind: LiveRequest.Kind = memFD >= 0 && rng.chance(50) ? .memfd : .file
+        let fileKind: LiveRequest.Kind = target.hasMemfd && (!target.hasDiskFile || rng.chance(50)) ? .memfd : .file
         switch rng.below(7) {
         case 6:
             // MAP_FIXED_NOREPLACE is MAP_FIXED before do_mmap() would raise the hint to
@@ -261,25 +321,14 @@ struct LiveSession {
     static func transient(_ r: LiveRequest) -> Bool { r.flags & (LinuxUAPI.MAP_GROWSDOWN | LinuxUAPI.MAP_HUGETLB) != 0 }
 
     /// The real call; an address, or -errno as an unsigned long.
-    func perform(_ r: LiveRequest) -> UInt64 {
-        let fd: Int32
-        switch r.kind {
-        case .file: fd = fileFD
-        case .memfd: fd = memFD
-        case .tmpfs: fd = tmpfs.map { $0.mounts[r.tmpfsMount ?? 0].fd } ?? -1
-        case .anonPrivate, .anonShared, .hugetlb: fd = -1
-        }
-        let p = mmap(UnsafeMutableRawPointer(bitPattern: UInt(r.hint)), Int(bitPattern: UInt(r.length)), PROT_READ, r.flags, fd, off_t(Int64(bitPattern: r.pgoff << 12)))
-        if p == MAP_FAILED { return UInt64(bitPattern: Int64(-hugealign_errno())) }
-        return UInt64(UInt(bitPattern: p))
-    }
+    func perform(_ r: LiveRequest) throws -> UInt64 { try target.map(r) }
 
     /// What becomes of a request's mapping once compared: nothing after an error; a transient one
     /// (`transient`) is unmapped at once; any other is tracked (`keep`).
-    mutating func settle(_ r: LiveRequest, result: UInt64, page: UInt64) {
+    mutating func settle(_ r: LiveRequest, result: UInt64, page: UInt64) throws {
         guard !IS_ERR(result) else { return }
         if Self.transient(r) {
-            munmap(UnsafeMutableRawPointer(bitPattern: UInt(result)), Int(bitPattern: UInt(r.mappedLength(page: page))))
+            try target.unmap(result, r.mappedLength(page: page))
         } else {
             keep(result, r.length, flags: r.flags)
         }
@@ -295,17 +344,17 @@ struct LiveSession {
     }
 
     /// Unmap now and then (sometimes a page in the middle), so layouts keep changing.
-    mutating func maybeUnmap() {
+    mutating func maybeUnmap() throws {
         guard !live.isEmpty, live.count > 48 || rng.chance(20) else { return }
         let i = Int(rng.below(UInt64(live.count)))
         let m = live.remove(at: i)
         if rng.chance(15) && m.length > 0x2000 {
             let page = m.start + ((1 + rng.below((m.length >> 12) - 1)) << 12)
-            munmap(UnsafeMutableRawPointer(bitPattern: UInt(page)), 0x1000)
+            try target.unmap(page, 0x1000)
             live.append((m.start, page - m.start))
             live.append((page + 0x1000, m.start + m.length - page - 0x1000))
         } else {
-            munmap(UnsafeMutableRawPointer(bitPattern: UInt(m.start)), Int(m.length))
+            try target.unmap(m.start, m.length)
         }
     }
 
