@@ -7,6 +7,10 @@ enum ExitStatus: Int32 {
     case ok = 0
     case usage = 1
     case inputError = 2
+    /// `live --qemu`: qemu, a compiler or the kernel package is missing.
+    case missingPrerequisite = 3
+    /// `live --qemu`: the guest did not boot, stopped, or stopped answering.
+    case guestFailed = 4
     case unknown = 5
     case internalError = 6
     case counterexample = 10
@@ -19,7 +23,8 @@ struct HugeAlign: ParsableCommand {
         abstract: "Prove or refute invariants of the kernel's virtual-address placement code.",
         discussion: """
         Exit codes: 0 all proved / nothing found, 10 counterexample, 5 unknown (timeout or resource \
-        limit), 1 usage error, 2 input error (spec, maps, JSON), 6 internal error.
+        limit), 1 usage error, 2 input error (spec, maps, JSON), 3 a missing prerequisite of live --qemu \
+        (qemu, a compiler, the kernel), 4 a qemu guest that did not boot or stopped answering, 6 internal error.
         """,
         version: "hugealign \(version)",
         subcommands: [Prove.self, Fuzz.self, Check.self, Replay.self, Report.self, Mutate.self, Live.self, Tree.self, Diff.self, Configs.self, LiveChild.self])

@@ -13,8 +13,8 @@ final class QemuGuest: LiveTarget {
         /// 3: a prerequisite is missing (install it); 4: the guest failed (boot, answer, protocol).
         let exitCode: Int32
         var description: String { message }
-        static let missingExit: Int32 = 3
-        static let guestExit: Int32 = 4
+        static let missingExit = ExitStatus.missingPrerequisite.rawValue
+        static let guestExit = ExitStatus.guestFailed.rawValue
     }
 
     /// The architecture's qemu, compiler and consoles.
@@ -79,7 +79,9 @@ final class QemuGuest: LiveTarget {
 
         process.executableURL = URL(fileURLWithPath: qemu)
         process.arguments = machine.qemuArguments + [
-            "-m", "1024", "-smp", "1", "-display", "none", "-nic", "none", "-no-reboot", "-monitor", "none",
+            // 4 GiB: a shared anonymous mapping is charged to the commit limit at mmap time, and the
+            // requests go up to 2 GiB (qemu allocates guest memory only as it is touched).
+            "-m", "4096", "-smp", "1", "-display", "none", "-nic", "none", "-no-reboot", "-monitor", "none",
             "-kernel", kernelPath, "-initrd", work + "/initrd.cpio",
             "-append", "console=\(machine.console) quiet panic=-1",
             "-serial", "file:\(work)/console.log",
