@@ -23,6 +23,11 @@ struct Live: ParsableCommand {
         for the run and the pool's size restored after it) and files on tmpfs mounts with every \
         huge= option (never, always, within_size, advise), mounted in a private mount namespace. Agreement is reported per request class; a disagreement shows \
         the kernel's VmFlags of the VMAs around it.
+
+        With --qemu CONFIG --kernel DEB the requests are made in a Debian kernel booted under qemu \
+        (x86_64-la57: 5-level paging; arm64-4k) by a static probe, and predicted here with CONFIG \
+        and the guest's machine state (docs/live-qemu.md). Exit codes: 3 a missing qemu, compiler \
+        or kernel; 4 a guest that did not boot or stopped answering; 10 disagreements.
         """)
 
     @Option(parsing: .unconditional, help: "Number of mmap requests.") var count: Int = 1000
