@@ -13,7 +13,8 @@
 //   host: U addr len             guest: @U rc
 //   host: H n                    guest: @H <huge pages now reserved>
 //   host: Q                      guest powers the machine off
-// kind: a private anonymous, s shared anonymous, m memfd, h MAP_HUGETLB, t tmpfs file (mount 0-3).
+// kind: a private anonymous, s shared anonymous, m memfd, h MAP_HUGETLB, t tmpfs file (mount 0-3),
+// g a file on hugetlbfs (2 MiB pages).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,7 @@ static char out[1 << 16];
 static const char *huge_options[4] = {"huge=never", "huge=always", "huge=within_size", "huge=advise"};
 static int tmpfs_fd[4] = {-1, -1, -1, -1};
 static int memfd = -1;
+static int hugetlbfs_fd = -1;
 
 static void put(const char *s, size_t n)
 {
@@ -115,6 +117,12 @@ static void setup(void)
         if (tmpfs_fd[i] >= 0)
             ftruncate(tmpfs_fd[i], 1L << 30);
     }
+    mkdir("/h", 0755);
+    if (mount("hugetlbfs", "/h", "hugetlbfs", 0, "pagesize=2M") == 0) {
+        hugetlbfs_fd = open("/h/data", O_RDWR | O_CREAT | O_TRUNC, 0600);
+        if (hugetlbfs_fd >= 0)
+            ftruncate(hugetlbfs_fd, 1L << 30);
+    }
     memfd = (int)syscall(SYS_memfd_create, "hugealign-live", 0);
     if (memfd >= 0)
         ftruncate(memfd, 1L << 30);
@@ -172,6 +180,8 @@ static void do_mmap(void)
         fd = memfd;
     else if (kind == 't' && mount_index < 4)
         fd = tmpfs_fd[mount_index];
+    else if (kind == 'g')
+        fd = hugetlbfs_fd;
     size_t n = read_maps();
     p = mmap((void *)hint, len, PROT_READ, (int)flags, fd, (off_t)(pgoff << 12));
     result = p == MAP_FAILED ? (unsigned long)-errno : (unsigned long)p;

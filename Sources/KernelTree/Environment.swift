@@ -363,7 +363,8 @@ public enum Environment {
     // READ_IMPLIES_EXEC), no default vm_flags, far fewer VMAs than vm.max_map_count (a layout here
     // has at most 65 530), overcommit heuristic, may mlock. A file: opened read-write, mmap-able, on
     // a mount without noexec, not append-only, not a swap file, without memfd seals; device DAX
-    // supports MAP_SYNC. Nothing after the placement fails: mmap_region() maps at the address.
+    // supports MAP_SYNC. After the placement mmap_region() maps at the address; only the file's
+    // mmap hook can refuse: hugetlbfs_file_mmap() takes offsets in whole huge pages only.
     unsigned long task_struct__personality(struct task_struct *task)
     {
         return task_personality;
@@ -426,6 +427,8 @@ public enum Environment {
     unsigned long mmap_region(struct file *file, unsigned long addr, unsigned long len, vm_flags_t vm_flags,
                               unsigned long pgoff, struct list_head *uf)
     {
+        if (file == FILE_HUGETLBFS && (pgoff & ((HUGETLB_PAGE_SIZE >> PAGE_SHIFT) - 1)))
+            return -EINVAL;
         return addr;
     }
 

@@ -45,7 +45,7 @@ final class LivePredictor {
         switch req.kind {
         case .file: file = v("FILE_THP")
         case .memfd, .tmpfs: file = v("FILE_SHMEM")
-        case .hugetlb: file = v("FILE_HUGETLBFS")
+        case .hugetlb, .hugetlbfs: file = v("FILE_HUGETLBFS")
         case .anonPrivate, .anonShared: file = 0
         }
         let args: [Value<ConcreteDomain>] = [.word(file), .word(req.hint), .word(req.doMmapLength), .word(UInt64(UInt32(bitPattern: req.flags))), .word(0), .word(req.pgoff)]

@@ -27,7 +27,7 @@ enum LinuxUAPI {
 
 /// One mmap request of `hugealign live`.
 struct LiveRequest: Codable {
-    enum Kind: String, Codable { case anonPrivate = "anon-private", anonShared = "anon-shared", file, memfd, hugetlb = "anon-hugetlb", tmpfs }
+    enum Kind: String, Codable { case anonPrivate = "anon-private", anonShared = "anon-shared", file, memfd, hugetlb = "anon-hugetlb", tmpfs, hugetlbfs = "hugetlbfs-file" }
     var kind: Kind
     var hint: UInt64
     var length: UInt64
@@ -49,10 +49,10 @@ struct LiveRequest: Codable {
         self.requestClass = requestClass
     }
 
-    /// What do_mmap() is given as the length: MAP_HUGETLB lengths are first aligned to the huge
-    /// page by ksys_mmap_pgoff() (with the file it sets up there).
+    /// What do_mmap() is given as the length: ksys_mmap_pgoff() first aligns the lengths of
+    /// MAP_HUGETLB and of hugetlbfs files to the huge page.
     var doMmapLength: UInt64 {
-        kind == .hugetlb ? (length &+ LinuxUAPI.hugePage &- 1) & ~(LinuxUAPI.hugePage &- 1) : length
+        kind == .hugetlb || kind == .hugetlbfs ? (length &+ LinuxUAPI.hugePage &- 1) & ~(LinuxUAPI.hugePage &- 1) : length
     }
 
     /// The length of the VMA a successful call creates.
@@ -71,6 +71,8 @@ protocol LiveTarget: AnyObject {
     var hasMemfd: Bool { get }
     /// tmpfs mounts, by index: each `huge=` option and its SHMEM_HUGE_* value (empty: no tmpfs requests).
     var tmpfsMounts: [(huge: String, value: UInt64)] { get }
+    /// A file on a hugetlbfs mount (2 MiB pages).
+    var hasHugetlbfsFile: Bool { get }
     /// The real call; an address, or -errno as an unsigned long.
     func map(_ r: LiveRequest) throws -> UInt64
     func unmap(_ address: UInt64, _ length: UInt64) throws
@@ -105,6 +107,7 @@ final class LocalLiveTarget: LiveTarget {
     var hasDiskFile: Bool { true }
     var hasMemfd: Bool { memFD >= 0 }
     var tmpfsMounts: [(huge: String, value: UInt64)] { tmpfs?.mounts.map { ($0.huge, $0.value) } ?? [] }
+    var hasHugetlbfsFile: Bool { (tmpfs?.hugetlbfsFD ?? -1) >= 0 }
 
     func map(_ r: LiveRequest) -> UInt64 {
         let fd: Int32
@@ -112,6 +115,7 @@ final class LocalLiveTarget: LiveTarget {
         case .file: fd = fileFD
         case .memfd: fd = memFD
         case .tmpfs: fd = tmpfs.map { $0.mounts[r.tmpfsMount ?? 0].fd } ?? -1
+        case .hugetlbfs: fd = tmpfs?.hugetlbfsFD ?? -1
         case .anonPrivate, .anonShared, .hugetlb: fd = -1
         }
         let p = mmap(UnsafeMutableRawPointer(bitPattern: UInt(r.hint)), Int(bitPattern: UInt(r.length)), PROT_READ, r.flags, fd, off_t(Int64(bitPattern: r.pgoff << 12)))
@@ -173,6 +177,7 @@ struct LiveSession {
         switch kind {
         case .anonPrivate: flags = MAP_PRIVATE | MAP_ANONYMOUS
         case .hugetlb: flags = MAP_PRIVATE | MAP_ANONYMOUS | LinuxUAPI.MAP_HUGETLB  // only made by special()
+        case .hugetlbfs: flags = MAP_SHARED  // only made by special()
         case .anonShared: flags = MAP_SHARED | MAP_ANONYMOUS
         case .file, .tmpfs: flags = rng.chance(50) ? MAP_SHARED : MAP_PRIVATE
         case .memfd: flags = MAP_SHARED
@@ -240,9 +245,11 @@ struct LiveSession {
         case 7:
             return requestCheck(small)
         case 8:
-            var flags = anon | LinuxUAPI.MAP_HUGETLB
+            // A file on hugetlbfs (when the target has one) or MAP_HUGETLB.
+            let file = target.hasHugetlbfsFile && rng.chance(40)
+            var flags = file ? (rng.chance(50) ? MAP_SHARED : MAP_PRIVATE) : anon | LinuxUAPI.MAP_HUGETLB
             if rng.chance(50) { flags |= LinuxUAPI.MAP_NORESERVE }
-            if rng.chance(30) { flags |= LinuxUAPI.MAP_HUGE_2MB }
+            if !file && rng.chance(30) { flags |= LinuxUAPI.MAP_HUGE_2MB }
             let hint: UInt64
             switch rng.below(4) {
             case 0, 1: hint = 0
@@ -250,6 +257,13 @@ struct LiveSession {
             default: hint = (0x1000_0000 + rng.below(0x7f00_0000_0000 - 0x1000_0000)) & ~(LinuxUAPI.hugePage - 1)
             }
             let length = rng.chance(50) ? LinuxUAPI.hugePage * (1 + rng.below(4)) : rng.pick(Self.lengths)
+            if file {
+                // Offsets in huge pages, and now and then one that is not (hugetlbfs refuses it).
+                let unaligned = rng.chance(15)
+                var r = make(.hugetlbfs, hint, length, flags, unaligned ? "hugetlbfs file, unaligned offset" : hint == 0 ? "hugetlbfs file, no hint" : "hugetlbfs file, hint")
+                r.pgoff = unaligned ? rng.pick([1, 255, 256, 511, 513]) : rng.below(8) << 9
+                return r
+            }
             return make(.hugetlb, hint, length, flags, hint == 0 ? "anon-hugetlb, no hint" : "anon-hugetlb, hint")
         case 0:
             if randomized || !hasMap32 { return nil }
@@ -318,7 +332,7 @@ struct LiveSession {
 
     /// Requests whose mapping is not kept (see `special`).
     /// MAP_HUGETLB ones too: each holds reserved huge pages, of which there are few.
-    static func transient(_ r: LiveRequest) -> Bool { r.flags & (LinuxUAPI.MAP_GROWSDOWN | LinuxUAPI.MAP_HUGETLB) != 0 }
+    static func transient(_ r: LiveRequest) -> Bool { r.flags & (LinuxUAPI.MAP_GROWSDOWN | LinuxUAPI.MAP_HUGETLB) != 0 || r.kind == .hugetlbfs }
 
     /// The real call; an address, or -errno as an unsigned long.
     func perform(_ r: LiveRequest) throws -> UInt64 { try target.map(r) }

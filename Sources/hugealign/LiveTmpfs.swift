@@ -13,6 +13,8 @@ struct LiveTmpfs {
         let fd: Int32
     }
     let mounts: [Mount]
+    /// A file on a hugetlbfs mount (2 MiB pages), -1 when none could be made.
+    var hugetlbfsFD: Int32 = -1
 
     static let options: [(String, UInt64)] = [("never", 0), ("always", 1), ("within_size", 2), ("advise", 3)]
 
@@ -40,8 +42,28 @@ struct LiveTmpfs {
             guard fd >= 0 else { continue }
             mounts.append(Mount(huge: option, value: value, fd: fd))
         }
-        return mounts.isEmpty ? (nil, "tmpfs requests not made: no file could be created") : (LiveTmpfs(mounts: mounts), nil)
+        guard !mounts.isEmpty else { return (nil, "tmpfs requests not made: no file could be created") }
+        var made = LiveTmpfs(mounts: mounts)
+        made.hugetlbfsFD = hugetlbfsFile()
+        return (made, made.hugetlbfsFD < 0 ? "hugetlbfs file requests not made: mount -t hugetlbfs failed (\(String(cString: strerror(errno))))" : nil)
     }
 
-    func close() { for m in mounts { Glibc.close(m.fd) } }
+    /// A 1 GiB file on a fresh hugetlbfs mount (in the private namespace), unlinked and detached.
+    static func hugetlbfsFile() -> Int32 {
+        var template = Array((NSTemporaryDirectory() + "hugealign-hugetlbfs-XXXXXX").utf8CString)
+        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else { return -1 }
+        defer { rmdir(dir) }
+        guard mount("hugealign", dir, "hugetlbfs", 0, "pagesize=2M") == 0 else { return -1 }
+        let path = dir + "/data"
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        if fd >= 0 { _ = ftruncate(fd, 1 << 30) }
+        unlink(path)
+        umount2(dir, Int32(MNT_DETACH))
+        return fd
+    }
+
+    func close() {
+        for m in mounts { Glibc.close(m.fd) }
+        if hugetlbfsFD >= 0 { Glibc.close(hugetlbfsFD) }
+    }
 }

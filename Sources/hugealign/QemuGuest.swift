@@ -55,6 +55,7 @@ final class QemuGuest: LiveTarget {
 
     var hasDiskFile: Bool { false }
     var hasMemfd: Bool { true }
+    var hasHugetlbfsFile: Bool { true }
     let tmpfsMounts: [(huge: String, value: UInt64)] = LiveTmpfs.options.map { ($0.0, $0.1) }
 
     /// Builds the probe and the initramfs, and boots `kernel` (a vmlinuz, or a linux-image .deb).
@@ -188,6 +189,7 @@ final class QemuGuest: LiveTarget {
         case .memfd, .file: kind = "m"
         case .hugetlb: kind = "h"
         case .tmpfs: kind = "t"
+        case .hugetlbfs: kind = "g"
         }
         let words = [r.hint, r.length, UInt64(UInt32(bitPattern: r.flags)), r.pgoff, UInt64(r.tmpfsMount ?? 0)].map { String($0, radix: 16) }
         let result = try ask("M \(kind) " + words.joined(separator: " "), "@M")
