@@ -198,7 +198,25 @@ int main(int argc, char **argv)
     (void)argc;
     // Without address randomisation the mmap bases follow from the stack rlimit (as `live` runs
     // its child on the host); they are fixed at exec, so set the persona and exec again.
+    // The host may ask for the legacy layout (`live --qemu --guest-layout`) on the kernel command
+    // line: the personality flag, or an unlimited stack rlimit (legacy on arm64, not on x86).
     if (persona != -1 && !(persona & ADDR_NO_RANDOMIZE)) {
+        char cmdline[4096] = "";
+        int fd;
+        mkdir("/proc", 0755);
+        mount("proc", "/proc", "proc", 0, NULL);
+        fd = open("/proc/cmdline", O_RDONLY);
+        if (fd >= 0) {
+            ssize_t n = read(fd, cmdline, sizeof(cmdline) - 1);
+            cmdline[n > 0 ? n : 0] = 0;
+            close(fd);
+        }
+        if (strstr(cmdline, "hugealign.layout=legacy"))
+            persona |= ADDR_COMPAT_LAYOUT;
+        if (strstr(cmdline, "hugealign.layout=unlimited-stack")) {
+            struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+            setrlimit(RLIMIT_STACK, &rl);
+        }
         personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
         execv("/init", argv);
     }

@@ -68,10 +68,14 @@ extension Config {
         let addrCompatLayout: UInt = 0x0200000
         let sysctlLegacy = read("/proc/sys/vm/legacy_va_layout") == "1"
         let personaLegacy = personality & addrCompatLayout != 0
-        let legacy = sysctlLegacy || personaLegacy
+        // The generic mmap_is_legacy() (mm/util.c: arm64 and most others) also takes an unlimited
+        // stack for the legacy layout; x86's own (arch/x86/mm/mmap.c) does not.
+        let x86 = (base.value("CONFIG_X86_64") ?? 0) != 0 || (base.value("CONFIG_X86") ?? 0) != 0
+        let unlimitedLegacy = !x86 && stackRlimit == UInt64.max
+        let legacy = sysctlLegacy || personaLegacy || unlimitedLegacy
         c.values["mm.flags.MMF_TOPDOWN"] = legacy ? 0 : 1
-        notes.append(legacy ? "legacy (bottom-up) layout (\(personaLegacy ? "personality ADDR_COMPAT_LAYOUT" : "legacy_va_layout 1"))"
-                            : "top-down layout (legacy_va_layout 0, no ADDR_COMPAT_LAYOUT)")
+        let why = personaLegacy ? "personality ADDR_COMPAT_LAYOUT" : sysctlLegacy ? "legacy_va_layout 1" : "unlimited stack rlimit"
+        notes.append(legacy ? "legacy (bottom-up) layout (\(why))" : "top-down layout (legacy_va_layout 0, no ADDR_COMPAT_LAYOUT)")
         // stack_guard_gap= on the command line is in pages.
         var guardGap: UInt64 = 256 * pageSize
         if let cmd = read("/proc/cmdline"), let r = cmd.range(of: "stack_guard_gap=") {
@@ -89,11 +93,14 @@ extension Config {
         let base = (window - gap + pageSize - 1) & ~(pageSize - 1)
         c.values["mm.mmap_base"] = base
         c.values["mm.mmap_legacy_base"] = c.values["TASK_UNMAPPED_BASE"]
+        // The generic arch_pick_mmap_layout() (mm/util.c) keeps one base: TASK_UNMAPPED_BASE in the
+        // legacy layout. x86 keeps both and searches bottom-up from mmap_legacy_base.
+        if legacy && !x86 { c.values["mm.mmap_base"] = c.values["TASK_UNMAPPED_BASE"] }
         if let r = readBackBase {
             c.values["mm.mmap_base"] = r.base
             notes.append("mmap_base 0x\(String(r.base, radix: 16)) (randomised; read back: \(r.how)); mmap_legacy_base is random too and not known, so a bottom-up fallback may be mispredicted")
         } else {
-            notes.append("mmap_base 0x\(String(base, radix: 16)) (no randomisation; stack rlimit \(stackRlimit), guard gap \(guardGap))")
+            notes.append("mmap_base 0x\(String(c.values["mm.mmap_base"] ?? base, radix: 16)) (no randomisation; \(legacy && !x86 ? "TASK_UNMAPPED_BASE in the legacy layout" : "stack rlimit \(stackRlimit), guard gap \(guardGap)"))")
         }
         let shmemModes: [String: UInt64] = ["never": 0, "always": 1, "within_size": 2, "advise": 3,
                                             "deny": 0xffff_ffff, "force": 0xffff_fffe]

@@ -52,6 +52,12 @@ struct Live: ParsableCommand {
     var kernel: String?
     @Option(help: "With --qemu: seconds the guest may take to boot (software emulation is slow).")
     var bootTimeout: Double = 300
+    @Option(help: "With --qemu: the probe's layout: default, legacy (personality ADDR_COMPAT_LAYOUT, as setarch -L) or unlimited-stack (an unlimited stack rlimit: the legacy layout on arm64, a lower mmap_base on x86-64).")
+    var guestLayout: GuestLayout = .default
+
+    enum GuestLayout: String, ExpressibleByArgument, CaseIterable {
+        case `default`, legacy, unlimitedStack = "unlimited-stack"
+    }
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
@@ -59,7 +65,7 @@ struct Live: ParsableCommand {
         if fromLog != nil && (log != nil || pagemap || randomize) { throw ValidationError("--from-log checks a log: --log, --pagemap and --randomize need the live probe") }
         if qemu != nil && (fromLog != nil || pagemap || randomize) { throw ValidationError("--qemu runs its own probe: not with --from-log, --pagemap or --randomize") }
         if qemu != nil && kernel == nil { throw ValidationError("--qemu needs --kernel (a vmlinuz or a linux-image .deb; see docs/live-qemu.md)") }
-        if kernel != nil && qemu == nil { throw ValidationError("--kernel applies to --qemu only") }
+        if (kernel != nil || guestLayout != .default) && qemu == nil { throw ValidationError("--kernel and --guest-layout apply to --qemu only") }
     }
 
     func run() throws {

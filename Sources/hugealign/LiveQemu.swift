@@ -12,7 +12,7 @@ extension Live {
         var machine = MachineState(config: named, notes: [])
         var modelNote = ""
         do {
-            let guest = try QemuGuest(config: named, kernel: kernel, probeSource: probeSourcePath(),
+            let guest = try QemuGuest(config: named, kernel: kernel, probeSource: probeSourcePath(), layout: guestLayout.rawValue,
                                       bootTimeout: bootTimeout, timeout: 60)
             defer { guest.stop() }
             let state = try guest.processState()

@@ -59,7 +59,7 @@ final class QemuGuest: LiveTarget {
     let tmpfsMounts: [(huge: String, value: UInt64)] = LiveTmpfs.options.map { ($0.0, $0.1) }
 
     /// Builds the probe and the initramfs, and boots `kernel` (a vmlinuz, or a linux-image .deb).
-    init(config: Config, kernel: String, probeSource: String, bootTimeout: Double, timeout: Double) throws {
+    init(config: Config, kernel: String, probeSource: String, layout: String = "default", bootTimeout: Double, timeout: Double) throws {
         machine = try Machine.of(config)
         timeoutSeconds = timeout
         work = NSTemporaryDirectory() + "hugealign-qemu-\(getpid())"
@@ -84,7 +84,7 @@ final class QemuGuest: LiveTarget {
             // requests go up to 2 GiB (qemu allocates guest memory only as it is touched).
             "-m", "4096", "-smp", "1", "-display", "none", "-nic", "none", "-no-reboot", "-monitor", "none",
             "-kernel", kernelPath, "-initrd", work + "/initrd.cpio",
-            "-append", "console=\(machine.console) quiet panic=-1",
+            "-append", "console=\(machine.console) quiet panic=-1 hugealign.layout=\(layout)",
             "-serial", "file:\(work)/console.log",
             "-device", "virtio-serial-pci", "-chardev", "stdio,id=probe", "-device", "virtconsole,chardev=probe",
         ]
