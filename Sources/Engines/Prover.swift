@@ -29,6 +29,10 @@ public struct ProverOptions: Sendable {
     public var minimizationShare = 8.0
     /// Which arithmetic decides the queries (`Arithmetic`).
     public var arithmetic = Arithmetic.bitVector
+    /// Runs of the concrete search that goes before the solver on properties over a symbolic
+    /// layout (0: none). A counterexample it finds is replayed like a solver's model; finding
+    /// nothing proves nothing. A fixed number of runs, not a time, so verdicts stay deterministic.
+    public var concreteSearchRuns = 2000
     /// Called as soon as the solver's first model has been replayed (before minimisation), with the
     /// property's name and the seconds it took: progress for people waiting on a long run.
     public var onFirstCounterexample: (@Sendable (String, Double) -> Void)?
@@ -434,6 +438,10 @@ final class Session {
         let clock = ContinuousClock()
         let start = clock.now
         started = start
+        if let found = try concreteSearch() {
+            firstCheckSeconds = (clock.now - start).seconds
+            return found
+        }
         // A query that does not finish quickly may be split on an input with few possible values.
         let splittable = !splitCandidates.isEmpty
         // `both`: one obligation at a time from the start (a whole query that mixes order facts
@@ -462,6 +470,25 @@ final class Session {
         case .sat:
             return try refute(lastModel)
         }
+    }
+
+    /// Layout bugs that bit-blasting takes long to reach (a solver model must get many VMAs and a
+    /// search through them right) a concrete search often hits at once: the fuzzer, with the
+    /// property's own layout bound and loop bound, a fixed seed and run count. Its failing case is
+    /// replayed by the session's runner like a solver's model, so the counterexample is as sound;
+    /// nothing found leaves the decision to the solver.
+    func concreteSearch() throws -> Verdict? {
+        guard options.concreteSearchRuns > 0, property.anyLayout || vmaSlots > 0 else { return nil }
+        var o = FuzzOptions()
+        o.runs = options.concreteSearchRuns
+        o.maxVMAs = property.anyLayout ? nil : vmaSlots
+        o.shrinkBudget = 2000
+        let r = try Fuzzer(program: program, property: property, config: options.config, options: o).run()
+        guard let c = r.failing, property.anyLayout || c.layout.vmas.count <= vmaSlots,
+              let cex = try runner.counterexample(c, relevant: Array(repeating: true, count: parameterCount)) else { return nil }
+        caseSplit = "found by a concrete search before the solver (\(r.stats.runs) runs), replayed"
+        options.onFirstCounterexample?(property.name, (ContinuousClock.now - started).seconds)
+        return .counterexample(cex)
     }
 
     /// One obligation at a time, each with an equal share of what is left: the order facts of one

@@ -20,8 +20,9 @@ struct Live: ParsableCommand {
         MAP_FIXED over the child's own mappings and at unaligned addresses, MAP_32BIT, MAP_STACK, \
         MAP_GROWSDOWN (unmapped at once: /proc/self/maps does not show its guard gap), \
         MAP_NORESERVE, MAP_POPULATE; as root also MAP_HUGETLB (64 huge pages of 2 MiB are reserved \
-        for the run and the pool's size restored after it) and files on tmpfs mounts with every \
-        huge= option (never, always, within_size, advise), mounted in a private mount namespace. Agreement is reported per request class; a disagreement shows \
+        for the run and the pool's size restored after it), a file on hugetlbfs and files on tmpfs \
+        mounts with every huge= option (never, always, within_size, advise), mounted in a private \
+        mount namespace. Agreement is reported per request class; a disagreement shows \
         the kernel's VmFlags of the VMAs around it.
 
         With --qemu CONFIG --kernel DEB the requests are made in a Debian kernel booted under qemu \

@@ -57,6 +57,8 @@ struct Prove: ParsableCommand {
 
     @Option(name: .long, help: "How queries are decided: bv (bit-blasting), int (the exact integer form, linear arithmetic), both (one obligation at a time: a relaxed integer form that only proves, then bv). Same verdicts whenever they decide; int is fast on order facts over 64-bit sums, bv on masks and small widths. A property's 'arithmetic' clause overrides it.")
     var arithmetic: Arithmetic = .bitVector
+    @Option(help: "Runs of the concrete search (the fuzzer, fixed seed) made before the solver on a property over a symbolic layout: a failure it finds is replayed and reported as the counterexample; 0 turns it off.")
+    var searchRuns: Int = 2000
 
     func validate() throws {
         try Validate.seconds(timeout, "--timeout")
@@ -65,6 +67,7 @@ struct Prove: ParsableCommand {
         guard (1...10_000).contains(unwind) else { throw ValidationError("--unwind must be in 1...10000") }
         guard (0...64).contains(vmas) else { throw ValidationError("--vmas must be in 0...64") }
         guard minimizeBudget >= 0 else { throw ValidationError("--minimize-budget must be 0 or more") }
+        guard searchRuns >= 0 else { throw ValidationError("--search-runs must be 0 or more") }
     }
 
     /// Expectations must not depend on the machine's speed: with --check-expectations the budget
@@ -76,6 +79,7 @@ struct Prove: ParsableCommand {
                                     minimizationBudget: minimizeBudget, keepQuery: smt2Out != nil || common.out != nil)
         options.defaultLayoutVMAs = vmas
         options.arithmetic = arithmetic
+        options.concreteSearchRuns = searchRuns
         // On a terminal, say at once that a counterexample exists; its verdict line follows once
         // it is minimised.
         if isatty(2) != 0 {
