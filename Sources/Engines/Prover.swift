@@ -124,6 +124,7 @@ public final class Prover: @unchecked Sendable {
             result.firstCheckSeconds = session.firstCheckSeconds
             result.resourcesUsed = session.budget.used
             result.caseSplit = session.caseSplit
+            result.concreteSearchRuns = session.concreteSearchRuns
         } catch let e as SMTError where e.code == "canceled" {
             result.verdict = .unknown(reason: "canceled")
         } catch let e as SMTError {
@@ -196,6 +197,8 @@ final class Session {
     var pinned: (input: Int, value: UInt64)?
     /// How the verdict was reached when the query was split into cases (for people).
     var caseSplit: String?
+    /// Set when the concrete search before the solver found the counterexample (its runs).
+    var concreteSearchRuns: Int?
     private var canceled = false
 
     init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int, budget: Budget) throws {
@@ -484,11 +487,34 @@ final class Session {
         o.maxVMAs = property.anyLayout ? nil : vmaSlots
         o.shrinkBudget = 2000
         let r = try Fuzzer(program: program, property: property, config: options.config, options: o).run()
-        guard let c = r.failing, property.anyLayout || c.layout.vmas.count <= vmaSlots,
-              let cex = try runner.counterexample(c, relevant: Array(repeating: true, count: parameterCount)) else { return nil }
-        caseSplit = "found by a concrete search before the solver (\(r.stats.runs) runs), replayed"
-        options.onFirstCounterexample?(property.name, (ContinuousClock.now - started).seconds)
-        return .counterexample(cex)
+        guard let c = r.failing, property.anyLayout || c.layout.vmas.count <= vmaSlots else { return nil }
+        if property.anyLayout {
+            // The abstract layout's inputs are the VMAs a symbolic run saw: the case is reported as found.
+            guard let cex = try runner.counterexample(c, relevant: Array(repeating: true, count: parameterCount)) else { return nil }
+            concreteSearchRuns = r.stats.runs
+            options.onFirstCounterexample?(property.name, (ContinuousClock.now - started).seconds)
+            return .counterexample(cex)
+        }
+        // As the solver's model: the parameters, then the layout's slots (present ones first, in
+        // order), so that it is minimised, marked for relevance and replayed the same way.
+        let vmas = c.layout.vmas.sorted { $0.start < $1.start }
+        var values: [UInt64] = []
+        for (i, input) in inputs.enumerated() {
+            if i < parameterCount { values.append(i < c.values.count ? c.values[i] : 0); continue }
+            let parts = input.name.dropFirst(3).split(separator: ".")
+            guard parts.count == 2, let slot = Int(parts[0]) else { values.append(0); continue }
+            let v = slot < vmas.count ? vmas[slot] : nil
+            switch parts[1] {
+            case "present": values.append(v == nil ? 0 : 1)
+            case "start": values.append(v?.start ?? 0)
+            case "end": values.append(v?.end ?? 0)
+            case "flags": values.append(v?.flags ?? 0)
+            default: values.append(v?.pgoff ?? 0)
+            }
+        }
+        let verdict = try refute(values)
+        if case .counterexample = verdict { concreteSearchRuns = r.stats.runs }
+        return verdict
     }
 
     /// One obligation at a time, each with an equal share of what is left: the order facts of one

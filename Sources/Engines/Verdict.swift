@@ -239,6 +239,8 @@ public struct PropertyResult: Sendable {
     public var resourcesUsed: UInt64 = 0
     /// When the query was decided case by case: the input and its values (e.g. `file ∈ {0x0, 0x1}`).
     public var caseSplit: String?
+    /// When the counterexample came from the concrete search before the solver: how many runs it took.
+    public var concreteSearchRuns: Int?
 
     /// Whether the verdict is the one the spec's `// expect:` asked for (true when none was given).
     public var matchesExpectation: Bool {

@@ -52,6 +52,9 @@ public enum TextReport {
             lines.append("internal error: \(m)")
         default: break
         }
+        if let runs = r.concreteSearchRuns {
+            lines.append("found:   by the concrete search before the solver (run \(runs) of the fuzzer, then shrunk), replayed as above")
+        }
         if let split = r.caseSplit {
             lines.append("cases:   decided one value at a time, \(split) (every value the assumptions allow)")
         }
