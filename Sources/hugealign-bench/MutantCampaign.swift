@@ -79,7 +79,7 @@ public enum MutantCampaign {
     /// Proves `property` at 64 bits (x86_64) over symbolic layouts of at most `vmas` VMAs, loops
     /// unwound `unwind` times, with a time limit and no minimisation: how long the prover takes
     /// to refute the seeded bug (or that it does not within the limit).
-    public static func prove(spec: String, property: String, seconds: Double, vmas: Int = 2, unwind: Int = 4) throws -> (verdict: String, seconds: Double) {
+    public static func prove(spec: String, property: String, seconds: Double, vmas: Int = 2, unwind: Int = 4) throws -> (verdict: String, seconds: Double, first: Double?, layoutVMAs: Int?) {
         // The campaign's properties say `unwind 1000` for the concrete engines; the prover gets a bound.
         let text = try String(contentsOfFile: spec, encoding: .utf8)
             .replacingOccurrences(of: "unwind 1000", with: "config x86_64 layout vmas <= \(vmas) unwind \(unwind)")
@@ -87,10 +87,15 @@ public enum MutantCampaign {
         try text.write(toFile: bounded, atomically: true, encoding: .utf8)
         let unit = try SpecLoader.load(path: bounded)
         guard let p = unit.program.property(named: property) else { throw InputError(file: spec, line: 0, message: "no property \(property)", text: "") }
-        let prover = Prover(options: ProverOptions(config: .x86_64, timeoutSeconds: seconds, minimizationBudget: 0))
+        final class First: @unchecked Sendable { var seconds: Double? }
+        let first = First()
+        var options = ProverOptions(config: .x86_64, timeoutSeconds: seconds, minimizationBudget: 0)
         let start = ContinuousClock.now
-        let r = try prover.prove(p, in: unit.program, file: bounded)
-        return (r.verdict.kind.rawValue, (ContinuousClock.now - start).seconds)
+        options.onFirstCounterexample = { _, _ in first.seconds = first.seconds ?? (ContinuousClock.now - start).seconds }
+        let r = try Prover(options: options).prove(p, in: unit.program, file: bounded)
+        var vmasSeen: Int?
+        if case .counterexample(let c) = r.verdict { vmasSeen = c.layout?.count ?? 0 }
+        return (r.verdict.kind.rawValue, (ContinuousClock.now - start).seconds, first.seconds, vmasSeen)
     }
 
     /// Model-checks `property` in scaled8-x86 (layouts of up to `vmas` VMAs) with a time limit.

@@ -190,12 +190,13 @@ func benchMutantsProver(seconds: Double, vmas: Int, only: String?) throws {
     let layoutProperties: Set<String> = ["placement_avoids_vmas", "free_hint_is_returned", "anon_placed_when_room",
                                          "noreplace_never_overlaps", "thp_topdown_abuts", "shadow_stack_keeps_gap", "placement_valid"]
     let mutants = try MutantCampaign.load(root: root).filter { (only == nil || $0.id == only) && layoutProperties.contains($0.property) }
-    say("| mutant | property | prover (x86_64, layouts ≤ \(vmas) VMAs, unwind 4, \(Int(seconds)) s) |")
-    say("|---|---|---|")
+    say("| mutant | property | prover (x86_64, layouts ≤ \(vmas) VMAs, unwind 4, \(Int(seconds)) s) | first replayed counterexample | its layout |")
+    say("|---|---|---|---|---|")
     for m in mutants {
         let spec = try MutantCampaign.materialize(root: root, mutant: m)
         let r = try MutantCampaign.prove(spec: spec, property: m.property, seconds: seconds, vmas: vmas)
-        say("| \(m.id) | \(m.property) | \(r.verdict), \(String(format: "%.1f", r.seconds)) s |")
+        let first = r.first.map { String(format: "%.2f s", $0) } ?? "—"
+        say("| \(m.id) | \(m.property) | \(r.verdict), \(String(format: "%.1f", r.seconds)) s | \(first) | \(r.layoutVMAs.map { $0 == 1 ? "1 VMA" : "\($0) VMAs" } ?? "—") |")
     }
 }
 
