@@ -62,6 +62,16 @@ final class IntegerTranslation {
         intSort = Z3_mk_int_sort(context.raw)
     }
 
+    /// The terms are released in a fixed order. Z3 reuses the ids of deleted terms, and ids steer
+    /// its heuristics; a dictionary let go whole releases its entries in hash order, which Swift
+    /// seeds per process — so the same query took 9.5 M resource units in one run and 15.7 M in
+    /// the next, and `--check-expectations` budgets were not the same from run to run.
+    deinit {
+        for key in cache.keys.sorted() { cache[key] = nil }
+        for key in splits.keys.sorted(by: { ($0.term, $0.k) < ($1.term, $1.k) }) { splits[key] = nil }
+        for name in variables.keys.sorted() { variables[name] = nil }
+    }
+
     func snapshot() -> Snapshot { Snapshot(side: sideConditions.count, journal: journal.count) }
 
     func restore(_ s: Snapshot) {
