@@ -27,6 +27,10 @@ public enum MapsReader {
         var out: [(entry: MapsEntry, line: Int)] = []
         // A file that crossed a Windows machine ends its lines in CR LF.
         for (i, raw) in text.textLines.enumerated() {
+            if raw.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            // The kernel's own lines go the byte way (`live` reads its maps twice per request);
+            // anything else, and every error, the careful way.
+            if let e = fastEntry(Array(raw.utf8)) { out.append((e, i + 1)); continue }
             let line = String(raw)
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             out.append((try entry(line, file: file, number: i + 1), i + 1))
@@ -34,7 +38,63 @@ public enum MapsReader {
         return out
     }
 
-    static func entry(_ line: String, file: String, number: Int) throws -> MapsEntry {
+    /// A well-formed line as the kernel writes it, parsed over its bytes; nil for anything else
+    /// (then `entry` parses it, or says what is wrong). Accepts exactly what `entry` accepts.
+    public static func fastEntry(_ b: [UInt8]) -> MapsEntry? {
+        var i = 0
+        func spaces() { while i < b.count && b[i] == 0x20 { i += 1 } }
+        func hex(until stop: UInt8) -> UInt64? {
+            var v: UInt64 = 0
+            let first = i
+            while i < b.count && b[i] != stop {
+                let c = b[i]
+                let d: UInt64
+                switch c {
+                case 0x30...0x39: d = UInt64(c - 0x30)
+                case 0x61...0x66: d = UInt64(c - 0x61 + 10)
+                case 0x41...0x46: d = UInt64(c - 0x41 + 10)
+                default: return nil
+                }
+                guard v >> 60 == 0 else { return nil }
+                v = v << 4 | d
+                i += 1
+            }
+            return i > first ? v : nil
+        }
+        spaces()
+        guard let start = hex(until: 0x2d), i < b.count else { return nil }
+        i += 1
+        guard let end = hex(until: 0x20), start < end else { return nil }
+        spaces()
+        guard i + 4 <= b.count else { return nil }
+        let p = b[i..<i + 4]
+        let (r, w, x, sh) = (p[i], p[i + 1], p[i + 2], p[i + 3])
+        guard r == 0x72 || r == 0x2d, w == 0x77 || w == 0x2d, x == 0x78 || x == 0x2d, sh == 0x70 || sh == 0x73 else { return nil }
+        i += 4
+        guard i < b.count, b[i] == 0x20 else { return nil }
+        spaces()
+        guard let offset = hex(until: 0x20) else { return nil }
+        spaces()
+        let devStart = i
+        guard hex(until: 0x3a) != nil, i < b.count else { return nil }
+        i += 1
+        guard hex(until: 0x20) != nil else { return nil }
+        let device = String(decoding: b[devStart..<i], as: UTF8.self)
+        spaces()
+        var inode: UInt64 = 0
+        let inodeStart = i
+        while i < b.count && b[i] != 0x20 {
+            guard b[i] >= 0x30 && b[i] <= 0x39, inode < UInt64.max / 10 else { return nil }
+            inode = inode * 10 + UInt64(b[i] - 0x30)
+            i += 1
+        }
+        guard i > inodeStart else { return nil }
+        spaces()
+        return MapsEntry(start: start, end: end, read: r == 0x72, write: w == 0x77, exec: x == 0x78, shared: sh == 0x73,
+                         offset: offset, device: device, inode: inode, path: String(decoding: b[i...], as: UTF8.self))
+    }
+
+    public static func entry(_ line: String, file: String, number: Int) throws -> MapsEntry {
         func fail(_ why: String) -> InputError { InputError(file: file, line: number, message: why, text: line) }
         // Five fixed fields, then the path (which may contain spaces).
         var rest = Substring(line)
@@ -71,14 +131,16 @@ public enum MapsReader {
         let entries = try numberedEntries(text: text, file: file).filter { $0.entry.path != "[vsyscall]" }
         let v = { (name: String) in config.value(name) ?? 0 }
         let pageShift = v("PAGE_SHIFT")
+        let (vmRead, vmWrite, vmExec, vmShared, vmGrowsDown) = (v("VM_READ"), v("VM_WRITE"), v("VM_EXEC"), v("VM_SHARED"), v("VM_GROWSDOWN"))
         var vmas: [VMA] = []
+        vmas.reserveCapacity(entries.count)
         for (e, _) in entries {
             var flags: UInt64 = 0
-            if e.read { flags |= v("VM_READ") }
-            if e.write { flags |= v("VM_WRITE") }
-            if e.exec { flags |= v("VM_EXEC") }
-            if e.shared { flags |= v("VM_SHARED") }
-            if e.path == "[stack]" { flags |= v("VM_GROWSDOWN") }
+            if e.read { flags |= vmRead }
+            if e.write { flags |= vmWrite }
+            if e.exec { flags |= vmExec }
+            if e.shared { flags |= vmShared }
+            if e.path == "[stack]" { flags |= vmGrowsDown }
             vmas.append(VMA(start: e.start, end: e.end, flags: flags, pgoff: e.offset >> pageShift, name: e.path))
         }
         let layout = Layout(vmas: vmas)

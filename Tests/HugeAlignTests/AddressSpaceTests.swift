@@ -112,6 +112,26 @@ import Testing
         }
     }
 
+    /// The byte parser `live` uses on its hot path reads every real line exactly as the careful
+    /// one does, and leaves every malformed one to it (which says what is wrong).
+    @Test func byteParserAgreesWithTheCarefulOne() throws {
+        var lines = 0
+        for pid in ["self", "1"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter({ Int($0) != nil }).prefix(20) {
+            guard let text = readWholeFile("/proc/\(pid)/maps") else { continue }
+            for line in text.split(separator: "\n") {
+                let careful = try MapsReader.entry(String(line), file: "m", number: 1)
+                #expect(MapsReader.fastEntry(Array(line.utf8)) == careful, "\(line)")
+                lines += 1
+            }
+        }
+        #expect(lines > 50)
+        for bad in ["7f00-7e00 r-xp 00000000 00:00 0", "zz-7e00 r-xp 00000000 00:00 0", "1000-2000 rwzp 00000000 00:00 0",
+                    "1000-2000 r-xp 0000g000 00:00 0", "1000-2000 r-xp 00000000 0000 0", "1000-2000 r-xp 00000000 00:00 x1",
+                    "1000-2000 r-xp", "1000-2000 r-xp 00000000 0:0:0 0", "10000000000000000-2 r-xp 0 00:00 0"] {
+            #expect(MapsReader.fastEntry(Array(bad.utf8)) == nil, "\(bad)")
+        }
+    }
+
     @Test func overlappingMapsAreRejected() {
         let text = "1000-3000 r-xp 00000000 00:00 0\n2000-4000 r-xp 00000000 00:00 0\n"
         #expect(throws: InputError.self) { try MapsReader.layout(text: text, config: .x86_64) }
