@@ -495,24 +495,8 @@ final class Session {
             options.onFirstCounterexample?(property.name, (ContinuousClock.now - started).seconds)
             return .counterexample(cex)
         }
-        // As the solver's model: the parameters, then the layout's slots (present ones first, in
-        // order), so that it is minimised, marked for relevance and replayed the same way.
-        let vmas = c.layout.vmas.sorted { $0.start < $1.start }
-        var values: [UInt64] = []
-        for (i, input) in inputs.enumerated() {
-            if i < parameterCount { values.append(i < c.values.count ? c.values[i] : 0); continue }
-            let parts = input.name.dropFirst(3).split(separator: ".")
-            guard parts.count == 2, let slot = Int(parts[0]) else { values.append(0); continue }
-            let v = slot < vmas.count ? vmas[slot] : nil
-            switch parts[1] {
-            case "present": values.append(v == nil ? 0 : 1)
-            case "start": values.append(v?.start ?? 0)
-            case "end": values.append(v?.end ?? 0)
-            case "flags": values.append(v?.flags ?? 0)
-            default: values.append(v?.pgoff ?? 0)
-            }
-        }
-        let verdict = try refute(values)
+        // As the solver's model, so that it is minimised, marked for relevance and replayed the same way.
+        let verdict = try refute(modelValues(c))
         if case .counterexample = verdict { concreteSearchRuns = r.stats.runs }
         return verdict
     }
@@ -733,6 +717,20 @@ final class Session {
     /// A model's values as a concrete case: the parameters and the present VMAs.
     func testCase(_ values: [UInt64]) -> TestCase {
         TestCase(values: Array(values.prefix(parameterCount)), layout: concreteLayout(values))
+    }
+
+    /// A concrete case as a model's values: the inverse of `testCase` (the parameters, then the
+    /// layout's slots by name, present ones first and in address order).
+    func modelValues(_ c: TestCase) -> [UInt64] {
+        var byName: [String: UInt64] = [:]
+        for (i, v) in c.layout.vmas.sorted(by: { $0.start < $1.start }).enumerated() {
+            for (field, value) in [("present", 1), ("start", v.start), ("end", v.end), ("flags", v.flags), ("pgoff", v.pgoff)] {
+                byName["vma\(i).\(field)"] = value
+            }
+        }
+        return inputs.enumerated().map { i, input in
+            i < parameterCount ? (i < c.values.count ? c.values[i] : 0) : byName[input.name] ?? 0
+        }
     }
 
     /// The present VMAs of the model's layout.

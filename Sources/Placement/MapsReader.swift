@@ -28,102 +28,73 @@ public enum MapsReader {
         // A file that crossed a Windows machine ends its lines in CR LF.
         for (i, raw) in text.textLines.enumerated() {
             if raw.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            // The kernel's own lines go the byte way (`live` reads its maps twice per request);
-            // anything else, and every error, the careful way.
-            if let e = fastEntry(Array(raw.utf8)) { out.append((e, i + 1)); continue }
-            let line = String(raw)
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            out.append((try entry(line, file: file, number: i + 1), i + 1))
+            do {
+                out.append((try entry(raw, file: file, number: i + 1), i + 1))
+            } catch where String(raw).trimmingCharacters(in: .whitespaces).isEmpty {
+                continue   // other blanks than spaces and tabs
+            }
         }
         return out
     }
 
-    /// A well-formed line as the kernel writes it, parsed over its bytes; nil for anything else
-    /// (then `entry` parses it, or says what is wrong). Accepts exactly what `entry` accepts.
-    public static func fastEntry(_ b: [UInt8]) -> MapsEntry? {
+    /// One line: five fields split at spaces, then the path (which may contain spaces). Parsed over
+    /// its bytes: `live` reads a ~300-VMA process's maps twice per request.
+    public static func entry(_ line: Substring, file: String, number: Int) throws -> MapsEntry {
+        let b = Array(line.utf8)
+        func fail(_ why: String) -> InputError { InputError(file: file, line: number, message: why, text: String(line)) }
+        func text(_ s: ArraySlice<UInt8>) -> String { String(decoding: s, as: UTF8.self) }
         var i = 0
-        func spaces() { while i < b.count && b[i] == 0x20 { i += 1 } }
-        func hex(until stop: UInt8) -> UInt64? {
-            var v: UInt64 = 0
+        func skipSpaces() { while i < b.count && b[i] == 0x20 { i += 1 } }
+        func field() -> ArraySlice<UInt8>? {
+            skipSpaces()
+            guard i < b.count else { return nil }
             let first = i
-            while i < b.count && b[i] != stop {
-                let c = b[i]
-                let d: UInt64
-                switch c {
-                case 0x30...0x39: d = UInt64(c - 0x30)
-                case 0x61...0x66: d = UInt64(c - 0x61 + 10)
-                case 0x41...0x46: d = UInt64(c - 0x41 + 10)
-                default: return nil
-                }
-                guard v >> 60 == 0 else { return nil }
-                v = v << 4 | d
-                i += 1
-            }
-            return i > first ? v : nil
-        }
-        spaces()
-        guard let start = hex(until: 0x2d), i < b.count else { return nil }
-        i += 1
-        guard let end = hex(until: 0x20), start < end else { return nil }
-        spaces()
-        guard i + 4 <= b.count else { return nil }
-        let p = b[i..<i + 4]
-        let (r, w, x, sh) = (p[i], p[i + 1], p[i + 2], p[i + 3])
-        guard r == 0x72 || r == 0x2d, w == 0x77 || w == 0x2d, x == 0x78 || x == 0x2d, sh == 0x70 || sh == 0x73 else { return nil }
-        i += 4
-        guard i < b.count, b[i] == 0x20 else { return nil }
-        spaces()
-        guard let offset = hex(until: 0x20) else { return nil }
-        spaces()
-        let devStart = i
-        guard hex(until: 0x3a) != nil, i < b.count else { return nil }
-        i += 1
-        guard hex(until: 0x20) != nil else { return nil }
-        let device = String(decoding: b[devStart..<i], as: UTF8.self)
-        spaces()
-        var inode: UInt64 = 0
-        let inodeStart = i
-        while i < b.count && b[i] != 0x20 {
-            guard b[i] >= 0x30 && b[i] <= 0x39, inode < UInt64.max / 10 else { return nil }
-            inode = inode * 10 + UInt64(b[i] - 0x30)
-            i += 1
-        }
-        guard i > inodeStart else { return nil }
-        spaces()
-        return MapsEntry(start: start, end: end, read: r == 0x72, write: w == 0x77, exec: x == 0x78, shared: sh == 0x73,
-                         offset: offset, device: device, inode: inode, path: String(decoding: b[i...], as: UTF8.self))
-    }
-
-    public static func entry(_ line: String, file: String, number: Int) throws -> MapsEntry {
-        func fail(_ why: String) -> InputError { InputError(file: file, line: number, message: why, text: line) }
-        // Five fixed fields, then the path (which may contain spaces).
-        var rest = Substring(line)
-        func field() -> Substring? {
-            rest = rest.drop { $0 == " " }
-            guard !rest.isEmpty else { return nil }
-            let f = rest.prefix { $0 != " " }
-            rest = rest.dropFirst(f.count)
-            return f
+            while i < b.count && b[i] != 0x20 { i += 1 }
+            return b[first..<i]
         }
         guard let range = field(), let perms = field(), let offset = field(), let dev = field(), let inode = field() else {
             throw fail("expected 'start-end perms offset dev inode [path]'")
         }
-        let bounds = range.split(separator: "-", omittingEmptySubsequences: false)
-        guard bounds.count == 2, let start = UInt64(bounds[0], radix: 16), let end = UInt64(bounds[1], radix: 16) else {
-            throw fail("bad address range '\(range)'")
+        let bounds = range.split(separator: 0x2d, omittingEmptySubsequences: false)
+        guard bounds.count == 2, let start = unsignedValue(bounds[0], radix: 16), let end = unsignedValue(bounds[1], radix: 16) else {
+            throw fail("bad address range '\(text(range))'")
         }
-        guard start < end else { throw fail("empty or inverted range '\(range)'") }
+        guard start < end else { throw fail("empty or inverted range '\(text(range))'") }
         let p = Array(perms)
-        guard p.count == 4, "r-".contains(p[0]), "w-".contains(p[1]), "x-".contains(p[2]), "ps".contains(p[3]) else {
-            throw fail("bad permissions '\(perms)' (expected e.g. r-xp)")
+        guard p.count == 4, p[0] == 0x72 || p[0] == 0x2d, p[1] == 0x77 || p[1] == 0x2d, p[2] == 0x78 || p[2] == 0x2d, p[3] == 0x70 || p[3] == 0x73 else {
+            throw fail("bad permissions '\(text(perms))' (expected e.g. r-xp)")
         }
-        guard let off = UInt64(offset, radix: 16) else { throw fail("bad offset '\(offset)'") }
-        let devParts = dev.split(separator: ":")
-        guard devParts.count == 2, devParts.allSatisfy({ UInt64($0, radix: 16) != nil }) else { throw fail("bad device '\(dev)'") }
-        guard let ino = UInt64(inode) else { throw fail("bad inode '\(inode)'") }
-        let path = rest.drop { $0 == " " }
-        return MapsEntry(start: start, end: end, read: p[0] == "r", write: p[1] == "w", exec: p[2] == "x", shared: p[3] == "s",
-                         offset: off, device: String(dev), inode: ino, path: String(path))
+        guard let off = unsignedValue(offset, radix: 16) else { throw fail("bad offset '\(text(offset))'") }
+        let devParts = dev.split(separator: 0x3a)
+        guard devParts.count == 2, devParts.allSatisfy({ unsignedValue($0, radix: 16) != nil }) else { throw fail("bad device '\(text(dev))'") }
+        guard let ino = unsignedValue(inode, radix: 10) else { throw fail("bad inode '\(text(inode))'") }
+        skipSpaces()
+        return MapsEntry(start: start, end: end, read: p[0] == 0x72, write: p[1] == 0x77, exec: p[2] == 0x78, shared: p[3] == 0x73,
+                         offset: off, device: text(dev), inode: ino, path: text(b[i...]))
+    }
+
+    public static func entry(_ line: String, file: String, number: Int) throws -> MapsEntry {
+        try entry(Substring(line), file: file, number: number)
+    }
+
+    /// Digits of `radix` (10 or 16), at least one, that fit 64 bits.
+    static func unsignedValue(_ digits: ArraySlice<UInt8>, radix: UInt64) -> UInt64? {
+        guard !digits.isEmpty else { return nil }
+        var v: UInt64 = 0
+        for c in digits {
+            let d: UInt64
+            switch c {
+            case 0x30...0x39: d = UInt64(c - 0x30)
+            case 0x61...0x66 where radix == 16: d = UInt64(c - 0x61 + 10)
+            case 0x41...0x46 where radix == 16: d = UInt64(c - 0x41 + 10)
+            default: return nil
+            }
+            let (m, o1) = v.multipliedReportingOverflow(by: radix)
+            let (sum, o2) = m.addingReportingOverflow(d)
+            guard !o1 && !o2 else { return nil }
+            v = sum
+        }
+        return v
     }
 
     /// The layout the placement code sees: VM flags from the permissions, pgoff from the offset.

@@ -66,10 +66,10 @@ struct LiveChild: ParsableCommand {
             // Read the maps into a preallocated buffer and call mmap right after, with nothing in
             // between that could map memory, then read them again: the model sees exactly the
             // layout the kernel saw, and a sample whose layout changed otherwise is not compared.
-            guard session.maps.readRaw() > 0 else { continue }
+            guard local.maps.readRaw() > 0 else { continue }
             let actual = try session.perform(req)
             guard after.readRaw() > 0 else { continue }
-            let layout = try MapsReader.layout(text: session.maps.text(), file: "/proc/self/maps", config: config)
+            let layout = try MapsReader.layout(text: local.maps.text(), file: "/proc/self/maps", config: config)
             let layoutAfter = try MapsReader.layout(text: after.text(), file: "/proc/self/maps", config: config)
             let page = v("PAGE_SIZE")
             let added = IS_ERR(actual) ? nil : (actual, actual &+ req.mappedLength(page: page))

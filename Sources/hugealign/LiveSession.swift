@@ -81,6 +81,8 @@ protocol LiveTarget: AnyObject {
 /// This process as the target: a sparse file on the local filesystem, a memfd, and the tmpfs
 /// files of `LiveTmpfs` (root only).
 final class LocalLiveTarget: LiveTarget {
+    /// This process's /proc/self/maps, read just before each call.
+    let maps = MapsSnapshot()
     let fileFD: Int32
     let memFD: Int32
     let filePath: String
@@ -131,7 +133,6 @@ final class LocalLiveTarget: LiveTarget {
 /// The request generator's state: the target's mappings (MAP_FIXED and hints are aimed at them).
 struct LiveSession {
     var rng: DeterministicRandom
-    let maps = MapsSnapshot()
     var live: [(start: UInt64, length: UInt64)] = []
     let target: LiveTarget
     let minAddr: UInt64
@@ -219,8 +220,7 @@ struct LiveSession {
     }
 
     /// The class of a request from the general generator: its kind and what its hint is.
-    static func classify(_ r: LiveRequest, minAddr: UInt64, windowTop: UInt64 = 0x8000_0000_0000,
-                         tmpfs: [(huge: String, value: UInt64)] = []) -> String {
+    static func classify(_ r: LiveRequest, minAddr: UInt64, windowTop: UInt64, tmpfs: [(huge: String, value: UInt64)]) -> String {
         var c = r.kind.rawValue
         if let i = r.tmpfsMount, i < tmpfs.count { c += " huge=" + tmpfs[i].huge }
         if r.flags & LinuxUAPI.MAP_FIXED_NOREPLACE != 0 { return c + ", MAP_FIXED_NOREPLACE" }

@@ -27,39 +27,35 @@ struct LiveTmpfs {
         }
         var mounts: [Mount] = []
         for (option, value) in options {
-            var template = Array((NSTemporaryDirectory() + "hugealign-tmpfs-XXXXXX").utf8CString)
-            guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else { continue }
-            defer { rmdir(dir) }
-            guard mount("hugealign", dir, "tmpfs", 0, "huge=\(option),size=4g") == 0 else {
+            let (fd, error) = mountedFile(type: "tmpfs", options: "huge=\(option),size=4g")
+            if let error {
                 for m in mounts { Glibc.close(m.fd) }
-                return (nil, "tmpfs requests not made: mount -t tmpfs -o huge=\(option) failed (\(String(cString: strerror(errno))))")
+                return (nil, "tmpfs requests not made: mount -t tmpfs -o huge=\(option) failed (\(error))")
             }
-            let path = dir + "/data"
-            let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
-            if fd >= 0 { _ = ftruncate(fd, 1 << 30) }
-            unlink(path)
-            umount2(dir, Int32(MNT_DETACH))
             guard fd >= 0 else { continue }
             mounts.append(Mount(huge: option, value: value, fd: fd))
         }
         guard !mounts.isEmpty else { return (nil, "tmpfs requests not made: no file could be created") }
         var made = LiveTmpfs(mounts: mounts)
-        made.hugetlbfsFD = hugetlbfsFile()
-        return (made, made.hugetlbfsFD < 0 ? "hugetlbfs file requests not made: mount -t hugetlbfs failed (\(String(cString: strerror(errno))))" : nil)
+        let (fd, error) = mountedFile(type: "hugetlbfs", options: "pagesize=2M")
+        made.hugetlbfsFD = fd
+        return (made, error.map { "hugetlbfs file requests not made: mount -t hugetlbfs failed (\($0))" })
     }
 
-    /// A 1 GiB file on a fresh hugetlbfs mount (in the private namespace), unlinked and detached.
-    static func hugetlbfsFile() -> Int32 {
-        var template = Array((NSTemporaryDirectory() + "hugealign-hugetlbfs-XXXXXX").utf8CString)
-        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else { return -1 }
+    /// A 1 GiB file on a fresh mount of `type` (in the private namespace), unlinked and its mount
+    /// detached: the open file keeps both. -1 and the mount's error when it failed; -1 alone when
+    /// the file could not be made.
+    static func mountedFile(type: String, options: String) -> (fd: Int32, mountError: String?) {
+        var template = Array((NSTemporaryDirectory() + "hugealign-\(type)-XXXXXX").utf8CString)
+        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) }) else { return (-1, nil) }
         defer { rmdir(dir) }
-        guard mount("hugealign", dir, "hugetlbfs", 0, "pagesize=2M") == 0 else { return -1 }
+        guard mount("hugealign", dir, type, 0, options) == 0 else { return (-1, String(cString: strerror(errno))) }
         let path = dir + "/data"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
         if fd >= 0 { _ = ftruncate(fd, 1 << 30) }
         unlink(path)
         umount2(dir, Int32(MNT_DETACH))
-        return fd
+        return (fd, nil)
     }
 
     func close() {

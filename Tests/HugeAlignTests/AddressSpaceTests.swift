@@ -97,6 +97,8 @@ import Testing
         ("1000-2000 r-xp 00000000 0000 0", "bad device"),
         ("1000-2000 r-xp 00000000 00:00 x1", "bad inode"),
         ("1000-2000 r-xp", "expected 'start-end"),
+        ("1000-2000 r-xp 00000000 0:0:0 0", "bad device"),
+        ("10000000000000000-20000000000000000 r-xp 0 00:00 0", "bad address range"),
     ])
     func malformedMapsLinesAreRejectedWithTheLine(line: String, message: String) {
         let text = "400000-401000 r-xp 00000000 fd:01 42 /bin/x\n" + line + "\n"
@@ -112,24 +114,24 @@ import Testing
         }
     }
 
-    /// The byte parser `live` uses on its hot path reads every real line exactly as the careful
-    /// one does, and leaves every malformed one to it (which says what is wrong).
-    @Test func byteParserAgreesWithTheCarefulOne() throws {
+    /// Every line of this machine's maps is read field for field as the kernel wrote it (checked
+    /// against a plain split of the line: the parser works on bytes, for `live`'s hot path).
+    @Test func realMapsLinesAreReadFieldForField() throws {
         var lines = 0
         for pid in ["self", "1"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter({ Int($0) != nil }).prefix(20) {
             guard let text = readWholeFile("/proc/\(pid)/maps") else { continue }
             for line in text.split(separator: "\n") {
-                let careful = try MapsReader.entry(String(line), file: "m", number: 1)
-                #expect(MapsReader.fastEntry(Array(line.utf8)) == careful, "\(line)")
+                let e = try MapsReader.entry(String(line), file: "m", number: 1)
+                let f = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+                let range = f[0].split(separator: "-")
+                #expect(e.start == UInt64(range[0], radix: 16) && e.end == UInt64(range[1], radix: 16), "\(line)")
+                #expect([e.read ? "r" : "-", e.write ? "w" : "-", e.exec ? "x" : "-", e.shared ? "s" : "p"].joined() == f[1], "\(line)")
+                #expect(e.offset == UInt64(f[2], radix: 16) && e.device == f[3] && e.inode == UInt64(f[4]), "\(line)")
+                #expect(e.path == (f.count > 5 ? f[5].drop { $0 == " " } : ""), "\(line)")
                 lines += 1
             }
         }
         #expect(lines > 50)
-        for bad in ["7f00-7e00 r-xp 00000000 00:00 0", "zz-7e00 r-xp 00000000 00:00 0", "1000-2000 rwzp 00000000 00:00 0",
-                    "1000-2000 r-xp 0000g000 00:00 0", "1000-2000 r-xp 00000000 0000 0", "1000-2000 r-xp 00000000 00:00 x1",
-                    "1000-2000 r-xp", "1000-2000 r-xp 00000000 0:0:0 0", "10000000000000000-2 r-xp 0 00:00 0"] {
-            #expect(MapsReader.fastEntry(Array(bad.utf8)) == nil, "\(bad)")
-        }
     }
 
     @Test func overlappingMapsAreRejected() {
