@@ -62,6 +62,9 @@ final class QemuGuest: LiveTarget {
     init(config: Config, kernel: String, probeSource: String, layout: String = "default", bootTimeout: Double, timeout: Double) throws {
         machine = try Machine.of(config)
         timeoutSeconds = timeout
+        // A guest that has stopped makes a write to qemu's stdin fail with EPIPE (reported as the
+        // guest's failure), not a SIGPIPE that kills this process with exit 13.
+        signal(SIGPIPE, SIG_IGN)
         work = NSTemporaryDirectory() + "hugealign-qemu-\(getpid())"
         try? FileManager.default.removeItem(atPath: work)
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
