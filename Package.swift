@@ -7,7 +7,7 @@ let package = Package(
         .executable(name: "hugealign", targets: ["hugealign"]),
         .executable(name: "hugealign-bench", targets: ["hugealign-bench"]),
         // The embedding library: front end, semantics, engines, reports.
-        .library(name: "HugeAlign", targets: ["SMT", "KernelC", "Placement", "KernelTree", "Semantics", "Engines", "Reports"]),
+        .library(name: "HugeAlign", targets: ["SMT", "KernelC", "Placement", "KernelTree", "Semantics", "Compiled", "Engines", "Reports"]),
         // Helpers for Swift test targets that prove specs.
         .library(name: "HugeAlignTesting", targets: ["HugeAlignTesting"]),
     ],
@@ -23,7 +23,9 @@ let package = Package(
         // Placement functions read from a user's kernel source tree, and the environment around them.
         .target(name: "KernelTree", dependencies: ["KernelC", "Placement"]),
         .target(name: "Semantics", dependencies: ["KernelC", "Placement", "SMT"]),
-        .target(name: "Engines", dependencies: ["Semantics", "KernelC", "Placement", "SMT"]),
+        // The checked IR as native code (C through the system compiler), for the concrete engines.
+        .target(name: "Compiled", dependencies: ["Semantics", "KernelC", "Placement"]),
+        .target(name: "Engines", dependencies: ["Semantics", "Compiled", "KernelC", "Placement", "SMT"]),
         .target(name: "Reports", dependencies: ["Engines", "Semantics", "KernelC", "Placement"]),
         .target(name: "HugeAlignTesting", dependencies: ["Engines", "Reports", "KernelC", "Placement"]),
         .executableTarget(name: "hugealign", dependencies: [
@@ -32,7 +34,7 @@ let package = Package(
         ]),
         .executableTarget(name: "hugealign-bench", dependencies: ["Engines", "Semantics", "KernelC", "Placement", "SMT"]),
         .testTarget(name: "HugeAlignTests", dependencies: [
-            "SMT", "KernelC", "KernelTree", "Placement", "Semantics", "Engines", "Reports", "HugeAlignTesting", "hugealign", "hugealign-bench",
+            "SMT", "KernelC", "KernelTree", "Placement", "Semantics", "Compiled", "Engines", "Reports", "HugeAlignTesting", "hugealign", "hugealign-bench",
         ], resources: [.copy("Malformed")]),
     ]
 )

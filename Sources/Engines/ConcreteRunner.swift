@@ -1,3 +1,4 @@
+import Compiled
 import KernelC
 import Placement
 import Semantics
@@ -39,7 +40,18 @@ public final class ConcreteRunner: @unchecked Sendable {
     /// The loop bound of concrete runs of `layout any` properties.
     public static let anyLayoutUnwind = 1_000_000
 
-    public init(program: Program, property: Property, config: Config, unwind: Int? = nil) throws {
+    /// The compiled form the runs use, when `compiled` was asked for and the program compiles.
+    let native: CompiledRunContext?
+    let nativeProperty: Int
+    /// Why runs use the evaluator although the compiled form was asked for.
+    public private(set) var interpretedBecause: String?
+    /// Whether runs (`run`, `call`) go through the compiled form.
+    public var isCompiled: Bool { native != nil }
+
+    /// `compiled`: run the property through its compiled form (`CompiledProgram`) when it compiles,
+    /// else through the evaluator (`interpretedBecause` says why). Descriptions of failures
+    /// (`counterexample`) always come from the evaluator.
+    public init(program: Program, property: Property, config: Config, unwind: Int? = nil, compiled: Bool = false) throws {
         self.program = program
         self.property = property
         self.config = config
@@ -52,12 +64,42 @@ public final class ConcreteRunner: @unchecked Sendable {
         functionIndex = Dictionary(program.functions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         let e = evaluator
         parameters = property.function.parameters.map { ($0.name, $0.type, $0.type == .bool ? 1 : e.width($0.type)) }
+        var native: CompiledRunContext?
+        var index = -1
+        if compiled {
+            do {
+                let c = try CompiledProgram(program: program, config: config, unwind: self.unwind)
+                index = program.properties.firstIndex { $0.name == property.name } ?? -1
+                if index >= 0 && c.hasProperty(index) {
+                    native = CompiledRunContext(c)
+                } else {
+                    interpretedBecause = c.skipped.first.map(\.description) ?? "the property is not in its program"
+                }
+            } catch {
+                interpretedBecause = "\(error)"
+            }
+        }
+        self.native = native
+        nativeProperty = index
+        if let native, let l = native.compiled.leading[index] {
+            leading = l
+            leadingIndex = Dictionary(uniqueKeysWithValues: l.all.enumerated().map { (ObjectIdentifier($1), $0) })
+        } else {
+            leading = LeadingAssumptions.checksByParameter(property.function, program: program)
+            leadingIndex = [:]
+        }
     }
+
+    /// The property's leading assumptions (the model checker prunes with them, the fuzzer draws
+    /// inputs that satisfy them).
+    public let leading: LeadingAssumptions
+    /// Conjuncts of `leading.all` by identity, when the compiled form tests them.
+    let leadingIndex: [ObjectIdentifier: Int]
 
     /// Branch coverage of the runs (nil: none recorded).
     public var coverage: CoverageMap? {
         get { evaluator.coverage }
-        set { evaluator.coverage = newValue }
+        set { evaluator.coverage = newValue; native?.coverage = newValue }
     }
 
     @inline(__always) func arguments(_ values: [UInt64]) -> [Value<ConcreteDomain>] {
@@ -72,6 +114,13 @@ public final class ConcreteRunner: @unchecked Sendable {
 
     /// The fast path: the outcome only.
     public func run(_ values: [UInt64], in space: IndexedAddressSpace) -> RunOutcome {
+        if let native {
+            switch native.runProperty(nativeProperty, values, in: space) {
+            case .passed: return .passed
+            case .vacuous: return .vacuous
+            case .failed(let site): return .failed(first: native.compiled.sites[site].location.description)
+            }
+        }
         evaluator.space = space
         let trace = evaluator.run(property, inputs: arguments(values))
         for a in trace.assumptions where !a { return .vacuous }
@@ -85,6 +134,11 @@ public final class ConcreteRunner: @unchecked Sendable {
     public func call(_ name: String, _ arguments: [UInt64], in space: IndexedAddressSpace) -> UInt64? {
         guard let i = functionIndex[name] else { return nil }
         let f = program.functions[i]
+        if let native, native.compiled.hasFunction(i) {
+            let (outcome, r) = native.callFunction(i, arguments, in: space)
+            // A false assumption inside the function: the evaluator's run says what it returns then.
+            if outcome != .vacuous { return f.returnType == .void ? nil : r }
+        }
         evaluator.space = space
         let args = zip(f.parameters, arguments).map { p, v -> Value<ConcreteDomain> in
             p.type == .bool ? .truth(v != 0) : .word(v & ConcreteDomain.mask(evaluator.width(p.type)))

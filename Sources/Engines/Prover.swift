@@ -484,6 +484,8 @@ final class Session {
         guard options.concreteSearchRuns > 0, property.anyLayout || vmaSlots > 0 else { return nil }
         var o = FuzzOptions()
         o.runs = options.concreteSearchRuns
+        // A few thousand runs: the evaluator is done before the C compiler would be.
+        o.compiled = false
         o.maxVMAs = property.anyLayout ? nil : vmaSlots
         o.shrinkBudget = 2000
         let r = try Fuzzer(program: program, property: property, config: options.config, options: o).run()

@@ -8,7 +8,7 @@
 ///
 /// The reference semantics is `SlotAddressSpace` (Semantics), defined over any value domain; tests
 /// check that this index answers every query exactly as that does.
-public struct VMAIndex: Sendable {
+public final class VMAIndex: Sendable {
     public let starts: [UInt64]
     public let ends: [UInt64]
     public let flags: [UInt64]

@@ -23,7 +23,8 @@ public final class Evaluator<D: Domain> {
     public let program: Program
     public let domain: D
     public let unwind: Int
-    let configValues: [Value<D>]
+    /// The configuration's values, by `Expr.Kind.config` index.
+    public let configValues: [Value<D>]
     public private(set) var trace = Trace<D>()
     /// Locals of the frame where the first definitely-failing obligation was met (concrete runs).
     public private(set) var failureLocals: [(String, Value<D>)]?
@@ -192,7 +193,7 @@ public final class Evaluator<D: Domain> {
         case .ifElse(let c, let a, let b):
             let g0 = f.guardValue
             let cond = truth(eval(c, &f))
-            if let coverage, let taken = domain.literal(cond) { coverage.hit(c.location, taken ? 1 : 0) }
+            if let coverage, let taken = domain.literal(cond), domain.literal(g0) == true { coverage.hit(c.location, taken ? 1 : 0) }
             f.guardValue = domain.and(g0, cond)
             exec(a, &f)
             let afterThen = f.guardValue
@@ -435,19 +436,19 @@ public final class Evaluator<D: Domain> {
             return .truth(domain.not(truth(eval(x, &f))))
         case .and(let x, let y):
             let a = truth(eval(x, &f))
-            if let coverage, let taken = domain.literal(a) { coverage.hit(x.location, taken ? 1 : 0) }
+            if let coverage, let taken = domain.literal(a), domain.literal(f.guardValue) == true { coverage.hit(x.location, taken ? 1 : 0) }
             let b = underGuard(domain.and(f.guardValue, a), y, &f)
             guard let b else { return .truth(a) }
             return .truth(domain.and(a, truth(b)))
         case .or(let x, let y):
             let a = truth(eval(x, &f))
-            if let coverage, let taken = domain.literal(a) { coverage.hit(x.location, taken ? 1 : 0) }
+            if let coverage, let taken = domain.literal(a), domain.literal(f.guardValue) == true { coverage.hit(x.location, taken ? 1 : 0) }
             let b = underGuard(domain.and(f.guardValue, domain.not(a)), y, &f)
             guard let b else { return .truth(a) }
             return .truth(domain.or(a, truth(b)))
         case .conditional(let c, let x, let y):
             let cond = truth(eval(c, &f))
-            if let coverage, let taken = domain.literal(cond) { coverage.hit(c.location, taken ? 1 : 0) }
+            if let coverage, let taken = domain.literal(cond), domain.literal(f.guardValue) == true { coverage.hit(c.location, taken ? 1 : 0) }
             let a = underGuard(domain.and(f.guardValue, cond), x, &f)
             let b = underGuard(domain.and(f.guardValue, domain.not(cond)), y, &f)
             switch (a, b) {
@@ -478,20 +479,13 @@ public final class Evaluator<D: Domain> {
 
     /// The layout the current run sees: `space` with this run's insertions on top.
     var currentSpace: any AddressSpace<D> {
-        let bits = program.dataModel.longBits
-        var s: any AddressSpace<D> = self.space ?? SlotAddressSpace(domain: domain, bits: bits, slots: [])
-        for v in inserted { s = InsertedAddressSpace(base: s, vma: v, domain: domain, bits: bits) }
-        return s
+        InsertedAddressSpace.stacked(space, inserted, domain: domain, bits: program.dataModel.longBits)
     }
 
     /// `insert_vma(mm, start, end, vm_flags, pgoff)`: obliges `[start, end)` to be non-empty and free,
     /// then adds it to the layout where the path that inserts it goes on.
     func insert(_ v: [D.Word], in space: any AddressSpace<D>, _ location: SourceLocation, _ f: inout Frame) -> Value<D> {
-        let bits = program.dataModel.longBits
-        let next = space.findVMA(v[0])
-        let free = domain.or(domain.eq(next, domain.constant(0, bits: bits), bits: bits),
-                             domain.ule(v[1], space.field(next, .start), bits: bits))
-        let ok = domain.and(domain.ult(v[0], v[1], bits: bits), free)
+        let ok = InsertedAddressSpace.fits(start: v[0], end: v[1], in: space, domain: domain, bits: program.dataModel.longBits)
         oblige(.insertion, domain.and(f.guardValue, domain.not(ok)), location, "insert_vma: [start, end) must be non-empty and free", f)
         let present = domain.and(live(f), ok)
         if domain.literal(present) != false {

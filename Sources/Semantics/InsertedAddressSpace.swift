@@ -101,3 +101,20 @@ public struct InsertedAddressSpace<D: Domain>: AddressSpace {
         return (d.ite(vma.present, ok, whole.ok), d.ite(vma.present, value, whole.value, bits: bits))
     }
 }
+
+extension InsertedAddressSpace {
+    /// `base` with `inserted` on top, in order: the layout a run sees after its `insert_vma` calls.
+    public static func stacked(_ base: (any AddressSpace<D>)?, _ inserted: [VMASlot<D>], domain: D, bits: Int) -> any AddressSpace<D> {
+        var s: any AddressSpace<D> = base ?? SlotAddressSpace(domain: domain, bits: bits, slots: [])
+        for v in inserted { s = InsertedAddressSpace(base: s, vma: v, domain: domain, bits: bits) }
+        return s
+    }
+
+    /// Whether `[start, end)` is non-empty and free in `space`: what `insert_vma` obliges.
+    public static func fits(start: D.Word, end: D.Word, in space: any AddressSpace<D>, domain: D, bits: Int) -> D.Truth {
+        let next = space.findVMA(start)
+        let free = domain.or(domain.eq(next, domain.constant(0, bits: bits), bits: bits),
+                             domain.ule(end, space.field(next, .start), bits: bits))
+        return domain.and(domain.ult(start, end, bits: bits), free)
+    }
+}

@@ -128,19 +128,23 @@ func benchPlacement(runs: Int) throws {
 
 /// The fuzzer's throughput on the THP model: the thp_congruent property (anonymous or THP-file
 /// request through do_mmap_placement) on 50-VMA layouts, generation and checking included.
-func benchFuzz(runs: Int) throws {
+func benchFuzz(runs: Int, engines: [Bool] = [false, true]) throws {
     let spec = repoPath("mutants/properties.spec")
     for property in ["thp_congruent", "placement_avoids_vmas"] {
         let plan = try SpecPlan(file: spec, defaultConfig: .x86_64, only: property)
         let item = plan.items[0]
-        var o = FuzzOptions()
-        o.runs = runs
-        o.seeds = [fiftyVMAs()]
-        let r = try Fuzzer(program: item.program, property: item.property, config: item.config, options: o).run()
-        let checks = Double(r.stats.runs - r.stats.vacuous) / max(r.stats.seconds, 1e-9)
-        print(String(format: "fuzz  %-24@ %.0f runs/s, %.0f placement checks/s (non-vacuous) on one core  (%d runs, %d vacuous, coverage %d, corpus %d, %@)",
-                     property as NSString, r.stats.runsPerSecond, checks, r.stats.runs, r.stats.vacuous, r.stats.coverage, r.stats.corpus,
-                     (r.failing == nil ? "no counterexample" : "COUNTEREXAMPLE") as NSString))
+        for compiled in engines {
+            var o = FuzzOptions()
+            o.runs = compiled ? runs * 10 : runs
+            o.seeds = [fiftyVMAs()]
+            o.compiled = compiled
+            let r = try Fuzzer(program: item.program, property: item.property, config: item.config, options: o).run()
+            let checks = Double(r.stats.runs - r.stats.vacuous) / max(r.stats.seconds, 1e-9)
+            print(String(format: "fuzz  %-24@ %@  %.0f runs/s, %.0f placement checks/s (non-vacuous, %.0f %%) on one core  (%d runs, %d vacuous, coverage %d, corpus %d, %@)",
+                         property as NSString, (compiled ? "compiled   " : "interpreted") as NSString, r.stats.runsPerSecond, checks,
+                         100 * Double(r.stats.runs - r.stats.vacuous) / Double(max(1, r.stats.runs)), r.stats.runs, r.stats.vacuous, r.stats.coverage, r.stats.corpus,
+                         (r.failing == nil ? "no counterexample" : "COUNTEREXAMPLE") as NSString))
+        }
     }
 }
 
@@ -238,7 +242,9 @@ do {
     case "eval": try benchEval(runs: 1_000_000)
     case "gaps": benchGaps()
     case "place": try benchPlacement(runs: Int(args.dropFirst().first ?? "") ?? 20_000)
-    case "fuzz": try benchFuzz(runs: Int(args.dropFirst().first ?? "") ?? 300_000)
+    case "fuzz":
+        let which = args.dropFirst(2).first
+        try benchFuzz(runs: Int(args.dropFirst().first ?? "") ?? 300_000, engines: which == "compiled" ? [true] : which == "interpreted" ? [false] : [false, true])
     case "mutants":
         let rest = Array(args.dropFirst())
         try benchMutants(fuzzSeconds: Double(rest.first ?? "") ?? 20, checkSeconds: Double(rest.dropFirst().first ?? "") ?? 30,
@@ -256,7 +262,7 @@ do {
         benchGaps()
         try benchPlacement(runs: 20_000)
     default:
-        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|place|fuzz [RUNS]|mutants [FUZZ_S CHECK_S [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|mutate [JOBS [I/N]]|all]\n".utf8))
+        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|place|fuzz [RUNS [compiled|interpreted]]|mutants [FUZZ_S CHECK_S [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|mutate [JOBS [I/N]]|all]\n".utf8))
         exit(1)
     }
 } catch {

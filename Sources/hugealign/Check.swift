@@ -29,6 +29,7 @@ struct Check: ParsableCommand {
     @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard = Shard(index: 0, count: 1)
     @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
     @Option(parsing: .unconditional, help: "Stop each property after this many seconds (the result then says 'not exhausted').") var time: Double?
+    @OptionGroup var engine: EngineOptions
     @OptionGroup var ci: CIOutputOptions
 
     @OptionGroup var tree: KernelTreeOptions
@@ -68,6 +69,7 @@ struct Check: ParsableCommand {
             options.jobs = common.jobs
             options.shard = (shard.index, shard.count)
             options.maxRuns = maxRuns
+            options.compiled = engine.compiled
             let name = item.property.name
             let checker: ModelChecker
             let result: ModelCheckResult

@@ -28,6 +28,7 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Corpus folder: cases that reached new behaviour are read from and written to it.") var corpus: String?
     @Option(parsing: .upToNextOption, help: "Seed layouts from these files: /proc/PID/maps or JSON layouts (docs/layout-json.md).") var maps: [String] = []
     @Flag(name: .customLong("all-maps"), help: "Also seed layouts from every readable /proc/PID/maps on this machine (not reproducible across machines).") var allMaps = false
+    @OptionGroup var engine: EngineOptions
     @OptionGroup var ci: CIOutputOptions
 
     @OptionGroup var tree: KernelTreeOptions
@@ -61,6 +62,7 @@ struct Fuzz: ParsableCommand {
             options.jobs = common.jobs
             options.seeds = seeds
             options.corpus = stored
+            options.compiled = engine.compiled
             let bound = item.property.layoutVMAs ?? (item.program.usesLayout ? nil : 0)
             options.maxVMAs = vmas ?? bound
             if let b = bound, let v = vmas, v > b {
@@ -77,6 +79,9 @@ struct Fuzz: ParsableCommand {
             defer { progress.finish() }
             let result = try fuzzer.run()
             progress.finish()
+            if engine.engine == .compiled, let why = result.interpretedBecause {
+                FileHandleStream.standardError.write("hugealign fuzz: \(name) runs in the evaluator: \(why)\n")
+            }
             interrupted = result.interrupted
             if let dir = corpus { try CorpusFolder.write(result.corpus, to: dir) }
             var reportPath: String?
@@ -91,7 +96,8 @@ struct Fuzz: ParsableCommand {
             summaries.append(SearchSummary(spec: spec, property: name, engine: .fuzzer, found: finding != nil, runs: s.runs, vacuous: s.vacuous,
                                            runsPerSecond: s.runsPerSecond.rounded(), seconds: (s.seconds * 1000).rounded() / 1000,
                                            secondsToFirst: result.secondsToFirst.map { ($0 * 1000).rounded() / 1000 }, exhausted: nil, states: nil,
-                                           coverage: s.coverage, report: reportPath, interrupted: result.interrupted))
+                                           coverage: s.coverage, report: reportPath, interrupted: result.interrupted,
+                                           compiled: result.compiled))
             let scope = "config \(item.config.name), layouts ≤ \(options.maxVMAs.map(String.init) ?? "any") VMAs, \(s.runs) runs (\(s.vacuous) vacuous), seed \(seed)"
             records.append(CheckRecord(file: spec, property: name, engine: .fuzzer,
                                        status: finding != nil ? .failed : (s.runs == s.vacuous ? .error : .passed),

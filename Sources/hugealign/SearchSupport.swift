@@ -90,4 +90,6 @@ struct SearchSummary: Codable {
     var coverage: Int?
     var report: String?
     var interrupted: Bool
+    /// Whether the runs went through the compiled form (else the evaluator).
+    var compiled: Bool?
 }

@@ -2,7 +2,7 @@ import KernelC
 import Placement
 
 /// Steers the fuzzer's fresh inputs into the property's leading assumptions. The same leading
-/// `assume`s the model checker prunes with (`InputSpace.checksByParameter`: pure conjuncts over
+/// `assume`s the model checker prunes with (`LeadingAssumptions`: pure conjuncts over
 /// the parameters, before anything that could fail or branch) are tested as each parameter is
 /// drawn: a value that breaks a conjunct whose last parameter is this one is drawn again, a few
 /// times. The acceptance of the whole input becomes a sum of per-parameter retries instead of a
@@ -32,7 +32,8 @@ struct AssumptionGuide {
 
     init(runner: ConcreteRunner) {
         self.runner = runner
-        let (checks, locals, localReads) = InputSpace.checksByParameter(runner)
+        let leading = runner.leading
+        let checks = leading.checks, locals = leading.locals, localReads = leading.localReads
         self.checks = checks
         self.locals = locals
         all = Array(checks.joined())
@@ -40,15 +41,15 @@ struct AssumptionGuide {
         let none = runner.arguments([UInt64](repeating: 0, count: count))
         var hints = [Set<UInt64>](repeating: [], count: count)
         for e in checks.joined() {
-            guard let readers = InputSpace.reads(e, count: count, locals: localReads) else { continue }
+            guard let readers = LeadingAssumptions.reads(e, count: count, locals: localReads) else { continue }
             // The largest subexpressions that read no parameter: the operands compared with one.
             var found: [UInt64] = []
             func walk(_ x: Expr) {
-                if let r = InputSpace.reads(x, count: count, locals: localReads), r.isEmpty {
+                if let r = LeadingAssumptions.reads(x, count: count, locals: localReads), r.isEmpty {
                     if case .word(let w) = runner.evaluator.evaluate(x, in: runner.property.function, arguments: none) { found.append(w) }
                     return
                 }
-                InputSpace.operands(x)?.forEach(walk)
+                LeadingAssumptions.operands(x)?.forEach(walk)
             }
             walk(e)
             for i in readers { hints[i].formUnion(found) }

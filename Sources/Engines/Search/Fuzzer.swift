@@ -17,6 +17,13 @@ public struct FuzzOptions: Sendable {
     /// Layouts of at most this many VMAs (nil: any); the property's `layout vmas <= N` by default,
     /// so that fuzzing and proving look at the same address spaces.
     public var maxVMAs: Int?
+    /// Run the property through its compiled form (`CompiledProgram`) when it compiles; the
+    /// evaluator otherwise. Shrinking and descriptions are the same either way. Nil: compiled when
+    /// the campaign is long enough to repay the C compiler (`useCompiled`).
+    public var compiled: Bool?
+    /// Whether this campaign runs compiled: asked, or at least 20 000 runs or a time limit (a
+    /// compile takes about a second; a cached one nothing).
+    public var useCompiled: Bool { compiled ?? (runs.map { $0 * max(1, jobs) >= 20_000 } ?? true) }
     public init() {}
 }
 
@@ -44,6 +51,9 @@ public struct FuzzResult: Sendable {
     public var stop: StopReason
     /// How shrinking the failing case went.
     public var shrink: Shrinker.Shrunk?
+    /// Whether the runs went through the compiled form, and why not when it was asked for.
+    public var compiled = false
+    public var interpretedBecause: String?
 
     public enum StopReason: String, Sendable {
         case found = "a counterexample was found"
@@ -89,6 +99,8 @@ public final class Fuzzer: @unchecked Sendable {
     }
 
     struct JobResult {
+        var compiled = false
+        var interpretedBecause: String?
         var failing: TestCase?
         var run = 0
         var seconds = 0.0
@@ -118,8 +130,10 @@ public final class Fuzzer: @unchecked Sendable {
             : (options.seconds.map { stats.seconds >= $0 } ?? false) && done.contains { $0.run < (options.runs ?? .max) } ? .time : .runs
         var result = FuzzResult(failing: nil, unshrunk: nil, foundBy: nil, secondsToFirst: nil, stats: stats,
                                 corpus: done.flatMap(\.corpus), interrupted: isStopped, stop: stop)
+        result.compiled = done.first?.compiled ?? false
+        result.interpretedBecause = done.first?.interpretedBecause
         if let (j, r) = first, let c = r.failing {
-            let runner = try ConcreteRunner(program: program, property: property, config: config)
+            let runner = try ConcreteRunner(program: program, property: property, config: config, compiled: options.useCompiled)
             result.unshrunk = c
             let shrunk = Shrinker(runner: runner, vocabulary: vocabulary).shrinkCase(c, budget: options.shrinkBudget)
             result.failing = shrunk.smallest
@@ -131,7 +145,7 @@ public final class Fuzzer: @unchecked Sendable {
     }
 
     func job(_ j: Int, start: ContinuousClock.Instant) throws -> JobResult {
-        let runner = try ConcreteRunner(program: program, property: property, config: config)
+        let runner = try ConcreteRunner(program: program, property: property, config: config, compiled: options.useCompiled)
         let coverage = CoverageMap()
         runner.coverage = coverage
         var rng = DeterministicRandom(seed: options.seed &* 0x100_0000_01B3 &+ UInt64(j) &+ 1)
@@ -214,7 +228,7 @@ public final class Fuzzer: @unchecked Sendable {
             case .failed:
                 stats.seconds = (clock.now - start).seconds
                 lock.lock(); live[j] = stats; lock.unlock()
-                return JobResult(failing: TestCase(values: values, layout: pool[li].layout), run: n, seconds: stats.seconds,
+                return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: TestCase(values: values, layout: pool[li].layout), run: n, seconds: stats.seconds,
                                  corpus: corpus.map { TestCase(values: $0.values, layout: pool[$0.layout].layout) })
             case .vacuous:
                 stats.vacuous += 1
@@ -226,6 +240,6 @@ public final class Fuzzer: @unchecked Sendable {
         stats.coverage = coverage.seenCount
         stats.corpus = corpus.count
         lock.lock(); live[j] = stats; lock.unlock()
-        return JobResult(failing: nil, run: n, seconds: stats.seconds, corpus: corpus.map { TestCase(values: $0.values, layout: pool[$0.layout].layout) })
+        return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: nil, run: n, seconds: stats.seconds, corpus: corpus.map { TestCase(values: $0.values, layout: pool[$0.layout].layout) })
     }
 }

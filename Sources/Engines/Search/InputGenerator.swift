@@ -13,9 +13,15 @@ public struct InputGenerator {
     public let vocabulary: Vocabulary
     public let kinds: [Kind]
     public let widths: [Int]
+    /// Precomputed for the hot loop: the huge sizes (the page when there are none), and the
+    /// boundaries and lengths together.
+    let hugeOrPage: [UInt64]
+    let words: [UInt64]
 
     public init(parameters: [(name: String, type: CType, width: Int)], vocabulary: Vocabulary) {
         self.vocabulary = vocabulary
+        hugeOrPage = vocabulary.hugeSizes.isEmpty ? [vocabulary.page] : vocabulary.hugeSizes
+        words = vocabulary.boundaries + vocabulary.lengths
         widths = parameters.map(\.width)
         kinds = parameters.map { p in
             let n = p.name.lowercased()
@@ -53,14 +59,19 @@ public struct InputGenerator {
             for (_, b) in v.mapBits where rng.chance(12) { f |= b }
             raw = f
         case .vmFlags:
-            raw = rng.chance(50) ? 0 : [v.vmGrowsDown, v.vmShadowStack, v.vmGrowsDown | v.vmShadowStack][Int(rng.below(3))]
+            switch rng.chance(50) ? 3 : rng.below(3) {
+            case 0: raw = v.vmGrowsDown
+            case 1: raw = v.vmShadowStack
+            case 2: raw = v.vmGrowsDown | v.vmShadowStack
+            default: raw = 0
+            }
         case .small:
             raw = rng.chance(85) ? rng.below(UInt64(min(widths[i], 64)) + 2) : (rng.chance(50) ? 0 &- rng.below(3) : rng.next())
         case .length:
             switch rng.below(6) {
             case 0, 1: raw = focus
             case 2: raw = rng.pick(v.lengths)
-            case 3: raw = rng.pick(v.hugeSizes.isEmpty ? [v.page] : v.hugeSizes) &* (1 + rng.below(4)) &+ v.page &* rng.below(3)
+            case 3: raw = rng.pick(hugeOrPage) &* (1 + rng.below(4)) &+ v.page &* rng.below(3)
             case 4: raw = v.pageAlign(rng.below(v.taskSize | 1))
             default: raw = (1 + rng.below(32)) &* v.page &+ (rng.chance(20) ? 1 : 0)
             }
@@ -69,18 +80,20 @@ public struct InputGenerator {
             switch rng.below(6) {
             case 0: raw = 0
             case 1: raw = rng.below(4)
-            case 2: raw = pagesPerPMD &* rng.below(4) &+ [0, 1, pagesPerPMD &- 1][Int(rng.below(3))]
+            case 2:
+                let k = rng.below(3)
+                raw = pagesPerPMD &* rng.below(4) &+ (k == 2 ? pagesPerPMD &- 1 : k)
             case 3: raw = pagesPerPUD &* rng.below(3) &+ rng.below(2) &* pagesPerPMD
             case 4: raw = (m >> UInt64(v.page.trailingZeroBitCount)) &- rng.below(4)
             default: raw = rng.next() >> rng.below(64)
             }
         case .offset:
-            let base = rng.pick(v.hugeSizes.isEmpty ? [v.page] : v.hugeSizes) &* rng.below(4)
+            let base = rng.pick(hugeOrPage) &* rng.below(4)
             raw = base &+ (rng.chance(50) ? 0 : v.page &* (1 + rng.below(8))) &+ (rng.chance(10) ? 1 : 0)
         case .address:
             raw = address(&rng, layout: layout, focus: focus)
         case .word:
-            raw = rng.chance(50) ? rng.pick(v.boundaries + v.lengths) : (rng.chance(50) ? rng.below(64) : rng.next())
+            raw = rng.chance(50) ? rng.pick(words) : (rng.chance(50) ? rng.below(64) : rng.next())
         }
         return raw & m
     }
@@ -93,10 +106,17 @@ public struct InputGenerator {
         case 2, 3:
             guard let vma = layout.vmas.isEmpty ? nil : rng.pick(layout.vmas) else { return v.pageAlign(rng.below(v.taskSize | 1)) }
             let anchor = rng.chance(50) ? vma.start : vma.end
-            let delta = [0, v.page, focus, focus &+ v.page, v.pmd][Int(rng.below(5))]
+            let delta: UInt64
+            switch rng.below(5) {
+            case 0: delta = 0
+            case 1: delta = v.page
+            case 2: delta = focus
+            case 3: delta = focus &+ v.page
+            default: delta = v.pmd
+            }
             return rng.chance(50) ? anchor &- delta : anchor &+ delta
         case 4:
-            let align = rng.pick(v.hugeSizes.isEmpty ? [v.page] : v.hugeSizes)
+            let align = rng.pick(hugeOrPage)
             return (rng.below(v.taskSize | 1) & ~(align &- 1)) &+ (rng.chance(50) ? 0 : v.page &* rng.below(4))
         case 5: return v.taskSize &- focus &- v.page &* rng.below(2)
         default: return v.pageAlign(rng.below(v.taskSize | 1)) &+ (rng.chance(10) ? 1 + rng.below(v.page) : 0)
@@ -116,7 +136,7 @@ public struct InputGenerator {
         case 1: x = rng.chance(50) ? x &+ v.page : x &- v.page
         case 2: x = rng.chance(50) ? x &+ v.pmd : x &- v.pmd
         case 3: x = rng.chance(50) ? x &+ 1 : x &- 1
-        case 4: let a = rng.pick(v.hugeSizes.isEmpty ? [v.page] : v.hugeSizes); x &= ~(a &- 1)
+        case 4: let a = rng.pick(hugeOrPage); x &= ~(a &- 1)
         case 5: x = values[Int(rng.below(UInt64(values.count)))]
         case 6: x = kinds[i] == .mapFlags ? x ^ rng.pick(v.mapBits).1 : x ^ (rng.next() & rng.next())
         default: x = value(i, &rng, layout: layout, focus: focus)

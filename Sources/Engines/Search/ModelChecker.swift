@@ -13,6 +13,10 @@ public struct CheckOptions: Sendable {
     public var shard = (index: 0, count: 1)
     /// Runs of the property at most (nil: no limit); hitting it means "not exhausted".
     public var maxRuns: Int?
+    /// Run the property through its compiled form when it compiles (`FuzzOptions.compiled`); nil:
+    /// compiled unless the run is limited to fewer than 20 000 runs.
+    public var compiled: Bool?
+    public var useCompiled: Bool { compiled ?? (maxRuns.map { $0 >= 20_000 } ?? true) }
     public init() {}
 }
 
@@ -168,7 +172,7 @@ public final class ModelChecker: @unchecked Sendable {
         let box = Box()
         DispatchQueue.concurrentPerform(iterations: jobs) { j in
             do {
-                let runner = try ConcreteRunner(program: program, property: property, config: config)
+                let runner = try ConcreteRunner(program: program, property: property, config: config, compiled: options.useCompiled)
                 let inputs = try InputSpace(runner: runner, vocabulary: vocabulary)
                 self.lock.lock(); self.inputsPerLayout = inputs.size; self.lock.unlock()
                 var index = -1
@@ -283,7 +287,7 @@ public final class ModelChecker: @unchecked Sendable {
 
     func sequences(depth: Int, seconds: @escaping @Sendable () -> Double) throws -> ModelCheckResult {
         let jobs = max(1, options.jobs)
-        let runners = try (0..<jobs).map { _ in try ConcreteRunner(program: program, property: property, config: config) }
+        let runners = try (0..<jobs).map { _ in try ConcreteRunner(program: program, property: property, config: config, compiled: options.useCompiled) }
         guard program.functions.contains(where: { $0.name == PlacementEntry.function }) else {
             throw EvaluationError(message: "sequence mode (--depth) needs do_mmap_placement: #include specs/kernel/v6.18/mmap.spec", location: property.location)
         }

@@ -3,7 +3,7 @@ import Placement
 /// The numbers of a configuration that placement bugs live next to: page, PMD and PUD sizes, the
 /// task and window limits, the mmap bases, the flag bits. Generators, mutators and the model
 /// checker's sequences draw from it, so a scaled config gets scaled values.
-public struct Vocabulary: Sendable {
+public final class Vocabulary: Sendable {
     public let width: Int
     public let mask: UInt64
     public let page: UInt64, pmd: UInt64, pud: UInt64

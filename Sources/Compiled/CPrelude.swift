@@ -1,0 +1,92 @@
+import Semantics
+
+/// The contract between the generated C and this process: the slots of the context array every
+/// generated function receives, and the C twin of `ConcreteDomain` (and of the coverage hash) that
+/// the generated code calls. Both are written here once; the emitter prints the prelude from these
+/// constants, so the two sides cannot drift.
+enum CompiledABI {
+    /// `uint64_t ctx[]` slots.
+    static let layoutObject = 0
+    /// `uint64_t (*)(void *layout, int64_t op, const uint64_t *args, uint64_t *out)`.
+    static let layoutQuery = 1
+    /// `uint8_t *`: the coverage map's bits of the current run (0: no coverage).
+    static let coverageBits = 2
+    /// `int32_t *`: the indices the run set, appended.
+    static let coverageTouched = 3
+    /// `int64_t *`: how many indices `coverageTouched` holds.
+    static let coverageCount = 4
+    /// 1 + the obligation site that failed first (0: none).
+    static let firstFailure = 5
+    /// `jmp_buf *` of the entry point: a false `assume` ends the run there (vacuous).
+    static let jump = 6
+    static let count = 8
+
+    /// Layout operations of the query callback.
+    enum Op: Int64 {
+        case findVMA = 0, findVMAPrev, field, areaLowest, areaHighest, insert
+    }
+
+    /// What an entry point returns.
+    static let passed: Int64 = 0, vacuous: Int64 = 1, failed: Int64 = 2
+}
+
+enum CPrelude {
+    static var text: String {
+        """
+        #include <stdint.h>
+        #include <setjmp.h>
+        #include <string.h>
+        typedef uint64_t u64;
+        typedef int64_t s64;
+        #define HX_LAYOUT \(CompiledABI.layoutObject)
+        #define HX_QUERY \(CompiledABI.layoutQuery)
+        #define HX_COV_BITS \(CompiledABI.coverageBits)
+        #define HX_COV_TOUCHED \(CompiledABI.coverageTouched)
+        #define HX_COV_COUNT \(CompiledABI.coverageCount)
+        #define HX_FIRST \(CompiledABI.firstFailure)
+        #define HX_JUMP \(CompiledABI.jump)
+        #define HX_COV_SIZE \(CoverageMap.size)ULL
+        typedef u64 (*hx_query_fn)(void *, s64, const u64 *, u64 *);
+        static inline u64 hx_mask(int b) { return b >= 64 ? ~0ULL : ((1ULL << b) - 1); }
+        static inline int hx_negative(u64 a, int b) { return (a >> (b - 1)) & 1; }
+        static inline s64 hx_signed(u64 a, int b) { return b >= 64 ? (s64)a : (hx_negative(a, b) ? (s64)(a | ~hx_mask(b)) : (s64)a); }
+        static inline u64 hx_neg(u64 a, int b) { return (0 - a) & hx_mask(b); }
+        static inline u64 hx_udiv(u64 a, u64 d, int b) { return d == 0 ? hx_mask(b) : a / d; }
+        static inline u64 hx_urem(u64 a, u64 d, int b) { return d == 0 ? a : a % d; }
+        static inline u64 hx_sdiv(u64 a, u64 d, int b) {
+            int na = hx_negative(a, b), nd = hx_negative(d, b);
+            u64 q = hx_udiv(na ? hx_neg(a, b) : a, nd ? hx_neg(d, b) : d, b);
+            return na != nd ? hx_neg(q, b) : q;
+        }
+        static inline u64 hx_srem(u64 a, u64 d, int b) {
+            int na = hx_negative(a, b), nd = hx_negative(d, b);
+            u64 r = hx_urem(na ? hx_neg(a, b) : a, nd ? hx_neg(d, b) : d, b);
+            return na ? hx_neg(r, b) : r;
+        }
+        static inline u64 hx_shl(u64 a, u64 s, int b) { return s >= (u64)b ? 0 : (a << s) & hx_mask(b); }
+        static inline u64 hx_lshr(u64 a, u64 s, int b) { return s >= (u64)b ? 0 : a >> s; }
+        static inline u64 hx_ashr(u64 a, u64 s, int b) {
+            int n = hx_negative(a, b);
+            if (s >= (u64)b) return n ? hx_mask(b) : 0;
+            u64 x = a >> s;
+            return n ? (x | ~(hx_mask(b) >> s)) & hx_mask(b) : x;
+        }
+        static inline u64 hx_sext(u64 a, int from, int to) { return hx_negative(a, from) ? (a | ~hx_mask(from)) & hx_mask(to) : a; }
+        static inline void hx_fail(u64 *ctx, u64 site) { if (!ctx[HX_FIRST]) ctx[HX_FIRST] = site + 1; }
+        static inline void hx_vacuous(u64 *ctx) { longjmp(*(jmp_buf *)ctx[HX_JUMP], 1); }
+        static inline void hx_cov(u64 *ctx, u64 id, u64 outcome) {
+            uint8_t *bits = (uint8_t *)ctx[HX_COV_BITS];
+            if (!bits) return;
+            u64 h = id * 0x9E3779B97F4A7C15ULL + outcome * 0xBF58476D1CE4E5B9ULL;
+            h ^= h >> 29;
+            u64 i = h & (HX_COV_SIZE - 1);
+            if (!bits[i]) { bits[i] = 1; int64_t *n = (int64_t *)ctx[HX_COV_COUNT]; ((int32_t *)ctx[HX_COV_TOUCHED])[(*n)++] = (int32_t)i; }
+        }
+        static inline u64 hx_layout(u64 *ctx, s64 op, const u64 *args, u64 *out) {
+            return ((hx_query_fn)ctx[HX_QUERY])((void *)ctx[HX_LAYOUT], op, args, out);
+        }
+
+        """
+    }
+}
+

@@ -1,0 +1,164 @@
+import Foundation
+import KernelC
+import Placement
+import Semantics
+
+/// A program's compiled concrete form: its properties and functions as native code with the
+/// evaluator's semantics (`CEmitter`), loaded once per process (`NativeLibrary`).
+public final class CompiledProgram: @unchecked Sendable {
+    typealias Entry = @convention(c) (UnsafeMutablePointer<UInt64>?, UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?) -> Int64
+
+    public let program: Program
+    public let library: NativeLibrary
+    /// The obligation sites, by the index the code reports.
+    public let sites: [ObligationSite]
+    /// Properties the emitter left to the evaluator, and why.
+    public let skipped: [UnsupportedConstruct]
+    /// The C source (tests and `--keep-c` read it).
+    public let source: String
+    let properties: [Entry?]
+    let functions: [Entry?]
+    typealias Lead = @convention(c) (UnsafeMutablePointer<UInt64>?, UnsafePointer<UInt64>?, UInt64) -> Int64
+    let leads: [Lead?]
+    /// Per property: the leading assumptions its `leads` entry tests, conjuncts numbered as in
+    /// `LeadingAssumptions.all` (nil: not compiled).
+    public let leading: [LeadingAssumptions?]
+
+    /// Compiles `program` for one configuration and loop bound (both are constants of the code).
+    public init(program: Program, config: Config, unwind: Int) throws {
+        let values = try Evaluator(program: program, config: config, domain: ConcreteDomain(), unwind: unwind).configValues
+        var emitter = CEmitter(program: program, configValues: values, unwind: unwind)
+        source = try emitter.emit()
+        sites = emitter.sites
+        skipped = emitter.skipped
+        leading = emitter.leading
+        library = try NativeLibrary.load(source: source)
+        self.program = program
+        let lib = library
+        properties = program.properties.indices.map { i in lib.symbol("hx_prop_\(i)").map { unsafeBitCast($0, to: Entry.self) } }
+        functions = program.functions.indices.map { i in lib.symbol("hx_call_\(i)").map { unsafeBitCast($0, to: Entry.self) } }
+        leads = program.properties.indices.map { i in lib.symbol("hx_lead_\(i)").map { unsafeBitCast($0, to: Lead.self) } }
+    }
+
+    /// Whether property `i` runs compiled.
+    public func hasProperty(_ i: Int) -> Bool { i < properties.count && properties[i] != nil }
+    public func hasFunction(_ i: Int) -> Bool { i < functions.count && functions[i] != nil }
+}
+
+/// What a compiled run reports.
+public enum CompiledOutcome: Equatable {
+    case passed
+    case vacuous
+    /// The first obligation site that failed.
+    case failed(site: Int)
+}
+
+/// One thread's way into a compiled program: the context array the code reads, and the layout
+/// the code's queries are answered from. Not shared between threads.
+public final class CompiledRunContext {
+    public let compiled: CompiledProgram
+    let ctx: UnsafeMutablePointer<UInt64>
+    let bridge: LayoutBridge
+    var inputs: [UInt64] = []
+
+    public init(_ compiled: CompiledProgram) {
+        self.compiled = compiled
+        bridge = LayoutBridge(bits: compiled.program.dataModel.longBits)
+        ctx = .allocate(capacity: CompiledABI.count)
+        ctx.initialize(repeating: 0, count: CompiledABI.count)
+        ctx[CompiledABI.layoutObject] = UInt64(UInt(bitPattern: Unmanaged.passUnretained(bridge).toOpaque()))
+        ctx[CompiledABI.layoutQuery] = UInt64(UInt(bitPattern: unsafeBitCast(LayoutBridge.query, to: UnsafeRawPointer.self)))
+    }
+
+    deinit { ctx.deallocate() }
+
+    /// Branch coverage of the runs (nil: none).
+    public var coverage: CoverageMap? {
+        didSet {
+            ctx[CompiledABI.coverageBits] = coverage.map { UInt64(UInt(bitPattern: $0.current)) } ?? 0
+            ctx[CompiledABI.coverageTouched] = coverage.map { UInt64(UInt(bitPattern: $0.touched)) } ?? 0
+            ctx[CompiledABI.coverageCount] = coverage.map { UInt64(UInt(bitPattern: $0.touchedCount)) } ?? 0
+        }
+    }
+
+    func outcome(_ status: Int64) -> CompiledOutcome {
+        switch status {
+        case CompiledABI.vacuous: return .vacuous
+        case CompiledABI.failed: return .failed(site: Int(ctx[CompiledABI.firstFailure]) - 1)
+        default: return .passed
+        }
+    }
+
+    /// Runs property `index` (which must be compiled) on `values` against `space`.
+    @inline(__always)
+    public func runProperty(_ index: Int, _ values: [UInt64], in space: IndexedAddressSpace) -> CompiledOutcome {
+        bridge.reset(indexed: space)
+        let status = values.withUnsafeBufferPointer { compiled.properties[index]!(ctx, $0.baseAddress, nil) }
+        return outcome(status)
+    }
+
+    /// Whether the leading conjuncts of property `index` picked by `mask` hold for `values`.
+    @inline(__always)
+    public func leadingHold(_ index: Int, _ values: [UInt64], mask: UInt64) -> Bool {
+        values.withUnsafeBufferPointer { compiled.leads[index]!(ctx, $0.baseAddress, mask) } != 0
+    }
+
+    /// Calls function `index` (which must have an entry); nil when an `assume` inside it failed.
+    public func callFunction(_ index: Int, _ values: [UInt64], in space: IndexedAddressSpace) -> (CompiledOutcome, UInt64) {
+        bridge.reset(indexed: space)
+        var result: UInt64 = 0
+        let status = values.withUnsafeBufferPointer { compiled.functions[index]!(ctx, $0.baseAddress, &result) }
+        return (outcome(status), result)
+    }
+}
+
+/// Answers the compiled code's layout questions with the same `AddressSpace` code the evaluator
+/// uses, including the VMAs a run inserts (`InsertedAddressSpace`).
+final class LayoutBridge {
+    var indexed: IndexedAddressSpace?
+    var inserted: [VMASlot<ConcreteDomain>] = []
+    let domain = ConcreteDomain()
+    /// The width of addresses (a scaled config's `long`).
+    let bits: Int
+
+    init(bits: Int) { self.bits = bits }
+
+    func reset(indexed: IndexedAddressSpace) {
+        self.indexed = indexed
+        if !inserted.isEmpty { inserted.removeAll(keepingCapacity: true) }
+    }
+
+    static let query: @convention(c) (UnsafeMutableRawPointer?, Int64, UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?) -> UInt64 = { object, op, args, out in
+        let bridge = Unmanaged<LayoutBridge>.fromOpaque(object!).takeUnretainedValue()
+        if bridge.inserted.isEmpty, let space = bridge.indexed {
+            return bridge.answer(space, CompiledABI.Op(rawValue: op)!, args!, out!)
+        }
+        let space = InsertedAddressSpace.stacked(bridge.indexed, bridge.inserted, domain: bridge.domain, bits: bridge.bits)
+        return bridge.answer(space, CompiledABI.Op(rawValue: op)!, args!, out!)
+    }
+
+    @inline(__always)
+    func answer<S: AddressSpace>(_ space: S, _ op: CompiledABI.Op, _ a: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt64>) -> UInt64 where S.D == ConcreteDomain {
+        switch op {
+        case .findVMA:
+            return space.findVMA(a[0])
+        case .findVMAPrev:
+            out.pointee = space.vmaBefore(a[0])
+            return space.findVMA(a[0])
+        case .field:
+            return space.field(a[0], VMAField.allCases[Int(a[1])])
+        case .areaLowest:
+            let r = space.areaLowest(low: a[0], high: a[1], size: a[2])
+            out.pointee = r.start
+            return r.ok ? 1 : 0
+        case .areaHighest:
+            let r = space.areaHighest(low: a[0], high: a[1], size: a[2])
+            out.pointee = r.end
+            return r.ok ? 1 : 0
+        case .insert:
+            let ok = InsertedAddressSpace.fits(start: a[0], end: a[1], in: space, domain: domain, bits: bits)
+            if ok { inserted.append(VMASlot(present: true, start: a[0], end: a[1], flags: a[2], pgoff: a[3])) }
+            return ok ? 1 : 0
+        }
+    }
+}

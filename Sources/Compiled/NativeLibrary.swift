@@ -1,0 +1,102 @@
+import Foundation
+
+/// Why C could not be turned into loaded code (no compiler, a compiler error, dlopen failing).
+public struct NativeCodeError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// C source compiled by the system's compiler into a shared object and loaded into this process.
+///
+/// Objects are cached by a hash of their source, on disk (`$XDG_CACHE_HOME/hugealign/native`, or
+/// `~/.cache/hugealign/native`) and in the process, so a spec is compiled once per machine and
+/// loaded once per process whatever the number of runners. Writes go through a temporary name and
+/// a rename, so parallel processes never load a half-written object.
+public final class NativeLibrary: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+    public let path: String
+
+    init(handle: UnsafeMutableRawPointer, path: String) {
+        self.handle = handle
+        self.path = path
+    }
+
+    public func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
+
+    nonisolated(unsafe) private static var loaded: [String: NativeLibrary] = [:]
+    private static let lock = NSLock()
+
+    /// The compiler: `$HUGEALIGN_CC`, `$CC` or `cc`, found on PATH.
+    public static var compiler: String? {
+        let env = ProcessInfo.processInfo.environment
+        let name = env["HUGEALIGN_CC"] ?? env["CC"] ?? "cc"
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for dir in (env["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    static var cacheDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_CACHE_HOME"] ?? (env["HOME"].map { "\($0)/.cache" } ?? NSTemporaryDirectory())
+        return "\(base)/hugealign/native"
+    }
+
+    /// FNV-1a over the source: a name for the object, not a defence against collisions made on purpose.
+    static func key(_ source: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in source.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16) + "-" + String(source.utf8.count, radix: 16)
+    }
+
+    /// The loaded object for `source`, compiling it when no cached object exists.
+    public static func load(source: String) throws -> NativeLibrary {
+        let key = key(source)
+        lock.lock()
+        defer { lock.unlock() }
+        if let l = loaded[key] { return l }
+        let dir = cacheDirectory
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let object = "\(dir)/\(key).so"
+        if !FileManager.default.fileExists(atPath: object) {
+            try compile(source, to: object, in: dir)
+        }
+        guard let h = dlopen(object, RTLD_NOW | RTLD_LOCAL) else {
+            throw NativeCodeError(message: "cannot load \(object): \(String(cString: dlerror()))")
+        }
+        let l = NativeLibrary(handle: h, path: object)
+        loaded[key] = l
+        return l
+    }
+
+    static func compile(_ source: String, to object: String, in dir: String) throws {
+        guard let cc = compiler else {
+            throw NativeCodeError(message: "no C compiler (install gcc, or set HUGEALIGN_CC)")
+        }
+        let unique = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0 ... .max))"
+        let c = "\(dir)/\(unique).c", tmp = "\(dir)/\(unique).so"
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        try source.write(toFile: c, atomically: false, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: cc)
+        p.arguments = ["-O1", "-shared", "-fPIC", "-w", "-o", tmp, c]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let diagnostics = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            // The source stays for the report.
+            let text = String(decoding: diagnostics.prefix(2000), as: UTF8.self)
+            throw NativeCodeError(message: "\(cc) failed on the compiled form (\(c)):\n\(text)")
+        }
+        // The source stays beside the object, to read what runs.
+        _ = rename(c, String(object.dropLast(3)) + ".c")
+        guard rename(tmp, object) == 0 else {
+            throw NativeCodeError(message: "cannot move the compiled object to \(object): \(String(cString: strerror(errno)))")
+        }
+    }
+}

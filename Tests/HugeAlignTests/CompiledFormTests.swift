@@ -1,0 +1,118 @@
+import Compiled
+@testable import Engines
+import Foundation
+import KernelC
+import Placement
+import Semantics
+import Testing
+
+/// The compiled form (C through the system compiler) against the evaluator it renders: the same
+/// results, the same first failing obligation, the same coverage bits and the same leading-assumption
+/// answers, on random programs and on every bundled property. Skipped without a C compiler.
+@Suite(.enabled(if: NativeLibrary.compiler != nil, "no C compiler: the compiled form is not built"))
+struct CompiledFormTests {
+    /// Random expression functions (`CrossValidationTests.Generator`), many to one program so that one
+    /// compile covers them; each called on edge and random inputs in both forms.
+    @Test(arguments: 0..<4)
+    func randomProgramsAgree(modelIndex: Int) throws {
+        let (label, model) = CrossValidationTests.models[modelIndex]
+        var gen = CrossValidationTests.Generator(rng: SplitMix64(seed: 0xC0DE + UInt64(modelIndex)), model: model)
+        var text = ""
+        for n in 0..<150 {
+            text += gen.function().replacingOccurrences(of: "unsigned long long f(", with: "unsigned long long f\(n)(") + "\n"
+        }
+        let program = try SpecLoader.load(text: text, model: model).program
+        let compiled = try CompiledProgram(program: program, config: .x86_64, unwind: 1)
+        let run = CompiledRunContext(compiled)
+        let evaluator = try Evaluator(program: program, config: .x86_64, domain: ConcreteDomain(), unwind: 1)
+        let empty = IndexedAddressSpace(.empty)
+        var compared = 0, failures = 0
+        for (i, fn) in program.functions.enumerated() {
+            #expect(compiled.hasFunction(i), "[\(label)] f\(i) has no compiled entry")
+            guard compiled.hasFunction(i) else { continue }
+            for _ in 0..<12 {
+                var raw: [UInt64] = []
+                var args: [Value<ConcreteDomain>] = []
+                for p in fn.parameters {
+                    let r = gen.rng.next()
+                    if p.type == .bool { raw.append(r & 1); args.append(.truth(r & 1 == 1)); continue }
+                    let w = evaluator.width(p.type)
+                    let edges: [UInt64] = [0, 1, 2, .max, 1 << UInt64(w - 1), (1 << UInt64(w - 1)) &- 1, 12, 63, 64]
+                    let v = (r % 3 == 0 ? r : edges[Int(r % UInt64(edges.count))]) & ConcreteDomain.mask(w)
+                    raw.append(v)
+                    args.append(.word(v))
+                }
+                let (value, trace) = evaluator.call(fn, arguments: args)
+                let (outcome, result) = run.callFunction(i, raw, in: empty)
+                guard case .word(let expected)? = value else { Issue.record("[\(label)] f\(i): no result"); continue }
+                #expect(result == expected, "[\(label)] f\(i)\(raw): compiled \(result), evaluator \(expected)")
+                let first = trace.obligations.first { $0.violated }
+                switch outcome {
+                case .failed(let site):
+                    failures += 1
+                    #expect(first.map { "\($0.kind)@\($0.location)" } == "\(compiled.sites[site].kind)@\(compiled.sites[site].location)",
+                            "[\(label)] f\(i)\(raw): first failure differs")
+                default:
+                    #expect(first == nil, "[\(label)] f\(i)\(raw): the evaluator fails \(first.map { "\($0.kind)" } ?? ""), the compiled form does not")
+                }
+                compared += 1
+            }
+        }
+        #expect(compared == 1800)
+        // The sample must exercise the checks, or agreeing on them says nothing.
+        #expect(failures > 20, "[\(label)] only \(failures) failing calls")
+    }
+
+    static let specFiles = ["specs/properties/placement.spec", "specs/properties/vm_unmapped_area.spec", "specs/properties/configs.spec",
+                            "specs/seed/io_uring.spec", "specs/seed/mapping_order.spec", "specs/seed/arena.spec", "specs/seed/vfio.spec",
+                            "specs/seed/pgoff_vs_pa.spec", "specs/examples/c_subset.spec", "specs/examples/thp_alignment_lemma.spec",
+                            "mutants/properties.spec"]
+
+    /// Every bundled property compiles, and its compiled runs say what the evaluator's say: the
+    /// outcome and first failure, the coverage bits of runs that pass the assumptions, and each
+    /// parameter's leading assumptions.
+    @Test(arguments: specFiles)
+    func bundledPropertiesAgree(file: String) throws {
+        let plan = try SpecPlan(file: Paths.repo(file), defaultConfig: .x86_64)
+        var seen = Set<String>()
+        var outcomes: [String: Int] = [:]
+        for item in plan.items {
+            let interpreted = try ConcreteRunner(program: item.program, property: item.property, config: item.config)
+            let compiled = try ConcreteRunner(program: item.program, property: item.property, config: item.config, compiled: true)
+            #expect(compiled.isCompiled, "\(item.property.name): \(compiled.interpretedBecause ?? "")")
+            guard compiled.isCompiled else { continue }
+            let slow = CoverageMap(), fast = CoverageMap()
+            interpreted.coverage = slow
+            compiled.coverage = fast
+            let vocabulary = Vocabulary(config: item.config)
+            let inputs = InputGenerator(parameters: interpreted.parameters, vocabulary: vocabulary)
+            let layouts = LayoutGenerator(vocabulary: vocabulary, seeds: [])
+            let guide = AssumptionGuide(runner: interpreted)
+            var rng = DeterministicRandom(seed: UInt64(item.property.name.utf8.count) &* 977)
+            let bound = item.property.anyLayout ? 6 : item.property.layoutVMAs ?? 6
+            for n in 0..<150 {
+                let focus = rng.pick(vocabulary.focusLengths)
+                let layout = LayoutGenerator.window(of: layouts.generate(&rng, focus: focus), atMost: item.program.usesLayout ? bound : 0, &rng)
+                let values = n % 2 == 0 ? inputs.generate(&rng, layout: layout, focus: focus)
+                    : guide.generate(count: interpreted.parameters.count) { inputs.value($0, &rng, layout: layout, focus: focus) }
+                let space = IndexedAddressSpace(layout)
+                slow.reset(); fast.reset()
+                let a = interpreted.run(values, in: space), b = compiled.run(values, in: space)
+                #expect(a == b, "\(item.property.name) \(values) on \(layout.vmas): evaluator \(a), compiled \(b)")
+                outcomes["\(a)".prefix(6).description, default: 0] += 1
+                if a != .vacuous {
+                    #expect(Set(slow.currentIndices) == Set(fast.currentIndices), "\(item.property.name) \(values): coverage differs")
+                }
+                for i in values.indices {
+                    #expect(interpreted.holdsAll(interpreted.leading.checks[i], values, locals: interpreted.leading.locals)
+                            == compiled.holdsAll(compiled.leading.checks[i], values, locals: compiled.leading.locals),
+                            "\(item.property.name) \(values): leading assumptions of parameter \(i) differ")
+                }
+            }
+            seen.insert(item.property.name)
+        }
+        #expect(!seen.isEmpty)
+        // Both kinds of runs were compared, not only vacuous ones.
+        #expect(outcomes["passed", default: 0] + outcomes["failed", default: 0] > 0, "\(file): \(outcomes)")
+    }
+}
