@@ -12,7 +12,7 @@ public final class CoverageMap {
     /// Bits set by the current run.
     public let current: UnsafeMutablePointer<UInt8>
     /// Every bit set by any run so far.
-    public private(set) var seen = [UInt8](repeating: 0, count: CoverageMap.size)
+    let seen: UnsafeMutablePointer<UInt8>
     /// Indices set in `current`, so resetting costs what the run touched; `touchedCount` of them.
     public let touched: UnsafeMutablePointer<Int32>
     public let touchedCount: UnsafeMutablePointer<Int64>
@@ -21,6 +21,8 @@ public final class CoverageMap {
     public init() {
         current = .allocate(capacity: CoverageMap.size)
         current.initialize(repeating: 0, count: CoverageMap.size)
+        seen = .allocate(capacity: CoverageMap.size)
+        seen.initialize(repeating: 0, count: CoverageMap.size)
         touched = .allocate(capacity: CoverageMap.size)
         touchedCount = .allocate(capacity: 1)
         touchedCount.pointee = 0
@@ -28,6 +30,7 @@ public final class CoverageMap {
 
     deinit {
         current.deallocate()
+        seen.deallocate()
         touched.deallocate()
         touchedCount.deallocate()
     }

@@ -22,6 +22,9 @@ struct AssumptionGuide {
     let locals: [(slot: Int, value: Expr)]
     /// Every conjunct, in parameter order.
     let all: [Expr]
+    /// `checks` and `all`, prepared for the runner.
+    let tests: [LeadingTest]
+    let allTest: LeadingTest
     /// Per parameter: the constants of the leading conjuncts that read it.
     let hints: [[UInt64]]
     /// Draws per parameter before the value is kept as it is.
@@ -55,6 +58,8 @@ struct AssumptionGuide {
             for i in readers { hints[i].formUnion(found) }
         }
         self.hints = hints.map { $0.sorted() }
+        tests = checks.map { runner.leadingTest($0, locals: locals) }
+        allTest = runner.leadingTest(all, locals: locals)
     }
 
     /// A harvested constant for parameter `i` (or one step either side), sometimes; nil otherwise.
@@ -72,13 +77,13 @@ struct AssumptionGuide {
 
     /// Whether parameter `i`'s conjuncts hold (they read only parameters up to `i`).
     func accepts(_ i: Int, _ values: [UInt64]) -> Bool {
-        checks[i].isEmpty || runner.holdsAll(checks[i], values, locals: locals)
+        checks[i].isEmpty || runner.holds(tests[i], values)
     }
 
     /// Whether a whole input breaks a leading conjunct: one frame, the locals computed once (the
     /// fuzzer asks it of every mutant).
     func rejects(_ values: [UInt64]) -> Bool {
-        !all.isEmpty && !runner.holdsAll(all, values, locals: locals)
+        !all.isEmpty && !runner.holds(allTest, values)
     }
 
     /// Fills `values` parameter by parameter with `draw(i)`, drawing again while `i`'s conjuncts fail.

@@ -157,6 +157,9 @@ public final class Fuzzer: @unchecked Sendable {
         func bound(_ l: Layout) -> Layout { LayoutGenerator.window(of: l, atMost: maxVMAs, &rng) }
         // Layouts with their index built once; cases refer to them by position.
         var pool: [(layout: Layout, space: IndexedAddressSpace, focus: UInt64)] = []
+        // Per pool layout: runs on it, and how many of them were vacuous (the layout broke an
+        // assumption that reads it: no window, a guard gap in the way).
+        var tried: [(runs: UInt32, vacuous: UInt32)] = []
         var corpus: [(values: [UInt64], layout: Int)] = []
         func addLayout(_ l: Layout, _ focus: UInt64) -> Int {
             if pool.count >= 512 {
@@ -164,11 +167,14 @@ public final class Fuzzer: @unchecked Sendable {
                 let used = Set(corpus.map(\.layout)).union(pool.count - 64 ..< pool.count)
                 var renumber: [Int: Int] = [:]
                 var kept: [(layout: Layout, space: IndexedAddressSpace, focus: UInt64)] = []
-                for i in pool.indices where used.contains(i) { renumber[i] = kept.count; kept.append(pool[i]) }
+                var keptTried: [(runs: UInt32, vacuous: UInt32)] = []
+                for i in pool.indices where used.contains(i) { renumber[i] = kept.count; kept.append(pool[i]); keptTried.append(tried[i]) }
                 pool = kept
+                tried = keptTried
                 corpus = corpus.map { ($0.values, renumber[$0.layout]!) }
             }
             pool.append((l, IndexedAddressSpace(l), focus))
+            tried.append((0, 0))
             return pool.count - 1
         }
         for c in options.corpus where c.values.count == runner.parameters.count && c.layout.vmas.count <= options.maxVMAs ?? .max {
@@ -214,7 +220,12 @@ public final class Fuzzer: @unchecked Sendable {
                 if usesLayout && (roll >= 90 || pool.count < 8) {
                     li = addLayout(bound(layouts.generate(&rng, focus: focus)), focus)
                 } else {
+                    // A layout on which most runs were vacuous is drawn again (twice at most): fresh
+                    // inputs go where the property's layout assumptions can hold.
                     li = Int(rng.below(UInt64(pool.count)))
+                    for _ in 0..<2 where tried[li].runs >= 8 && tried[li].vacuous > tried[li].runs / 2 {
+                        li = Int(rng.below(UInt64(pool.count)))
+                    }
                 }
                 let layout = pool[li].layout, drawFocus = rng.chance(50) ? pool[li].focus : focus
                 values = guide.generate(count: runner.parameters.count) {
@@ -224,6 +235,8 @@ public final class Fuzzer: @unchecked Sendable {
             coverage.reset()
             let outcome = runner.run(values, in: pool[li].space)
             stats.runs += 1
+            tried[li].runs &+= 1
+            if outcome == .vacuous { tried[li].vacuous &+= 1 }
             switch outcome {
             case .failed:
                 stats.seconds = (clock.now - start).seconds
@@ -231,8 +244,9 @@ public final class Fuzzer: @unchecked Sendable {
                 return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: TestCase(values: values, layout: pool[li].layout), run: n, seconds: stats.seconds,
                                  corpus: corpus.map { TestCase(values: $0.values, layout: pool[$0.layout].layout) })
             case .vacuous:
+                // A run the assumptions stopped checked nothing: neither it nor the branches it
+                // took on the way count as progress (kept, its mutants would mostly stop there too).
                 stats.vacuous += 1
-                if coverage.commit() { corpus.append((values, li)) }
             case .passed:
                 if coverage.commit() { corpus.append((values, li)) }
             }

@@ -50,7 +50,11 @@ public struct InputSpace: @unchecked Sendable {
         }
         domains = doms
         self.checks = checks
+        tests = checks.map { runner.leadingTest($0, locals: locals) }
     }
+
+    /// `checks`, prepared for the runner.
+    let tests: [LeadingTest]
 
     /// The number of inputs left after the single-parameter filters (an upper bound on runs).
     public var size: Double { domains.reduce(1.0) { $0 * Double($1.count) } }
@@ -64,7 +68,7 @@ public struct InputSpace: @unchecked Sendable {
             if i == domains.count { return body(values) }
             for v in domains[i] {
                 values[i] = v
-                if !checks[i].isEmpty && !runner.holdsAll(checks[i], values, locals: locals) { continue }
+                if !checks[i].isEmpty && !runner.holds(tests[i], values) { continue }
                 if !go(i + 1) { return false }
             }
             return true
@@ -81,14 +85,33 @@ extension ConcreteRunner {
 
     /// Whether all of them hold, the locals computed once.
     func holdsAll(_ es: [Expr], _ values: [UInt64], locals: [(slot: Int, value: Expr)]) -> Bool {
-        if let native, !leadingIndex.isEmpty {
-            var mask: UInt64 = 0
-            for e in es {
-                guard let k = leadingIndex[ObjectIdentifier(e)] else { return evaluator.allHold(es, locals: locals, in: property.function, arguments: arguments(values)) }
-                mask |= 1 << UInt64(k)
-            }
-            return native.leadingHold(nativeProperty, values, mask: mask)
-        }
-        return evaluator.allHold(es, locals: locals, in: property.function, arguments: arguments(values))
+        holds(leadingTest(es, locals: locals), values)
     }
+
+    /// Conjuncts prepared once for repeated tests: in the compiled form, the mask of its
+    /// `hx_lead_N` entry (no lookup per test).
+    func leadingTest(_ es: [Expr], locals: [(slot: Int, value: Expr)]) -> LeadingTest {
+        var mask: UInt64? = native != nil && !leadingIndex.isEmpty ? 0 : nil
+        for e in es {
+            guard let m = mask, let k = leadingIndex[ObjectIdentifier(e)] else { mask = nil; break }
+            mask = m | 1 << UInt64(k)
+        }
+        return LeadingTest(conditions: es, locals: locals, mask: mask)
+    }
+
+    /// Whether the prepared conjuncts hold for these values.
+    @inline(__always)
+    func holds(_ t: LeadingTest, _ values: [UInt64]) -> Bool {
+        if t.conditions.isEmpty { return true }
+        if let native, let mask = t.mask { return native.leadingHold(nativeProperty, values, mask: mask) }
+        return evaluator.allHold(t.conditions, locals: t.locals, in: property.function, arguments: arguments(values))
+    }
+}
+
+/// Leading conjuncts of a property, ready to test against many inputs (`ConcreteRunner.holds`).
+struct LeadingTest {
+    let conditions: [Expr]
+    let locals: [(slot: Int, value: Expr)]
+    /// The conjuncts as the compiled form numbers them (nil: the evaluator tests them).
+    let mask: UInt64?
 }
