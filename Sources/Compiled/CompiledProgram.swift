@@ -9,6 +9,8 @@ public final class CompiledProgram: @unchecked Sendable {
     typealias Entry = @convention(c) (UnsafeMutablePointer<UInt64>?, UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?) -> Int64
 
     public let program: Program
+    /// The loop bound the code unrolls to.
+    public let unwind: Int
     public let library: NativeLibrary
     /// The obligation sites, by the index the code reports.
     public let sites: [ObligationSite]
@@ -25,15 +27,37 @@ public final class CompiledProgram: @unchecked Sendable {
     public let leading: [LeadingAssumptions?]
 
     /// Compiles `program` for one configuration and loop bound (both are constants of the code).
-    public init(program: Program, config: Config, unwind: Int) throws {
+    public convenience init(program: Program, config: Config, unwind: Int) throws {
+        try self.init(CompiledProgram.emit(program, config, unwind), optimisation: NativeLibrary.optimisation)
+    }
+
+    /// The C of a program, before it is compiled.
+    public struct Emitted {
+        let program: Program
+        let unwind: Int
+        public let source: String
+        let sites: [ObligationSite]
+        let skipped: [UnsupportedConstruct]
+        let leading: [LeadingAssumptions?]
+    }
+
+    public static func emit(_ program: Program, _ config: Config, _ unwind: Int) throws -> Emitted {
         let values = try Evaluator(program: program, config: config, domain: ConcreteDomain(), unwind: unwind).configValues
         var emitter = CEmitter(program: program, configValues: values, unwind: unwind)
-        source = try emitter.emit()
-        sites = emitter.sites
-        skipped = emitter.skipped
-        leading = emitter.leading
-        library = try NativeLibrary.load(source: source)
+        let source = try emitter.emit()
+        return Emitted(program: program, unwind: unwind, source: source, sites: emitter.sites, skipped: emitter.skipped, leading: emitter.leading)
+    }
+
+    /// `emitted`, compiled at `optimisation` (-O0 … -O3).
+    public init(_ emitted: Emitted, optimisation: String) throws {
+        let program = emitted.program, unwind = emitted.unwind
+        source = emitted.source
+        sites = emitted.sites
+        skipped = emitted.skipped
+        leading = emitted.leading
+        library = try NativeLibrary.load(source: source, optimisation: optimisation)
         self.program = program
+        self.unwind = unwind
         let lib = library
         properties = program.properties.indices.map { i in lib.symbol("hx_prop_\(i)").map { unsafeBitCast($0, to: Entry.self) } }
         functions = program.functions.indices.map { i in lib.symbol("hx_call_\(i)").map { unsafeBitCast($0, to: Entry.self) } }
@@ -43,6 +67,74 @@ public final class CompiledProgram: @unchecked Sendable {
     /// Whether property `i` runs compiled.
     public func hasProperty(_ i: Int) -> Bool { i < properties.count && properties[i] != nil }
     public func hasFunction(_ i: Int) -> Bool { i < functions.count && functions[i] != nil }
+}
+
+/// A compile on another thread (`CompiledProgram.emit`): a campaign starts in the evaluator and adopts the compiled form
+/// when it is ready (`ConcreteRunner.adopt`), so a short campaign never waits for the compiler.
+public final class CompiledProgramFuture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<CompiledProgram, Error>?
+
+    /// Compiles at the usual level; when that object is not cached, first at -O0, which builds in
+    /// about half the time: the campaign adopts that, then the optimised one (`ready` changes).
+    public init(program: Program, config: Config, unwind: Int) {
+        DispatchQueue.global().async {
+            let emitted: CompiledProgram.Emitted
+            do {
+                emitted = try CompiledProgram.emit(program, config, unwind)
+            } catch {
+                self.publish(.failure(error))
+                self.lock.lock()
+                self.finished = true
+                self.lock.unlock()
+                return
+            }
+            let level = NativeLibrary.optimisation
+            if level != "-O0" && !NativeLibrary.isCached(source: emitted.source, optimisation: level) {
+                self.publish(Result { try CompiledProgram(emitted, optimisation: "-O0") })
+            }
+            self.publish(Result { try CompiledProgram(emitted, optimisation: level) })
+            self.lock.lock()
+            self.finished = true
+            self.lock.unlock()
+        }
+    }
+
+    private func publish(_ r: Result<CompiledProgram, Error>) {
+        lock.lock()
+        // A failed optimised build keeps the -O0 one.
+        if case .failure = r, case .success? = result { lock.unlock(); return }
+        result = r
+        lock.unlock()
+    }
+
+    /// The compiled form, once built (nil before, or when it failed).
+    public var ready: CompiledProgram? {
+        lock.lock()
+        defer { lock.unlock() }
+        return try? result?.get()
+    }
+
+    /// Why there is no compiled form, once the compile has failed.
+    public var failure: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        if case .failure(let e)? = result { return "\(e)" }
+        return nil
+    }
+
+    /// Waits for the compile to end, optimised build included (runs that want the compiled form
+    /// from the start).
+    public func wait() -> CompiledProgram? {
+        while true {
+            lock.lock()
+            let r = result, done = finished
+            lock.unlock()
+            if done { return try? r?.get() }
+            usleep(1000)
+        }
+    }
+    private var finished = false
 }
 
 /// What a compiled run reports.

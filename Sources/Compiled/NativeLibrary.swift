@@ -4,6 +4,7 @@ import Foundation
 public struct NativeCodeError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 /// C source compiled by the system's compiler into a shared object and loaded into this process.
@@ -51,9 +52,21 @@ public final class NativeLibrary: @unchecked Sendable {
         return String(h, radix: 16) + "-" + String(source.utf8.count, radix: 16)
     }
 
+    /// The optimisation level: `$HUGEALIGN_CC_OPT` (-O0 … -O3), else -O1 (a second for a kernel
+    /// model; -O2 takes twice as long for a few per cent).
+    public static var optimisation: String {
+        let o = ProcessInfo.processInfo.environment["HUGEALIGN_CC_OPT"] ?? "-O1"
+        return ["-O0", "-O1", "-O2", "-O3", "-Os"].contains(o) ? o : "-O1"
+    }
+
+    /// Whether an object for `source` at `level` is on disk already.
+    public static func isCached(source: String, optimisation level: String = optimisation) -> Bool {
+        FileManager.default.fileExists(atPath: "\(cacheDirectory)/\(key(level + "\n" + source)).so")
+    }
+
     /// The loaded object for `source`, compiling it when no cached object exists.
-    public static func load(source: String) throws -> NativeLibrary {
-        let key = key(source)
+    public static func load(source: String, optimisation: String = optimisation) throws -> NativeLibrary {
+        let key = key(optimisation + "\n" + source)
         lock.lock()
         defer { lock.unlock() }
         if let l = loaded[key] { return l }
@@ -61,7 +74,7 @@ public final class NativeLibrary: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let object = "\(dir)/\(key).so"
         if !FileManager.default.fileExists(atPath: object) {
-            try compile(source, to: object, in: dir)
+            try compile(source, to: object, in: dir, optimisation: optimisation)
         }
         guard let h = dlopen(object, RTLD_NOW | RTLD_LOCAL) else {
             throw NativeCodeError(message: "cannot load \(object): \(String(cString: dlerror()))")
@@ -71,7 +84,7 @@ public final class NativeLibrary: @unchecked Sendable {
         return l
     }
 
-    static func compile(_ source: String, to object: String, in dir: String) throws {
+    static func compile(_ source: String, to object: String, in dir: String, optimisation: String) throws {
         guard let cc = compiler else {
             throw NativeCodeError(message: "no C compiler (install gcc, or set HUGEALIGN_CC)")
         }
@@ -81,7 +94,7 @@ public final class NativeLibrary: @unchecked Sendable {
         try source.write(toFile: c, atomically: false, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: cc)
-        p.arguments = ["-O1", "-shared", "-fPIC", "-w", "-o", tmp, c]
+        p.arguments = [optimisation, "-shared", "-fPIC", "-w", "-o", tmp, c]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice

@@ -40,13 +40,17 @@ public final class ConcreteRunner: @unchecked Sendable {
     /// The loop bound of concrete runs of `layout any` properties.
     public static let anyLayoutUnwind = 1_000_000
 
-    /// The compiled form the runs use, when `compiled` was asked for and the program compiles.
-    let native: CompiledRunContext?
-    let nativeProperty: Int
+    /// The compiled form the runs use, once adopted (`compiled: true`, or `adopt`).
+    private(set) var native: CompiledRunContext?
+    private(set) var nativeProperty = -1
+    /// Whether the compiled form tests the leading conjuncts (`LeadingTest.mask`).
+    private(set) var nativeLeading = false
     /// Why runs use the evaluator although the compiled form was asked for.
     public private(set) var interpretedBecause: String?
     /// Whether runs (`run`, `call`) go through the compiled form.
     public var isCompiled: Bool { native != nil }
+    /// The compiled form in use.
+    public var compiledProgram: CompiledProgram? { native?.compiled }
 
     /// `compiled`: run the property through its compiled form (`CompiledProgram`) when it compiles,
     /// else through the evaluator (`interpretedBecause` says why). Descriptions of failures
@@ -55,45 +59,55 @@ public final class ConcreteRunner: @unchecked Sendable {
         self.program = program
         self.property = property
         self.config = config
-        // `layout any` claims every layout, so a concrete run's loops go as long as its layout makes
-        // them (a search retries once per VMA in the way), not to an unwinding bound.
-        let bound = unwind ?? property.unwind ?? 8
-        self.unwind = property.anyLayout ? max(bound, ConcreteRunner.anyLayoutUnwind) : bound
+        self.unwind = ConcreteRunner.unwind(property, unwind)
         evaluator = try Evaluator(program: program, config: config, domain: ConcreteDomain(), unwind: self.unwind)
         evaluator.stopAtFalseAssumption = true
         functionIndex = Dictionary(program.functions.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         let e = evaluator
         parameters = property.function.parameters.map { ($0.name, $0.type, $0.type == .bool ? 1 : e.width($0.type)) }
-        var native: CompiledRunContext?
-        var index = -1
+        leading = LeadingAssumptions.checksByParameter(property.function, program: program)
+        leadingIndex = leading.all.count <= 64 ? Dictionary(leading.all.enumerated().map { (ObjectIdentifier($1), $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         if compiled {
             do {
-                let c = try CompiledProgram(program: program, config: config, unwind: self.unwind)
-                index = program.properties.firstIndex { $0.name == property.name } ?? -1
-                if index >= 0 && c.hasProperty(index) {
-                    native = CompiledRunContext(c)
-                } else {
-                    interpretedBecause = c.skipped.first.map(\.description) ?? "the property is not in its program"
-                }
+                adopt(try CompiledProgram(program: program, config: config, unwind: self.unwind))
             } catch {
                 interpretedBecause = "\(error)"
             }
         }
-        self.native = native
-        nativeProperty = index
-        if let native, let l = native.compiled.leading[index] {
-            leading = l
-            leadingIndex = Dictionary(uniqueKeysWithValues: l.all.enumerated().map { (ObjectIdentifier($1), $0) })
-        } else {
-            leading = LeadingAssumptions.checksByParameter(property.function, program: program)
-            leadingIndex = [:]
+    }
+
+    /// The loop bound of concrete runs: the given one, the property's, or 8. `layout any` claims
+    /// every layout, so its runs' loops go as long as the layout makes them (a search retries once
+    /// per VMA in the way), not to an unwinding bound.
+    public static func unwind(_ property: Property, _ unwind: Int?) -> Int {
+        let bound = unwind ?? property.unwind ?? 8
+        return property.anyLayout ? max(bound, ConcreteRunner.anyLayoutUnwind) : bound
+    }
+
+    /// From now on, runs go through `compiled` (made for this runner's program, config and bound)
+    /// if it has this property; the outcomes and coverage are the evaluator's, so a campaign may
+    /// switch at any run without changing what it does.
+    public func adopt(_ compiled: CompiledProgram) {
+        if let native, native.compiled === compiled { return }
+        guard compiled.unwind == unwind, let index = program.properties.firstIndex(where: { $0.name == property.name }),
+              index < compiled.program.properties.count, compiled.hasProperty(index) else {
+            if native == nil { interpretedBecause = compiled.skipped.first.map(\.description) ?? "the compiled form does not have this property" }
+            return
         }
+        let context = CompiledRunContext(compiled)
+        context.coverage = evaluator.coverage
+        native = context
+        nativeProperty = index
+        // The emitter numbers the conjuncts as this runner's own analysis does (the same analysis
+        // of the same program); the counts must agree for the masks to mean the same conjuncts.
+        nativeLeading = !leadingIndex.isEmpty && compiled.leading[index]?.all.count == leading.all.count
+        interpretedBecause = nil
     }
 
     /// The property's leading assumptions (the model checker prunes with them, the fuzzer draws
     /// inputs that satisfy them).
     public let leading: LeadingAssumptions
-    /// Conjuncts of `leading.all` by identity, when the compiled form tests them.
+    /// Conjuncts of `leading.all` by identity: the bit of each in a compiled-form mask.
     let leadingIndex: [ObjectIdentifier: Int]
 
     /// Branch coverage of the runs (nil: none recorded).

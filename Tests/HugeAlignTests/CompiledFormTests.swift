@@ -1,5 +1,6 @@
 import Compiled
 @testable import Engines
+import hugealign_bench
 import Foundation
 import KernelC
 import Placement
@@ -114,5 +115,33 @@ struct CompiledFormTests {
         #expect(!seen.isEmpty)
         // Both kinds of runs were compared, not only vacuous ones.
         #expect(outcomes["passed", default: 0] + outcomes["failed", default: 0] > 0, "\(file): \(outcomes)")
+    }
+
+    /// A campaign does the same runs whatever the engine: the compiled form is adopted when its
+    /// compile ends (at whichever run that is), and the outcomes and coverage it gives are the
+    /// evaluator's, so the same seed gives the same corpus, coverage and counterexample.
+    @Test func campaignsAreTheSameCompiledOrNot() throws {
+        let root = Paths.root
+        let mutant = try #require(try MutantCampaign.load(root: root).first { $0.id == "vma-topdown-guard-test" })
+        for (spec, property, runs) in [(Paths.repo("mutants/properties.spec"), "thp_congruent", 30_000),
+                                       (try MutantCampaign.materialize(root: root, mutant: mutant), mutant.property, 200_000)] {
+            let item = try #require(try SpecPlan(file: spec, defaultConfig: .x86_64, only: property).items.first)
+            // Interpreted; compiled from the first run; and compiled when ready (auto).
+            var results: [FuzzResult] = []
+            for compiled in [false, true, nil] as [Bool?] {
+                var o = FuzzOptions()
+                o.runs = runs
+                o.compiled = compiled
+                results.append(try Fuzzer(program: item.program, property: item.property, config: item.config, options: o).run())
+            }
+            let a = results[0]
+            #expect(!a.compiled && results[1].compiled, "\(property): \(results[1].interpretedBecause ?? "")")
+            for b in results.dropFirst() {
+                #expect(a.stats.runs == b.stats.runs && a.stats.vacuous == b.stats.vacuous && a.stats.coverage == b.stats.coverage
+                        && a.stats.corpus == b.stats.corpus, "\(property): \(a.stats) vs \(b.stats)")
+                #expect(a.failing == b.failing && a.foundBy?.run == b.foundBy?.run, "\(property): \(String(describing: a.failing)) vs \(String(describing: b.failing))")
+            }
+            if property == mutant.property { #expect(a.failing != nil, "the seeded bug is found") }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Compiled
 import Foundation
 import KernelC
 import Placement
@@ -112,11 +113,16 @@ public final class Fuzzer: @unchecked Sendable {
         final class Box: @unchecked Sendable { var results: [JobResult?] = []; var failure: Error? }
         let box = Box()
         box.results = Array(repeating: nil, count: jobs)
+        // The compiled form is built beside the first runs, which go through the evaluator; asked
+        // for explicitly, every run uses it (the campaign waits for the compile, off the clock).
+        let future = options.useCompiled
+            ? CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil)) : nil
+        if options.compiled == true { _ = future?.wait() }
         let clock = ContinuousClock()
         let start = clock.now
         DispatchQueue.concurrentPerform(iterations: jobs) { j in
             do {
-                let r = try job(j, start: start)
+                let r = try job(j, start: start, compiled: future)
                 lock.lock(); box.results[j] = r; lock.unlock()
             } catch {
                 lock.lock(); box.failure = error; lock.unlock()
@@ -131,9 +137,10 @@ public final class Fuzzer: @unchecked Sendable {
         var result = FuzzResult(failing: nil, unshrunk: nil, foundBy: nil, secondsToFirst: nil, stats: stats,
                                 corpus: done.flatMap(\.corpus), interrupted: isStopped, stop: stop)
         result.compiled = done.first?.compiled ?? false
-        result.interpretedBecause = done.first?.interpretedBecause
+        result.interpretedBecause = future?.failure ?? done.first?.interpretedBecause
         if let (j, r) = first, let c = r.failing {
-            let runner = try ConcreteRunner(program: program, property: property, config: config, compiled: options.useCompiled)
+            let runner = try ConcreteRunner(program: program, property: property, config: config)
+            if let ready = future?.ready { runner.adopt(ready) }
             result.unshrunk = c
             let shrunk = Shrinker(runner: runner, vocabulary: vocabulary).shrinkCase(c, budget: options.shrinkBudget)
             result.failing = shrunk.smallest
@@ -144,8 +151,9 @@ public final class Fuzzer: @unchecked Sendable {
         return result
     }
 
-    func job(_ j: Int, start: ContinuousClock.Instant) throws -> JobResult {
-        let runner = try ConcreteRunner(program: program, property: property, config: config, compiled: options.useCompiled)
+    func job(_ j: Int, start: ContinuousClock.Instant, compiled: CompiledProgramFuture?) throws -> JobResult {
+        let runner = try ConcreteRunner(program: program, property: property, config: config)
+        if let ready = compiled?.ready { runner.adopt(ready) }
         let coverage = CoverageMap()
         runner.coverage = coverage
         var rng = DeterministicRandom(seed: options.seed &* 0x100_0000_01B3 &+ UInt64(j) &+ 1)
@@ -154,45 +162,27 @@ public final class Fuzzer: @unchecked Sendable {
         let layouts = LayoutGenerator(vocabulary: vocabulary, seeds: options.seeds)
         let usesLayout = program.usesLayout && options.maxVMAs != 0
         let maxVMAs = options.maxVMAs
-        func bound(_ l: Layout) -> Layout { LayoutGenerator.window(of: l, atMost: maxVMAs, &rng) }
-        // Layouts with their index built once; cases refer to them by position.
-        var pool: [(layout: Layout, space: IndexedAddressSpace, focus: UInt64)] = []
-        // Per pool layout: runs on it, and how many of them were vacuous (the layout broke an
-        // assumption that reads it: no window, a guard gap in the way).
-        var tried: [(runs: UInt32, vacuous: UInt32)] = []
-        var corpus: [(values: [UInt64], layout: Int)] = []
-        func addLayout(_ l: Layout, _ focus: UInt64) -> Int {
-            if pool.count >= 512 {
-                // Keep the layouts the corpus uses and the newest ones; renumber the corpus.
-                let used = Set(corpus.map(\.layout)).union(pool.count - 64 ..< pool.count)
-                var renumber: [Int: Int] = [:]
-                var kept: [(layout: Layout, space: IndexedAddressSpace, focus: UInt64)] = []
-                var keptTried: [(runs: UInt32, vacuous: UInt32)] = []
-                for i in pool.indices where used.contains(i) { renumber[i] = kept.count; kept.append(pool[i]); keptTried.append(tried[i]) }
-                pool = kept
-                tried = keptTried
-                corpus = corpus.map { ($0.values, renumber[$0.layout]!) }
-            }
-            pool.append((l, IndexedAddressSpace(l), focus))
-            tried.append((0, 0))
-            return pool.count - 1
-        }
+        // Layouts with their index built once; cases refer to them by position. A struct the loop
+        // owns, not variables captured by local functions (those would be boxed and every access
+        // checked at run time).
+        var pool = LayoutPool()
         for c in options.corpus where c.values.count == runner.parameters.count && c.layout.vmas.count <= options.maxVMAs ?? .max {
-            let li = addLayout(c.layout, vocabulary.pmd)
+            let li = pool.add(c.layout, vocabulary.pmd)
             coverage.reset()
-            _ = runner.run(c.values, in: pool[li].space)
-            if coverage.commit() { corpus.append((c.values, li)) }
+            _ = runner.run(c.values, in: pool.spaces[li])
+            if coverage.commit() { pool.corpus.append((c.values, li)) }
         }
-        _ = addLayout(.empty, vocabulary.pmd)
+        _ = pool.add(.empty, vocabulary.pmd)
         let clock = ContinuousClock()
         var stats = FuzzStats()
         let limit = options.runs ?? .max
         var n = 0
         while n < limit {
             if n & 1023 == 0 {
+                if let compiled, let ready = compiled.ready, ready !== runner.compiledProgram { runner.adopt(ready) }
                 stats.seconds = (clock.now - start).seconds
                 stats.coverage = coverage.seenCount
-                stats.corpus = corpus.count
+                stats.corpus = pool.corpus.count
                 lock.lock(); live[j] = stats; let stop = stopped; lock.unlock()
                 if stop { break }
                 if let s = options.seconds, stats.seconds >= s { break }
@@ -201,59 +191,105 @@ public final class Fuzzer: @unchecked Sendable {
             var values: [UInt64]
             var li: Int
             let roll = rng.below(100)
-            if !corpus.isEmpty && roll < 60 {
-                let base = rng.pick(corpus)
+            if !pool.corpus.isEmpty && roll < 60 {
+                let base = rng.pick(pool.corpus)
                 values = base.values
                 li = base.layout
                 if usesLayout && rng.chance(15) {
-                    li = addLayout(bound(layouts.mutate(pool[li].layout, &rng, focus: pool[li].focus)), pool[li].focus)
+                    let mutated = layouts.mutate(pool.layouts[li], &rng, focus: pool.focus[li])
+                    li = pool.add(LayoutGenerator.window(of: mutated, atMost: maxVMAs, &rng), pool.focus[li])
                 } else {
                     // A mutant that breaks a leading assumption is redrawn from the same base a few times.
                     for attempt in 0..<8 {
                         values = base.values
-                        for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool[li].layout, focus: pool[li].focus) }
+                        for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool.layouts[li], focus: pool.focus[li]) }
                         if attempt == 7 || !guide.rejects(values) { break }
                     }
                 }
             } else {
                 let focus = rng.pick(vocabulary.focusLengths)
-                if usesLayout && (roll >= 90 || pool.count < 8) {
-                    li = addLayout(bound(layouts.generate(&rng, focus: focus)), focus)
+                if usesLayout && (roll >= 90 || pool.layouts.count < 8) {
+                    let generated = layouts.generate(&rng, focus: focus)
+                    li = pool.add(LayoutGenerator.window(of: generated, atMost: maxVMAs, &rng), focus)
                 } else {
                     // A layout on which most runs were vacuous is drawn again (twice at most): fresh
                     // inputs go where the property's layout assumptions can hold.
-                    li = Int(rng.below(UInt64(pool.count)))
-                    for _ in 0..<2 where tried[li].runs >= 8 && tried[li].vacuous > tried[li].runs / 2 {
-                        li = Int(rng.below(UInt64(pool.count)))
+                    li = Int(rng.below(UInt64(pool.layouts.count)))
+                    for _ in 0..<2 where pool.mostlyVacuous(li) {
+                        li = Int(rng.below(UInt64(pool.layouts.count)))
                     }
                 }
-                let layout = pool[li].layout, drawFocus = rng.chance(50) ? pool[li].focus : focus
+                let layout = pool.layouts[li], drawFocus = rng.chance(50) ? pool.focus[li] : focus
                 values = guide.generate(count: runner.parameters.count) {
                     guide.hint($0, &rng, page: vocabulary.page) ?? inputs.value($0, &rng, layout: layout, focus: drawFocus)
                 }
             }
             coverage.reset()
-            let outcome = runner.run(values, in: pool[li].space)
+            let outcome = runner.run(values, in: pool.spaces[li])
             stats.runs += 1
-            tried[li].runs &+= 1
-            if outcome == .vacuous { tried[li].vacuous &+= 1 }
+            pool.record(li, vacuous: outcome == .vacuous)
             switch outcome {
             case .failed:
                 stats.seconds = (clock.now - start).seconds
                 lock.lock(); live[j] = stats; lock.unlock()
-                return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: TestCase(values: values, layout: pool[li].layout), run: n, seconds: stats.seconds,
-                                 corpus: corpus.map { TestCase(values: $0.values, layout: pool[$0.layout].layout) })
+                return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: TestCase(values: values, layout: pool.layouts[li]), run: n, seconds: stats.seconds,
+                                 corpus: pool.cases)
             case .vacuous:
                 // A run the assumptions stopped checked nothing: neither it nor the branches it
                 // took on the way count as progress (kept, its mutants would mostly stop there too).
                 stats.vacuous += 1
             case .passed:
-                if coverage.commit() { corpus.append((values, li)) }
+                if coverage.commit() { pool.corpus.append((values, li)) }
             }
         }
         stats.coverage = coverage.seenCount
-        stats.corpus = corpus.count
+        stats.corpus = pool.corpus.count
         lock.lock(); live[j] = stats; lock.unlock()
-        return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: nil, run: n, seconds: stats.seconds, corpus: corpus.map { TestCase(values: $0.values, layout: pool[$0.layout].layout) })
+        return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: nil, run: n, seconds: stats.seconds, corpus: pool.cases)
     }
+}
+
+/// A fuzzing job's layouts (each indexed once) and its corpus, which refers to them by position.
+struct LayoutPool {
+    var layouts: [Layout] = []
+    var spaces: [IndexedAddressSpace] = []
+    /// The length each layout was built around.
+    var focus: [UInt64] = []
+    /// Per layout: runs on it, and how many were vacuous (it broke an assumption that reads the
+    /// layout: no window, a guard gap in the way).
+    var runs: [UInt32] = []
+    var vacuous: [UInt32] = []
+    var corpus: [(values: [UInt64], layout: Int)] = []
+
+    /// Adds a layout; at 512, keeps the ones the corpus uses and the newest 64, renumbering the corpus.
+    mutating func add(_ l: Layout, _ f: UInt64) -> Int {
+        if layouts.count >= 512 {
+            let used = Set(corpus.map(\.layout)).union(layouts.count - 64 ..< layouts.count)
+            var renumber: [Int: Int] = [:]
+            var kept = LayoutPool()
+            for i in layouts.indices where used.contains(i) {
+                renumber[i] = kept.layouts.count
+                kept.layouts.append(layouts[i]); kept.spaces.append(spaces[i]); kept.focus.append(focus[i])
+                kept.runs.append(runs[i]); kept.vacuous.append(vacuous[i])
+            }
+            kept.corpus = corpus.map { ($0.values, renumber[$0.layout]!) }
+            self = kept
+        }
+        layouts.append(l)
+        spaces.append(IndexedAddressSpace(l))
+        focus.append(f)
+        runs.append(0)
+        vacuous.append(0)
+        return layouts.count - 1
+    }
+
+    @inline(__always) mutating func record(_ i: Int, vacuous v: Bool) {
+        runs[i] &+= 1
+        if v { vacuous[i] &+= 1 }
+    }
+
+    /// Whether most runs on layout `i` (at least 8 of them) were vacuous.
+    func mostlyVacuous(_ i: Int) -> Bool { runs[i] >= 8 && vacuous[i] > runs[i] / 2 }
+
+    var cases: [TestCase] { corpus.map { TestCase(values: $0.values, layout: layouts[$0.layout]) } }
 }

@@ -88,10 +88,10 @@ extension ConcreteRunner {
         holds(leadingTest(es, locals: locals), values)
     }
 
-    /// Conjuncts prepared once for repeated tests: in the compiled form, the mask of its
-    /// `hx_lead_N` entry (no lookup per test).
+    /// Conjuncts prepared once for repeated tests: for the compiled form, the mask of its
+    /// `hx_lead_N` entry (no lookup per test), whenever the runner adopts it.
     func leadingTest(_ es: [Expr], locals: [(slot: Int, value: Expr)]) -> LeadingTest {
-        var mask: UInt64? = native != nil && !leadingIndex.isEmpty ? 0 : nil
+        var mask: UInt64? = leadingIndex.isEmpty ? nil : 0
         for e in es {
             guard let m = mask, let k = leadingIndex[ObjectIdentifier(e)] else { mask = nil; break }
             mask = m | 1 << UInt64(k)
@@ -103,7 +103,7 @@ extension ConcreteRunner {
     @inline(__always)
     func holds(_ t: LeadingTest, _ values: [UInt64]) -> Bool {
         if t.conditions.isEmpty { return true }
-        if let native, let mask = t.mask { return native.leadingHold(nativeProperty, values, mask: mask) }
+        if nativeLeading, let native, let mask = t.mask { return native.leadingHold(nativeProperty, values, mask: mask) }
         return evaluator.allHold(t.conditions, locals: t.locals, in: property.function, arguments: arguments(values))
     }
 }

@@ -1,3 +1,4 @@
+import Compiled
 import Foundation
 import KernelC
 import Placement
@@ -124,6 +125,10 @@ public final class ModelChecker: @unchecked Sendable {
     var overBudget: Bool { lock.lock(); defer { lock.unlock() }; return options.maxRuns.map { live.runs >= $0 } ?? false }
 
     public func run() throws -> ModelCheckResult {
+        // The compiled form is built beside the first runs, which go through the evaluator; asked
+        // for explicitly, every run uses it (the check waits for the compile, off the clock).
+        compiled = options.useCompiled ? CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil)) : nil
+        if options.compiled == true { _ = compiled?.wait() }
         let clock = ContinuousClock()
         let start = clock.now
         lock.lock(); started = start; lock.unlock()
@@ -145,8 +150,12 @@ public final class ModelChecker: @unchecked Sendable {
 
     var overBudgetLocked: Bool { options.maxRuns.map { live.runs >= $0 } ?? false }
 
+    /// The compile started by `run`.
+    private var compiled: CompiledProgramFuture?
+
     /// Checks every allowed input against one layout; the first failing values, if any.
     func check(_ space: IndexedAddressSpace, _ runner: ConcreteRunner, _ inputs: InputSpace) -> [UInt64]? {
+        if let compiled, let ready = compiled.ready, ready !== runner.compiledProgram { runner.adopt(ready) }
         var found: [UInt64]?
         var runs = 0
         inputs.forEach { values in
@@ -172,7 +181,7 @@ public final class ModelChecker: @unchecked Sendable {
         let box = Box()
         DispatchQueue.concurrentPerform(iterations: jobs) { j in
             do {
-                let runner = try ConcreteRunner(program: program, property: property, config: config, compiled: options.useCompiled)
+                let runner = try ConcreteRunner(program: program, property: property, config: config)
                 let inputs = try InputSpace(runner: runner, vocabulary: vocabulary)
                 self.lock.lock(); self.inputsPerLayout = inputs.size; self.lock.unlock()
                 var index = -1
@@ -287,7 +296,7 @@ public final class ModelChecker: @unchecked Sendable {
 
     func sequences(depth: Int, seconds: @escaping @Sendable () -> Double) throws -> ModelCheckResult {
         let jobs = max(1, options.jobs)
-        let runners = try (0..<jobs).map { _ in try ConcreteRunner(program: program, property: property, config: config, compiled: options.useCompiled) }
+        let runners = try (0..<jobs).map { _ in try ConcreteRunner(program: program, property: property, config: config) }
         guard program.functions.contains(where: { $0.name == PlacementEntry.function }) else {
             throw EvaluationError(message: "sequence mode (--depth) needs do_mmap_placement: #include specs/kernel/v6.18/mmap.spec", location: property.location)
         }
