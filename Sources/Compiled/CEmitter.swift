@@ -44,10 +44,43 @@ struct CEmitter {
     var loopCount = 0
     var recordTags: [String] = []
 
-    init(program: Program, configValues: [Value<ConcreteDomain>], unwind: Int) {
+    /// Folds constant subexpressions (the same evaluator computes them).
+    let folder: Evaluator<ConcreteDomain>
+
+    init(program: Program, evaluator: Evaluator<ConcreteDomain>, unwind: Int) {
         self.program = program
-        self.configValues = configValues
+        self.configValues = evaluator.configValues
+        self.folder = evaluator
         self.unwind = unwind
+    }
+
+    /// Whether `e` is a constant the evaluator can compute now with nothing observable lost: no
+    /// loads, no check that could fail (division; a shift by a count out of range), no branch
+    /// whose coverage a run records (`&&`, `||`, `?:`).
+    func isConstant(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .constant, .config: return true
+        case .unary(_, let x), .not(let x), .convert(let x): return isConstant(x)
+        case .compare(_, let x, let y): return isConstant(x) && isConstant(y)
+        case .binary(let op, let x, let y):
+            if op == .div || op == .rem { return false }
+            return isConstant(x) && isConstant(y) && LeadingAssumptions.isPure(e)
+        default: return false
+        }
+    }
+
+    /// `e` computed, when it is a constant worth folding (not already a literal).
+    func folded(_ e: Expr, _ f: Function) -> String? {
+        switch e.kind {
+        case .constant, .config: return nil
+        default: break
+        }
+        guard e.type != .void, isConstant(e) else { return nil }
+        switch folder.evaluate(e, in: f, arguments: []) {
+        case .word(let w): return literal(w)
+        case .truth(let t): return t ? "1ULL" : "0ULL"
+        case .record: return nil
+        }
     }
 
     enum Repr: Equatable {
@@ -124,15 +157,23 @@ struct CEmitter {
 
     /// The whole translation unit: every function, an entry point per property (`hx_prop_N`) and
     /// per function with scalar parameters and result (`hx_call_N`).
-    mutating func emit() throws -> String {
+    ///
+    /// `property`: only that property, the functions it reaches and those named in `roots` (a
+    /// campaign's unit, about half as much C to compile); nil: the whole program.
+    mutating func emit(property only: Int? = nil, roots: Set<String> = []) throws -> String {
         var body = ""
         var prototypes = ""
         var entries = ""
-        for (i, f) in program.functions.enumerated() {
+        let wanted = only.map { p in
+            reachable(from: [program.properties[p].function] + program.functions.filter { roots.contains($0.name) })
+                .union(program.functions.indices.filter { roots.contains(program.functions[$0].name) })
+        }
+        for (i, f) in program.functions.enumerated() where wanted?.contains(i) ?? true {
             prototypes += try signature(f, "f\(i)") + ";\n"
             body += try function(f, "f\(i)")
         }
         for (i, p) in program.properties.enumerated() {
+            if let only, i != only { leading.append(nil); continue }
             // A property that cannot be compiled is left to the evaluator; the others still compile.
             let saved = (out, sites, temp, recordTags)
             do {
@@ -152,7 +193,8 @@ struct CEmitter {
                 leading[i] = analysis
             }
         }
-        for (i, f) in program.functions.enumerated() where f.parameters.allSatisfy({ CEmitter.slotRepr($0.type) == .word && !CEmitter.byReference($0.type) })
+        for (i, f) in program.functions.enumerated() where (wanted?.contains(i) ?? true)
+            && f.parameters.allSatisfy({ CEmitter.slotRepr($0.type) == .word && !CEmitter.byReference($0.type) })
             && CEmitter.slotRepr(f.returnType) == .word {
             entries += try entry(f, "f\(i)", "hx_call_\(i)")
         }
@@ -161,6 +203,21 @@ struct CEmitter {
             records += "typedef struct { u64 f[\(max(1, CTypeNames.structFields[tag]?.count ?? 0))]; } R_\(tag);\n"
         }
         return CPrelude.text + records + prototypes + body + entries
+    }
+
+    /// The functions the given ones call, directly or not.
+    func reachable(from start: [Function]) -> Set<Int> {
+        var seen = Set<Int>()
+        var work = start
+        while let f = work.popLast() {
+            _ = f.body.mapExpressions { e in
+                e.transformed { kind, _ in
+                    if case .call(let i, _) = kind, i < program.functions.count, seen.insert(i).inserted { work.append(program.functions[i]) }
+                    return kind
+                }
+            }
+        }
+        return seen
     }
 
     /// Properties left to the evaluator, and why.
@@ -353,6 +410,7 @@ struct CEmitter {
     }
 
     mutating func expr(_ e: Expr, _ f: Function) throws -> String {
+        if let k = folded(e, f) { return k }
         switch e.kind {
         case .constant(let v):
             if e.type == .bool { return v != 0 ? "1ULL" : "0ULL" }
@@ -416,6 +474,7 @@ struct CEmitter {
     /// where it is used, in any order, without a temporary.
     func isPlain(_ e: Expr, _ f: Function) -> Bool {
         guard e.type != .bool else { return false }
+        if isConstant(e) { return true }
         switch e.kind {
         case .constant, .config: return true
         case .load(.local(let s)): return CEmitter.slotRepr(f.slotTypes[s]) == .word

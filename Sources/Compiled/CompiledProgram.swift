@@ -41,21 +41,22 @@ public final class CompiledProgram: @unchecked Sendable {
         let leading: [LeadingAssumptions?]
     }
 
-    public static func emit(_ program: Program, _ config: Config, _ unwind: Int) throws -> Emitted {
-        let values = try Evaluator(program: program, config: config, domain: ConcreteDomain(), unwind: unwind).configValues
-        var emitter = CEmitter(program: program, configValues: values, unwind: unwind)
-        let source = try emitter.emit()
+    /// `property`: only what that property reaches, and the functions named in `roots`.
+    public static func emit(_ program: Program, _ config: Config, _ unwind: Int, property: Int? = nil, roots: Set<String> = []) throws -> Emitted {
+        let evaluator = try Evaluator(program: program, config: config, domain: ConcreteDomain(), unwind: unwind)
+        var emitter = CEmitter(program: program, evaluator: evaluator, unwind: unwind)
+        let source = try emitter.emit(property: property, roots: roots)
         return Emitted(program: program, unwind: unwind, source: source, sites: emitter.sites, skipped: emitter.skipped, leading: emitter.leading)
     }
 
     /// `emitted`, compiled at `optimisation` (-O0 … -O3).
-    public init(_ emitted: Emitted, optimisation: String) throws {
+    public init(_ emitted: Emitted, optimisation: String, started: ((Process) -> Void)? = nil) throws {
         let program = emitted.program, unwind = emitted.unwind
         source = emitted.source
         sites = emitted.sites
         skipped = emitted.skipped
         leading = emitted.leading
-        library = try NativeLibrary.load(source: source, optimisation: optimisation)
+        library = try NativeLibrary.load(source: source, optimisation: optimisation, started: started)
         self.program = program
         self.unwind = unwind
         let lib = library
@@ -77,11 +78,12 @@ public final class CompiledProgramFuture: @unchecked Sendable {
 
     /// Compiles at the usual level; when that object is not cached, first at -O0, which builds in
     /// about half the time: the campaign adopts that, then the optimised one (`ready` changes).
-    public init(program: Program, config: Config, unwind: Int) {
+    /// `property`, `roots`: a unit of that property alone (`CompiledProgram.emit`).
+    public init(program: Program, config: Config, unwind: Int, property: Int? = nil, roots: Set<String> = []) {
         DispatchQueue.global().async {
             let emitted: CompiledProgram.Emitted
             do {
-                emitted = try CompiledProgram.emit(program, config, unwind)
+                emitted = try CompiledProgram.emit(program, config, unwind, property: property, roots: roots)
             } catch {
                 self.publish(.failure(error))
                 self.lock.lock()
@@ -90,10 +92,19 @@ public final class CompiledProgramFuture: @unchecked Sendable {
                 return
             }
             let level = NativeLibrary.optimisation
-            if level != "-O0" && !NativeLibrary.isCached(source: emitted.source, optimisation: level) {
-                self.publish(Result { try CompiledProgram(emitted, optimisation: "-O0") })
+            let started: (Process) -> Void = { p in
+                self.lock.lock()
+                self.compiler = p
+                let stop = self.cancelled
+                self.lock.unlock()
+                if stop { p.terminate() }
             }
-            self.publish(Result { try CompiledProgram(emitted, optimisation: level) })
+            if level != "-O0" && !NativeLibrary.isCached(source: emitted.source, optimisation: level) {
+                self.publish(Result { try CompiledProgram(emitted, optimisation: "-O0", started: started) })
+            }
+            if !self.isCancelled {
+                self.publish(Result { try CompiledProgram(emitted, optimisation: level, started: started) })
+            }
             self.lock.lock()
             self.finished = true
             self.lock.unlock()
@@ -135,6 +146,18 @@ public final class CompiledProgramFuture: @unchecked Sendable {
         }
     }
     private var finished = false
+    private var cancelled = false
+    private var compiler: Process?
+    private var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
+
+    /// The campaign is over: a compile still running is stopped (its object is not cached).
+    public func cancel() {
+        lock.lock()
+        cancelled = true
+        let p = compiler
+        lock.unlock()
+        if let p, p.isRunning { p.terminate() }
+    }
 }
 
 /// What a compiled run reports.

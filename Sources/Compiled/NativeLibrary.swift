@@ -65,7 +65,8 @@ public final class NativeLibrary: @unchecked Sendable {
     }
 
     /// The loaded object for `source`, compiling it when no cached object exists.
-    public static func load(source: String, optimisation: String = optimisation) throws -> NativeLibrary {
+    /// `started` sees the compiler's process (to stop a compile nobody waits for any more).
+    public static func load(source: String, optimisation: String = optimisation, started: ((Process) -> Void)? = nil) throws -> NativeLibrary {
         let key = key(optimisation + "\n" + source)
         lock.lock()
         defer { lock.unlock() }
@@ -74,7 +75,7 @@ public final class NativeLibrary: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let object = "\(dir)/\(key).so"
         if !FileManager.default.fileExists(atPath: object) {
-            try compile(source, to: object, in: dir, optimisation: optimisation)
+            try compile(source, to: object, in: dir, optimisation: optimisation, started: started)
         }
         guard let h = dlopen(object, RTLD_NOW | RTLD_LOCAL) else {
             throw NativeCodeError(message: "cannot load \(object): \(String(cString: dlerror()))")
@@ -84,7 +85,7 @@ public final class NativeLibrary: @unchecked Sendable {
         return l
     }
 
-    static func compile(_ source: String, to object: String, in dir: String, optimisation: String) throws {
+    static func compile(_ source: String, to object: String, in dir: String, optimisation: String, started: ((Process) -> Void)?) throws {
         guard let cc = compiler else {
             throw NativeCodeError(message: "no C compiler (install gcc, or set HUGEALIGN_CC)")
         }
@@ -99,6 +100,7 @@ public final class NativeLibrary: @unchecked Sendable {
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
+        started?(p)
         let diagnostics = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {

@@ -116,7 +116,8 @@ public final class Fuzzer: @unchecked Sendable {
         // The compiled form is built beside the first runs, which go through the evaluator; asked
         // for explicitly, every run uses it (the campaign waits for the compile, off the clock).
         let future = options.useCompiled
-            ? CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil)) : nil
+            ? CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil),
+                                    property: program.properties.firstIndex { $0.name == property.name }) : nil
         if options.compiled == true { _ = future?.wait() }
         let clock = ContinuousClock()
         let start = clock.now
@@ -130,6 +131,7 @@ public final class Fuzzer: @unchecked Sendable {
         }
         if let failure = box.failure { throw failure }
         let done = box.results.compactMap { $0 }
+        defer { future?.cancel() }
         let stats = progress
         let first = done.enumerated().first { $0.element.failing != nil }
         let stop: FuzzResult.StopReason = first != nil ? .found : isStopped ? .interrupted

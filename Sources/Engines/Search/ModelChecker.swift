@@ -127,7 +127,9 @@ public final class ModelChecker: @unchecked Sendable {
     public func run() throws -> ModelCheckResult {
         // The compiled form is built beside the first runs, which go through the evaluator; asked
         // for explicitly, every run uses it (the check waits for the compile, off the clock).
-        compiled = options.useCompiled ? CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil)) : nil
+        compiled = options.useCompiled ? CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil),
+                                    property: program.properties.firstIndex { $0.name == property.name },
+                                    roots: options.depth == nil ? [] : [PlacementEntry.function]) : nil
         if options.compiled == true { _ = compiled?.wait() }
         let clock = ContinuousClock()
         let start = clock.now
@@ -139,6 +141,7 @@ public final class ModelChecker: @unchecked Sendable {
         } else {
             result = try layouts(seconds: seconds)
         }
+        compiled?.cancel()
         lock.lock()
         live.seconds = seconds()
         result.stats = live
@@ -163,6 +166,7 @@ public final class ModelChecker: @unchecked Sendable {
             if runner.run(values, in: space).isFailure { found = values; return false }
             // Large input spaces: let Ctrl-C, a time limit or --max-runs stop inside a layout.
             if runs & 4095 == 0 {
+                if let compiled, let ready = compiled.ready, ready !== runner.compiledProgram { runner.adopt(ready) }
                 add(runs: runs, states: 0)
                 runs = 0
                 if isStopped || overBudget { return false }
