@@ -80,7 +80,9 @@ public final class CompiledProgramFuture: @unchecked Sendable {
     /// about half the time: the campaign adopts that, then the optimised one (`ready` changes).
     /// `property`, `roots`: a unit of that property alone (`CompiledProgram.emit`).
     public init(program: Program, config: Config, unwind: Int, property: Int? = nil, roots: Set<String> = []) {
-        DispatchQueue.global().async {
+        // A thread of its own: the compile blocks for a second, and a blocked block of the global
+        // queue holds one of its few workers (other compiles, the campaign's own jobs wait).
+        let thread = Thread {
             let emitted: CompiledProgram.Emitted
             do {
                 emitted = try CompiledProgram.emit(program, config, unwind, property: property, roots: roots)
@@ -97,7 +99,7 @@ public final class CompiledProgramFuture: @unchecked Sendable {
                 self.compiler = p
                 let stop = self.cancelled
                 self.lock.unlock()
-                if stop { p.terminate() }
+                if stop { NativeLibrary.stop(p) }
             }
             if level != "-O0" && !NativeLibrary.isCached(source: emitted.source, optimisation: level) {
                 self.publish(Result { try CompiledProgram(emitted, optimisation: "-O0", started: started) })
@@ -109,6 +111,8 @@ public final class CompiledProgramFuture: @unchecked Sendable {
             self.finished = true
             self.lock.unlock()
         }
+        thread.stackSize = 16 << 20
+        thread.start()
     }
 
     private func publish(_ r: Result<CompiledProgram, Error>) {
@@ -156,7 +160,7 @@ public final class CompiledProgramFuture: @unchecked Sendable {
         cancelled = true
         let p = compiler
         lock.unlock()
-        if let p, p.isRunning { p.terminate() }
+        if let p { NativeLibrary.stop(p) }
     }
 }
 

@@ -24,6 +24,13 @@ public final class NativeLibrary: @unchecked Sendable {
 
     public func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
 
+    /// Stops a compile `load` started: the compiler's whole process group.
+    public static func stop(_ compiler: Process) {
+        guard compiler.isRunning else { return }
+        let pid = compiler.processIdentifier
+        if getpgid(pid) == pid { kill(-pid, SIGTERM) } else { compiler.terminate() }
+    }
+
     nonisolated(unsafe) private static var loaded: [String: NativeLibrary] = [:]
     private static let lock = NSLock()
 
@@ -94,8 +101,16 @@ public final class NativeLibrary: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         try source.write(toFile: c, atomically: false, encoding: .utf8)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: cc)
-        p.arguments = [optimisation, "-shared", "-fPIC", "-w", "-o", tmp, c]
+        let arguments = [optimisation, "-shared", "-fPIC", "-w", "-o", tmp, c]
+        // In a process group of its own (setsid), so that stopping a compile (`stop`) stops the
+        // compiler proper (cc1, as) too, not only the driver.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+            p.arguments = [cc] + arguments
+        } else {
+            p.executableURL = URL(fileURLWithPath: cc)
+            p.arguments = arguments
+        }
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
@@ -103,6 +118,10 @@ public final class NativeLibrary: @unchecked Sendable {
         started?(p)
         let diagnostics = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        if p.terminationReason == .uncaughtSignal || p.terminationStatus == 128 + SIGTERM {
+            try? FileManager.default.removeItem(atPath: c)
+            throw NativeCodeError(message: "the compile of \(object) was stopped")
+        }
         guard p.terminationStatus == 0 else {
             // The source stays for the report.
             let text = String(decoding: diagnostics.prefix(2000), as: UTF8.self)
