@@ -119,7 +119,11 @@ struct Check: ParsableCommand {
             summaries.append(SearchSummary(spec: spec, property: name, engine: .modelChecker, found: finding != nil, runs: s.runs,
                                            runsPerSecond: s.runsPerSecond.rounded(), seconds: (s.seconds * 1000).rounded() / 1000,
                                            secondsToFirst: result.secondsToFirst.map { ($0 * 1000).rounded() / 1000 }, exhausted: s.exhausted,
-                                           states: s.states, coverage: nil, report: reportPath, interrupted: result.interrupted))
+                                           states: s.states, coverage: nil, report: reportPath, interrupted: result.interrupted,
+                                           compiled: result.compiled))
+            if engine.engine == .compiled, !result.compiled {
+                FileHandleStream.standardError.write("hugealign check: \(name) ran in the evaluator: \(result.interpretedBecause ?? "the compiled form was not adopted")\n")
+            }
             let scopeText = "config \(item.config.name), " + (depth.map { "sequences ≤ \($0) syscalls" } ?? "layouts ≤ \(layoutVMAs) VMAs") + ", shard \(shard), \(s.runs) runs"
             records.append(CheckRecord(file: spec, property: name, engine: .modelChecker,
                                        status: finding != nil ? .failed : (s.exhausted ? .passed : .error),

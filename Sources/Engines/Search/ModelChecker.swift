@@ -40,6 +40,9 @@ public struct ModelCheckResult: Sendable {
     public var stats: CheckStats
     public var interrupted: Bool
     public var secondsToFirst: Double?
+    /// Whether the runs ended in the compiled form, and why not when it was asked for.
+    public var compiled = false
+    public var interpretedBecause: String?
 }
 
 /// Exhaustive search in a scaled address space. Mode 1 checks every layout of up to N VMAs
@@ -141,6 +144,8 @@ public final class ModelChecker: @unchecked Sendable {
         } else {
             result = try layouts(seconds: seconds)
         }
+        result.compiled = usedCompiled
+        result.interpretedBecause = compiled?.failure ?? (usedCompiled || compiled == nil ? nil : "the compile did not end before the runs did")
         compiled?.cancel()
         lock.lock()
         live.seconds = seconds()
@@ -155,10 +160,20 @@ public final class ModelChecker: @unchecked Sendable {
 
     /// The compile started by `run`.
     private var compiled: CompiledProgramFuture?
+    /// Whether a runner adopted the compiled form (guarded by `lock`).
+    private var adopted = false
+    private var usedCompiled: Bool { lock.lock(); defer { lock.unlock() }; return adopted }
+
+    /// Adopts the compiled form when it is ready and newer than the runner's.
+    func adoptIfReady(_ runner: ConcreteRunner) {
+        guard let compiled, let ready = compiled.ready, ready !== runner.compiledProgram else { return }
+        runner.adopt(ready)
+        if runner.isCompiled { lock.lock(); adopted = true; lock.unlock() }
+    }
 
     /// Checks every allowed input against one layout; the first failing values, if any.
     func check(_ space: IndexedAddressSpace, _ runner: ConcreteRunner, _ inputs: InputSpace) -> [UInt64]? {
-        if let compiled, let ready = compiled.ready, ready !== runner.compiledProgram { runner.adopt(ready) }
+        adoptIfReady(runner)
         var found: [UInt64]?
         var runs = 0
         inputs.forEach { values in
@@ -166,7 +181,7 @@ public final class ModelChecker: @unchecked Sendable {
             if runner.run(values, in: space).isFailure { found = values; return false }
             // Large input spaces: let Ctrl-C, a time limit or --max-runs stop inside a layout.
             if runs & 4095 == 0 {
-                if let compiled, let ready = compiled.ready, ready !== runner.compiledProgram { runner.adopt(ready) }
+                adoptIfReady(runner)
                 add(runs: runs, states: 0)
                 runs = 0
                 if isStopped || overBudget { return false }
