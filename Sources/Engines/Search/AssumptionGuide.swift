@@ -89,6 +89,13 @@ struct AssumptionGuide {
     /// Fills `values` parameter by parameter with `draw(i)`, drawing again while `i`'s conjuncts fail.
     func generate(count: Int, _ draw: (Int) -> UInt64) -> [UInt64] {
         var values = [UInt64](repeating: 0, count: count)
+        fill(&values, draw)
+        return values
+    }
+
+    /// `generate` into an existing buffer of the right size (the fuzzer's loop allocates nothing).
+    func fill(_ values: inout [UInt64], _ draw: (Int) -> UInt64) {
+        let count = values.count
         for _ in 0..<AssumptionGuide.rounds {
             var ok = true
             for i in 0..<count {
@@ -103,6 +110,5 @@ struct AssumptionGuide {
             if ok { break }
         }
         // After the last round the input is kept as drawn: the run says whether it was vacuous.
-        return values
     }
 }

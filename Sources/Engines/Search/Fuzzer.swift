@@ -178,6 +178,8 @@ public final class Fuzzer: @unchecked Sendable {
         let clock = ContinuousClock()
         var stats = FuzzStats()
         let limit = options.runs ?? .max
+        // One input buffer for every run (a case kept in the corpus is copied on the next write).
+        var values = [UInt64](repeating: 0, count: runner.parameters.count)
         var n = 0
         while n < limit {
             if n & 1023 == 0 {
@@ -190,20 +192,19 @@ public final class Fuzzer: @unchecked Sendable {
                 if let s = options.seconds, stats.seconds >= s { break }
             }
             n += 1
-            var values: [UInt64]
             var li: Int
             let roll = rng.below(100)
             if !pool.corpus.isEmpty && roll < 60 {
-                let base = rng.pick(pool.corpus)
-                values = base.values
-                li = base.layout
+                let base = Int(rng.below(UInt64(pool.corpus.count)))
+                pool.load(base, into: &values)
+                li = pool.corpus[base].layout
                 if usesLayout && rng.chance(15) {
                     let mutated = layouts.mutate(pool.layouts[li], &rng, focus: pool.focus[li])
                     li = pool.add(LayoutGenerator.window(of: mutated, atMost: maxVMAs, &rng), pool.focus[li])
                 } else {
                     // A mutant that breaks a leading assumption is redrawn from the same base a few times.
                     for attempt in 0..<8 {
-                        values = base.values
+                        pool.load(base, into: &values)
                         for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool.layouts[li], focus: pool.focus[li]) }
                         if attempt == 7 || !guide.rejects(values) { break }
                     }
@@ -222,7 +223,7 @@ public final class Fuzzer: @unchecked Sendable {
                     }
                 }
                 let layout = pool.layouts[li], drawFocus = rng.chance(50) ? pool.focus[li] : focus
-                values = guide.generate(count: runner.parameters.count) {
+                guide.fill(&values) {
                     guide.hint($0, &rng, page: vocabulary.page) ?? inputs.value($0, &rng, layout: layout, focus: drawFocus)
                 }
             }
@@ -283,6 +284,13 @@ struct LayoutPool {
         runs.append(0)
         vacuous.append(0)
         return layouts.count - 1
+    }
+
+    /// Corpus case `i`'s values, copied into `values` (same count).
+    @inline(__always) func load(_ i: Int, into values: inout [UInt64]) {
+        corpus[i].values.withUnsafeBufferPointer { src in
+            for k in 0..<min(src.count, values.count) { values[k] = src[k] }
+        }
     }
 
     @inline(__always) mutating func record(_ i: Int, vacuous v: Bool) {
