@@ -248,13 +248,18 @@ final class LayoutBridge {
     }
 
     static let query: @convention(c) (UnsafeMutableRawPointer?, Int64, UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?) -> UInt64 = { object, op, args, out in
-        let bridge = Unmanaged<LayoutBridge>.fromOpaque(object!).takeUnretainedValue()
-        if bridge.inserted.isEmpty, let space = bridge.indexed {
-            return bridge.answer(space, CompiledABI.Op(rawValue: op)!, args!, out!)
-        }
-        let space = InsertedAddressSpace.stacked(bridge.indexed, bridge.inserted, domain: bridge.domain, bits: bridge.bits)
-        return bridge.answer(space, CompiledABI.Op(rawValue: op)!, args!, out!)
+        // The context owns the bridge for as long as the code runs: no retain per question.
+        Unmanaged<LayoutBridge>.fromOpaque(object!)._withUnsafeGuaranteedRef { $0.dispatch(CompiledABI.Op(rawValue: op)!, args!, out!) }
     }
+
+    func dispatch(_ op: CompiledABI.Op, _ a: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt64>) -> UInt64 {
+        if inserted.isEmpty, let space = indexed { return answer(space, op, a, out) }
+        return answer(InsertedAddressSpace.stacked(indexed, inserted, domain: domain, bits: bits), op, a, out)
+    }
+
+    /// `VMAField` by the number the code passes (its position in `allCases`), without building
+    /// `allCases` for every question.
+    static let fields = VMAField.allCases
 
     @inline(__always)
     func answer<S: AddressSpace>(_ space: S, _ op: CompiledABI.Op, _ a: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt64>) -> UInt64 where S.D == ConcreteDomain {
@@ -265,7 +270,7 @@ final class LayoutBridge {
             out.pointee = space.vmaBefore(a[0])
             return space.findVMA(a[0])
         case .field:
-            return space.field(a[0], VMAField.allCases[Int(a[1])])
+            return space.field(a[0], LayoutBridge.fields[Int(a[1])])
         case .areaLowest:
             let r = space.areaLowest(low: a[0], high: a[1], size: a[2])
             out.pointee = r.start
