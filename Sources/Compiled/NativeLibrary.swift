@@ -76,8 +76,11 @@ public final class NativeLibrary: @unchecked Sendable {
     public static func load(source: String, optimisation: String = optimisation, started: ((Process) -> Void)? = nil) throws -> NativeLibrary {
         let key = key(optimisation + "\n" + source)
         lock.lock()
-        defer { lock.unlock() }
-        if let l = loaded[key] { return l }
+        let known = loaded[key]
+        lock.unlock()
+        if let known { return known }
+        // Compiles run outside the lock: two units compile side by side, and the same unit
+        // compiled twice at once ends as one object (the rename is atomic; dlopen shares it).
         let dir = cacheDirectory
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let object = "\(dir)/\(key).so"
@@ -87,6 +90,9 @@ public final class NativeLibrary: @unchecked Sendable {
         guard let h = dlopen(object, RTLD_NOW | RTLD_LOCAL) else {
             throw NativeCodeError(message: "cannot load \(object): \(String(cString: dlerror()))")
         }
+        lock.lock()
+        defer { lock.unlock() }
+        if let l = loaded[key] { return l }
         let l = NativeLibrary(handle: h, path: object)
         loaded[key] = l
         return l
