@@ -35,7 +35,6 @@ public struct ObligationSite: Sendable {
 /// copied in and back, as the evaluator copies them.
 struct CEmitter {
     let program: Program
-    let configValues: [Value<ConcreteDomain>]
     let unwind: Int
     var out = ""
     var sites: [ObligationSite] = []
@@ -44,13 +43,13 @@ struct CEmitter {
     var loopCount = 0
     var recordTags: [String] = []
 
-    /// Folds constant subexpressions (the same evaluator computes them).
-    let folder: Evaluator<ConcreteDomain>
+    /// The concrete evaluator this C renders: it gives the config values and the widths of types,
+    /// and folds constant subexpressions.
+    let evaluator: Evaluator<ConcreteDomain>
 
     init(program: Program, evaluator: Evaluator<ConcreteDomain>, unwind: Int) {
         self.program = program
-        self.configValues = evaluator.configValues
-        self.folder = evaluator
+        self.evaluator = evaluator
         self.unwind = unwind
     }
 
@@ -76,7 +75,7 @@ struct CEmitter {
         default: break
         }
         guard e.type != .void, isConstant(e) else { return nil }
-        switch folder.evaluate(e, in: f, arguments: []) {
+        switch evaluator.evaluate(e, in: f, arguments: []) {
         case .word(let w): return literal(w)
         case .truth(let t): return t ? "1ULL" : "0ULL"
         case .record: return nil
@@ -88,15 +87,8 @@ struct CEmitter {
         case record(String)
     }
 
-    var longBits: Int { program.dataModel.longBits }
-
-    func width(_ t: CType) -> Int {
-        switch t {
-        case .pointer: return longBits
-        case .int(let b, _): return b
-        default: return 1
-        }
-    }
+    /// The width of a type's words (`Evaluator.width`).
+    func width(_ t: CType) -> Int { evaluator.width(t) }
 
     /// How a slot of type `t` is held: struct locals and pointers to structs (passed by reference)
     /// hold the struct.
@@ -165,8 +157,8 @@ struct CEmitter {
         var prototypes = ""
         var entries = ""
         let wanted = only.map { p in
-            reachable(from: [program.properties[p].function] + program.functions.filter { roots.contains($0.name) })
-                .union(program.functions.indices.filter { roots.contains(program.functions[$0].name) })
+            let named = program.functions.indices.filter { roots.contains(program.functions[$0].name) }
+            return CallGraph(program).reachedIndices(from: [program.properties[p].function] + named.map { program.functions[$0] }).union(named)
         }
         for (i, f) in program.functions.enumerated() where wanted?.contains(i) ?? true {
             prototypes += try signature(f, "f\(i)") + ";\n"
@@ -205,21 +197,6 @@ struct CEmitter {
         return CPrelude.text + records + prototypes + body + entries
     }
 
-    /// The functions the given ones call, directly or not.
-    func reachable(from start: [Function]) -> Set<Int> {
-        var seen = Set<Int>()
-        var work = start
-        while let f = work.popLast() {
-            _ = f.body.mapExpressions { e in
-                e.transformed { kind, _ in
-                    if case .call(let i, _) = kind, i < program.functions.count, seen.insert(i).inserted { work.append(program.functions[i]) }
-                    return kind
-                }
-            }
-        }
-        return seen
-    }
-
     /// Properties left to the evaluator, and why.
     var skipped: [UnsupportedConstruct] = []
     /// Per property: the leading assumptions `hx_lead_N` tests (nil: none compiled).
@@ -233,8 +210,7 @@ struct CEmitter {
             let r = CEmitter.slotRepr(t)
             guard r == .word else { text += "  \(cType(r)) s\(s) = \(zero(r));\n"; continue }
             if s < f.parameters.count {
-                let p = f.parameters[s]
-                text += "  u64 s\(s) = \(p.type == .bool ? "(in[\(s)] != 0)" : "(in[\(s)] & \(literal(ConcreteDomain.mask(width(p.type)))))");\n"
+                text += "  u64 s\(s) = \(input(s, f.parameters[s]));\n"
             } else {
                 text += "  u64 s\(s) = 0;\n"
             }
@@ -284,13 +260,15 @@ struct CEmitter {
         return out
     }
 
+    /// Input `i` of an entry point, masked as `ConcreteRunner.arguments` masks it.
+    func input(_ i: Int, _ p: Parameter) -> String {
+        p.type == .bool ? "(in[\(i)] != 0)" : "(in[\(i)] & \(literal(ConcreteDomain.mask(width(p.type)))))"
+    }
+
     /// An entry point: inputs masked as `ConcreteRunner.arguments` masks them; a false `assume`
     /// longjmps back here.
     mutating func entry(_ f: Function, _ name: String, _ entry: String) throws -> String {
-        var args: [String] = []
-        for (i, p) in f.parameters.enumerated() {
-            args.append(p.type == .bool ? "(in[\(i)] != 0)" : "(in[\(i)] & \(literal(ConcreteDomain.mask(width(p.type)))))")
-        }
+        let args = f.parameters.enumerated().map { input($0.offset, $0.element) }
         let call = "\(name)(\((["ctx"] + args).joined(separator: ", ")))"
         return """
         s64 \(entry)(u64 *ctx, const u64 *in, u64 *result) {
@@ -416,7 +394,7 @@ struct CEmitter {
             if e.type == .bool { return v != 0 ? "1ULL" : "0ULL" }
             return literal(v & ConcreteDomain.mask(width(e.type)))
         case .config(let i):
-            switch configValues[i] {
+            switch evaluator.configValues[i] {
             case .word(let w): return literal(w)
             case .truth(let t): return t ? "1ULL" : "0ULL"
             case .record: throw unsupported("a struct-valued config", e.location)

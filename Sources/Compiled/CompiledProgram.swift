@@ -16,7 +16,7 @@ public final class CompiledProgram: @unchecked Sendable {
     public let sites: [ObligationSite]
     /// Properties the emitter left to the evaluator, and why.
     public let skipped: [UnsupportedConstruct]
-    /// The C source (tests and `--keep-c` read it).
+    /// The C source (the native benchmark builds its loop around it).
     public let source: String
     let properties: [Entry?]
     let functions: [Entry?]
@@ -83,14 +83,16 @@ public final class CompiledProgramFuture: @unchecked Sendable {
         // A thread of its own: the compile blocks for a second, and a blocked block of the global
         // queue holds one of its few workers (other compiles, the campaign's own jobs wait).
         let thread = Thread {
+            defer {
+                self.lock.lock()
+                self.finished = true
+                self.lock.unlock()
+            }
             let emitted: CompiledProgram.Emitted
             do {
                 emitted = try CompiledProgram.emit(program, config, unwind, property: property, roots: roots)
             } catch {
                 self.publish(.failure(error))
-                self.lock.lock()
-                self.finished = true
-                self.lock.unlock()
                 return
             }
             let level = NativeLibrary.optimisation
@@ -107,9 +109,6 @@ public final class CompiledProgramFuture: @unchecked Sendable {
             if !self.isCancelled {
                 self.publish(Result { try CompiledProgram(emitted, optimisation: level, started: started) })
             }
-            self.lock.lock()
-            self.finished = true
-            self.lock.unlock()
         }
         thread.stackSize = 16 << 20
         thread.start()

@@ -104,6 +104,25 @@ public final class ConcreteRunner: @unchecked Sendable {
         interpretedBecause = nil
     }
 
+    /// Starts compiling `property`'s unit (and the functions named in `roots`) on another thread,
+    /// for the runners of a campaign to adopt (`adopt(from:)`); `wait` returns once it is built.
+    public static func compileInBackground(_ property: Property, of program: Program, config: Config, roots: Set<String> = [],
+                                           wait: Bool = false) -> CompiledProgramFuture {
+        let future = CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil),
+                                           property: program.properties.firstIndex { $0.name == property.name }, roots: roots)
+        if wait { _ = future.wait() }
+        return future
+    }
+
+    /// Adopts the compile's newest build, if there is one this runner does not use yet; whether it
+    /// did.
+    @discardableResult
+    public func adopt(from future: CompiledProgramFuture?) -> Bool {
+        guard let ready = future?.ready, ready !== compiledProgram else { return false }
+        adopt(ready)
+        return isCompiled
+    }
+
     /// The property's leading assumptions (the model checker prunes with them, the fuzzer draws
     /// inputs that satisfy them).
     public let leading: LeadingAssumptions

@@ -258,53 +258,6 @@ public final class MutationCampaign: @unchecked Sendable {
     }
 }
 
-/// The functions a property reaches through direct calls.
-public struct CallGraph {
-    let program: Program
-
-    public init(_ program: Program) { self.program = program }
-
-    public func reached(from root: Function) -> Set<String> {
-        var seen = Set<Int>()
-        var work = callees(root.body)
-        while let f = work.popLast() {
-            guard seen.insert(f).inserted, f < program.functions.count else { continue }
-            work += callees(program.functions[f].body)
-        }
-        return Set(seen.filter { $0 < program.functions.count }.map { program.functions[$0].name })
-    }
-
-    func callees(_ s: Stmt) -> [Int] {
-        var out: [Int] = []
-        func e(_ x: Expr) {
-            switch x.kind {
-            case .constant, .config, .load: break
-            case .unary(_, let a), .not(let a), .convert(let a), .assign(_, let a), .postUpdate(_, let a): e(a)
-            case .binary(_, let a, let b), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b), .sequence(let a, let b): e(a); e(b)
-            case .conditional(let c, let a, let b): e(c); e(a); e(b)
-            case .call(let f, let args):
-                out.append(f)
-                for case .value(let a) in args { e(a) }
-            case .layout(_, let args, _): args.forEach(e)
-            }
-        }
-        func st(_ s: Stmt) {
-            switch s {
-            case .expr(let x), .assume(let x): e(x)
-            case .assert(let x, _, _): e(x)
-            case .declare(_, let x): x.map(e)
-            case .block(let ss): ss.forEach(st)
-            case .ifElse(let c, let t, let f): e(c); st(t); f.map(st)
-            case .loop(let l): l.condition.map(e); st(l.body); l.step.map(e)
-            case .returnValue(let x, _): x.map(e)
-            case .goto, .label, .breakLoop, .continueLoop: break
-            }
-        }
-        st(s)
-        return out
-    }
-}
-
 /// A campaign's results: the score and every mutant (the JSON of `hugealign mutate --json`).
 public struct MutationSummary: Codable, Sendable {
     public var models: String

@@ -115,10 +115,8 @@ public final class Fuzzer: @unchecked Sendable {
         box.results = Array(repeating: nil, count: jobs)
         // The compiled form is built beside the first runs, which go through the evaluator; asked
         // for explicitly, every run uses it (the campaign waits for the compile, off the clock).
-        let future = options.useCompiled
-            ? CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil),
-                                    property: program.properties.firstIndex { $0.name == property.name }) : nil
-        if options.compiled == true { _ = future?.wait() }
+        let future = options.useCompiled ? ConcreteRunner.compileInBackground(property, of: program, config: config, wait: options.compiled == true) : nil
+        defer { future?.cancel() }
         let clock = ContinuousClock()
         let start = clock.now
         DispatchQueue.concurrentPerform(iterations: jobs) { j in
@@ -131,7 +129,6 @@ public final class Fuzzer: @unchecked Sendable {
         }
         if let failure = box.failure { throw failure }
         let done = box.results.compactMap { $0 }
-        defer { future?.cancel() }
         let stats = progress
         let first = done.enumerated().first { $0.element.failing != nil }
         let stop: FuzzResult.StopReason = first != nil ? .found : isStopped ? .interrupted
@@ -142,7 +139,7 @@ public final class Fuzzer: @unchecked Sendable {
         result.interpretedBecause = future?.failure ?? done.first?.interpretedBecause
         if let (j, r) = first, let c = r.failing {
             let runner = try ConcreteRunner(program: program, property: property, config: config)
-            if let ready = future?.ready { runner.adopt(ready) }
+            runner.adopt(from: future)
             result.unshrunk = c
             let shrunk = Shrinker(runner: runner, vocabulary: vocabulary).shrinkCase(c, budget: options.shrinkBudget)
             result.failing = shrunk.smallest
@@ -155,7 +152,7 @@ public final class Fuzzer: @unchecked Sendable {
 
     func job(_ j: Int, start: ContinuousClock.Instant, compiled: CompiledProgramFuture?) throws -> JobResult {
         let runner = try ConcreteRunner(program: program, property: property, config: config)
-        if let ready = compiled?.ready { runner.adopt(ready) }
+        runner.adopt(from: compiled)
         let coverage = CoverageMap()
         runner.coverage = coverage
         var rng = DeterministicRandom(seed: options.seed &* 0x100_0000_01B3 &+ UInt64(j) &+ 1)
@@ -183,7 +180,7 @@ public final class Fuzzer: @unchecked Sendable {
         var n = 0
         while n < limit {
             if n & 1023 == 0 {
-                if let compiled, let ready = compiled.ready, ready !== runner.compiledProgram { runner.adopt(ready) }
+                runner.adopt(from: compiled)
                 stats.seconds = (clock.now - start).seconds
                 stats.coverage = coverage.seenCount
                 stats.corpus = pool.corpus.count

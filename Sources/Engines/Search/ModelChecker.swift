@@ -130,10 +130,10 @@ public final class ModelChecker: @unchecked Sendable {
     public func run() throws -> ModelCheckResult {
         // The compiled form is built beside the first runs, which go through the evaluator; asked
         // for explicitly, every run uses it (the check waits for the compile, off the clock).
-        compiled = options.useCompiled ? CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil),
-                                    property: program.properties.firstIndex { $0.name == property.name },
-                                    roots: options.depth == nil ? [] : [PlacementEntry.function]) : nil
-        if options.compiled == true { _ = compiled?.wait() }
+        compiled = options.useCompiled
+            ? ConcreteRunner.compileInBackground(property, of: program, config: config, roots: options.depth == nil ? [] : [PlacementEntry.function],
+                                                 wait: options.compiled == true) : nil
+        defer { compiled?.cancel() }
         let clock = ContinuousClock()
         let start = clock.now
         lock.lock(); started = start; lock.unlock()
@@ -146,7 +146,6 @@ public final class ModelChecker: @unchecked Sendable {
         }
         result.compiled = usedCompiled
         result.interpretedBecause = compiled?.failure ?? (usedCompiled || compiled == nil ? nil : "the compile did not end before the runs did")
-        compiled?.cancel()
         lock.lock()
         live.seconds = seconds()
         result.stats = live
@@ -166,9 +165,7 @@ public final class ModelChecker: @unchecked Sendable {
 
     /// Adopts the compiled form when it is ready and newer than the runner's.
     func adoptIfReady(_ runner: ConcreteRunner) {
-        guard let compiled, let ready = compiled.ready, ready !== runner.compiledProgram else { return }
-        runner.adopt(ready)
-        if runner.isCompiled { lock.lock(); adopted = true; lock.unlock() }
+        if runner.adopt(from: compiled) { lock.lock(); adopted = true; lock.unlock() }
     }
 
     /// Checks every allowed input against one layout; the first failing values, if any.

@@ -1,0 +1,54 @@
+/// The functions a function reaches through direct calls: the mutation campaign's oracles (which
+/// properties can see a mutated function) and the compiled form's units (what a property needs).
+public struct CallGraph {
+    let program: Program
+
+    public init(_ program: Program) { self.program = program }
+
+    /// The indices of the functions `roots` call, directly or not (the roots themselves only when
+    /// one reaches another).
+    public func reachedIndices(from roots: [Function]) -> Set<Int> {
+        var seen = Set<Int>()
+        var work = roots.flatMap { callees($0.body) }
+        while let f = work.popLast() {
+            guard f < program.functions.count, seen.insert(f).inserted else { continue }
+            work += callees(program.functions[f].body)
+        }
+        return seen
+    }
+
+    public func reached(from root: Function) -> Set<String> {
+        Set(reachedIndices(from: [root]).map { program.functions[$0].name })
+    }
+
+    /// The functions a statement calls directly, in order (with repeats).
+    public func callees(_ s: Stmt) -> [Int] {
+        var out: [Int] = []
+        func e(_ x: Expr) {
+            switch x.kind {
+            case .constant, .config, .load: break
+            case .unary(_, let a), .not(let a), .convert(let a), .assign(_, let a), .postUpdate(_, let a): e(a)
+            case .binary(_, let a, let b), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b), .sequence(let a, let b): e(a); e(b)
+            case .conditional(let c, let a, let b): e(c); e(a); e(b)
+            case .call(let f, let args):
+                out.append(f)
+                for case .value(let a) in args { e(a) }
+            case .layout(_, let args, _): args.forEach(e)
+            }
+        }
+        func st(_ s: Stmt) {
+            switch s {
+            case .expr(let x), .assume(let x): e(x)
+            case .assert(let x, _, _): e(x)
+            case .declare(_, let x): x.map(e)
+            case .block(let ss): ss.forEach(st)
+            case .ifElse(let c, let t, let f): e(c); st(t); f.map(st)
+            case .loop(let l): l.condition.map(e); l.invariant.map(e); st(l.body); l.step.map(e)
+            case .returnValue(let x, _): x.map(e)
+            case .goto, .label, .breakLoop, .continueLoop: break
+            }
+        }
+        st(s)
+        return out
+    }
+}
