@@ -58,3 +58,20 @@ extension IntegerSolver: Decider {
         }
     }
 }
+
+/// Which solvers decide the bit-vector queries (`arithmetic bv`). Z3 always; Bitwuzla, where its
+/// Python binding is installed, gets the first try at each query that may be a proof (not the short
+/// checks of minimisation), within 20 s (2 s on a probe) — its `unsat` is the proof, anything else
+/// goes on to Z3. Measured on the bundled specs: two to five times faster on the bit-vector
+/// queries, slower on the ones `arithmetic both` sends to the integer engine, which it never gets.
+public enum SolverChoice: String, Sendable, CaseIterable {
+    /// Bitwuzla first when it is installed, else Z3 alone.
+    case auto
+    /// Z3 alone.
+    case z3
+    /// Bitwuzla first, and an error when it is not installed.
+    case portfolio
+
+    /// The installed Bitwuzla's version (nil: `python3` cannot import it).
+    public static var bitwuzlaVersion: String? { Bitwuzla.version }
+}

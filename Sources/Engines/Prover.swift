@@ -23,12 +23,17 @@ public struct ProverOptions: Sendable {
     public var defaultLayoutVMAs = 4
     /// Z3 resource units the first check of a query with a `struct file *` input may use before
     /// the query is split by file kind (when the budget counts units; else about 2 s).
-    public var splitAfterResources = Budget.shortCheckUnits
+    /// 2 M units is about 2 s of Z3 work here, the time-budget probe's share: a query that needs
+    /// more is usually decided faster case by case (measured: `mmap_result_valid` spent 6.4 s in a
+    /// 6 M-unit probe before its six cases took 7.5 s).
+    public var splitAfterResources: UInt64 = 2_000_000
     /// Minimisation and relevance of a counterexample get this many times what finding it took
     /// (at least 1 s or `Budget.shortCheckUnits`): the verdict comes soon after the first answer.
     public var minimizationShare = 8.0
     /// Which arithmetic decides the queries (`Arithmetic`).
     public var arithmetic = Arithmetic.bitVector
+    /// Which solvers decide the bit-vector queries (`SolverChoice`).
+    public var solver = SolverChoice.auto
     /// Runs of the concrete search that goes before the solver on properties over a symbolic
     /// layout (0: none). A counterexample it finds is replayed like a solver's model; finding
     /// nothing proves nothing. A fixed number of runs, not a time, so verdicts stay deterministic.
@@ -121,6 +126,7 @@ public final class Prover: @unchecked Sendable {
                                                    budget: session.budget, abstractReason: reason)
             }
             result.solverChecks = session.checks
+            result.bitwuzlaProofs = session.bitwuzlaProofs
             result.firstCheckSeconds = session.firstCheckSeconds
             result.resourcesUsed = session.budget.used
             result.caseSplit = session.caseSplit
@@ -199,6 +205,10 @@ final class Session {
     var caseSplit: String?
     /// Set when the concrete search before the solver found the counterexample (its runs).
     var concreteSearchRuns: Int?
+    /// Set when a run of the concrete search got past every assumption: the assumptions can hold
+    /// (on a real layout within the bounds, which the query admits), so a proof is not vacuous and
+    /// needs no solver check to say so.
+    var assumptionsWitnessed = false
     private var canceled = false
 
     init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int, budget: Budget) throws {
@@ -322,6 +332,36 @@ final class Session {
     func interrupt() {
         canceled = true
         context.interrupt()
+        workerLock.lock()
+        worker?.cancel()
+        workerLock.unlock()
+    }
+
+    /// `HUGEALIGN_TRACE_CHECKS`: every check on stderr (docs/verdicts.md).
+    static let traceChecks = ProcessInfo.processInfo.environment["HUGEALIGN_TRACE_CHECKS"] != nil
+
+    /// The Bitwuzla worker of the check in progress (to cancel it), and the proofs it gave.
+    private let workerLock = NSLock()
+    private var worker: Bitwuzla.Worker?
+    private(set) var bitwuzlaProofs = 0
+
+    /// Whether Bitwuzla gets the first try at this property's bit-vector queries.
+    var usesBitwuzla: Bool { options.solver != .z3 && options.arithmetic == .bitVector && Bitwuzla.version != nil }
+
+    /// Bitwuzla's answer to `assumptions ∧ pinned ∧ extra`, printed by Z3 as SMT-LIB2.
+    private func bitwuzla(_ extra: [SBool], pin: Bool, share: Share, limits: SolverLimits) throws -> CheckResult {
+        let s = try Solver(context)
+        for a in assumptions { s.assert(a) }
+        if pin, let p = pinned { s.assert(equals(p.input, p.value)) }
+        for e in extra { s.assert(e) }
+        // At most half of what the check may take (Z3 keeps the rest), 20 s, or 2 s on a probe:
+        // enough for every bit-vector query of the bundled specs, with room for a loaded machine.
+        let ms = min((limits.timeoutMilliseconds ?? .max) / 2, share == .probe ? 2_000 : 20_000)
+        return Bitwuzla.check(s.smtlib2(), milliseconds: ms) { w in
+            workerLock.lock()
+            worker = w
+            workerLock.unlock()
+        }
     }
 
     /// How much of the budget one check may take.
@@ -389,6 +429,15 @@ final class Session {
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
         guard let limits = budget.limits(share, fraction: fraction) else { return .unknown(reason: budget.exhaustedReason) }
         checks += 1
+        // Only a question whose `unsat` means something (not the vacuity check, which wants a model).
+        if arithmetic == .bitVector, !incremental, share != .quick, !extra.isEmpty, usesBitwuzla {
+            let r = try bitwuzla(extra, pin: pin, share: share, limits: limits)
+            if canceled { throw SMTError(code: "canceled", message: "interrupted") }
+            if r == .unsat {
+                bitwuzlaProofs += 1
+                return .unsat
+            }
+        }
         let s: Decider
         if incremental {
             if let m = minimizers[arithmetic] {
@@ -410,8 +459,12 @@ final class Session {
         }
         defer { if incremental { s.pop(1) } }
         for e in extra { try s.add(e) }
+        let traceStart = ContinuousClock.now
         let r = try s.check()
         budget.spend(s.resourceCount)
+        if Self.traceChecks {
+            FileHandle.standardError.write(Data("[check] \(property.name) \(arithmetic) extra=\(extra.count) share=\(share) inc=\(incremental) -> \(r) \(String(format: "%.3f", (ContinuousClock.now - traceStart).seconds))s\n".utf8))
+        }
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
         if r == .sat {
             lastModel = try s.values(of: inputs.map { ($0.bv, $0.bool) })
@@ -489,6 +542,7 @@ final class Session {
         o.maxVMAs = property.anyLayout ? nil : vmaSlots
         o.shrinkBudget = 2000
         let r = try Fuzzer(program: program, property: property, config: options.config, options: o).run()
+        assumptionsWitnessed = r.stats.runs > r.stats.vacuous
         guard let c = r.failing, property.anyLayout || c.layout.vmas.count <= vmaSlots else { return nil }
         if property.anyLayout {
             // The abstract layout's inputs are the VMAs a symbolic run saw: the case is reported as found.
@@ -498,7 +552,7 @@ final class Session {
             return .counterexample(cex)
         }
         // As the solver's model, so that it is minimised, marked for relevance and replayed the same way.
-        let verdict = try refute(modelValues(c))
+        let verdict = try refute(modelValues(c), shrunk: true)
         if case .counterexample = verdict { concreteSearchRuns = r.stats.runs }
         return verdict
     }
@@ -537,21 +591,26 @@ final class Session {
     /// The violation is unsatisfiable: proved — vacuously when the assumptions cannot hold at all
     /// (unsatisfiable assumptions prove anything; say so).
     func proved() throws -> Verdict {
+        if assumptionsWitnessed { return .proved(vacuous: false) }
         let alone = try check([])
         if case .unknown(let reason) = alone { return .unknown(reason: "proved, but whether the assumptions can hold at all is unknown (\(reason))") }
         return .proved(vacuous: alone == .unsat)
     }
 
     /// A satisfying model → replayed at once (so a counterexample exists whatever happens next),
-    /// then minimised and relevance-marked within a share of the budget, replayed again.
-    func refute(_ model: [UInt64]) throws -> Verdict {
+    /// then minimised and relevance-marked within a share of the budget, replayed again. A case the
+    /// concrete search has already shrunk gets a smaller floor in seconds: the solver only polishes
+    /// it, and its verdict should come soon after it was found.
+    func refute(_ model: [UInt64], shrunk: Bool = false) throws -> Verdict {
         // The fast concrete run first; the descriptive replay (or the engine-bug report) only once.
         guard try runner.run(testCase(model)).isFailure else {
             return try replay(model, relevant: Array(repeating: true, count: parameterCount))
         }
         let found = (ContinuousClock.now - started).seconds
         options.onFirstCounterexample?(property.name, found)
-        budget.startPhase(seconds: max(1, options.minimizationShare * found),
+        // Counted in units (reports, --check-expectations) the floor stays: the same minimal values
+        // on every machine matter more there than a second.
+        budget.startPhase(seconds: max(shrunk ? 0.25 : 1, options.minimizationShare * found),
                           units: max(Budget.shortCheckUnits, UInt64(options.minimizationShare * Double(budget.used))))
         defer { budget.endPhase() }
         let values = try minimize(model)

@@ -233,6 +233,8 @@ public struct PropertyResult: Sendable {
     /// The SMT-LIB2 query of the negated property.
     public var smtlib2: String?
     public var solverChecks: Int
+    /// Checks that Bitwuzla answered `unsat` (the portfolio, `SolverChoice`); Z3 decided the rest.
+    public var bitwuzlaProofs = 0
     /// Time of the first (deciding) solver check; the rest is building, minimising and replaying.
     public var firstCheckSeconds: Double = 0
     /// Z3 resource units the property's checks used (what `--rlimit` bounds).

@@ -49,3 +49,4 @@ struct Shard: ExpressibleByArgument, CustomStringConvertible {
 }
 
 extension Arithmetic: ExpressibleByArgument {}
+extension SolverChoice: ExpressibleByArgument {}

@@ -7,7 +7,8 @@ enum ExitStatus: Int32 {
     case ok = 0
     case usage = 1
     case inputError = 2
-    /// `live --qemu`: qemu, a compiler or the kernel package is missing.
+    /// `live --qemu`: qemu, a compiler or the kernel package is missing; `prove --solver portfolio`:
+    /// Bitwuzla is.
     case missingPrerequisite = 3
     /// `live --qemu`: the guest did not boot, stopped, or stopped answering.
     case guestFailed = 4

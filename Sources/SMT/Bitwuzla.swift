@@ -1,0 +1,200 @@
+import Foundation
+
+/// Bitwuzla, the second decider of the prover's portfolio: on this machine's bit-vector queries it
+/// proves what Z3 proves two to five times faster (measured on the bundled specs), while Z3 stays
+/// faster on the integer forms. It is reached through its Python binding (`pip install bitwuzla`;
+/// Debian ships no package), in long-lived `python3` workers that read SMT-LIB2 queries — Z3's own
+/// printing of the query it would check — on stdin and answer `sat`, `unsat` or `unknown`.
+///
+/// Only an `unsat` answer is used, as a proof by a second solver; a model always comes from Z3, so
+/// counterexamples, their minimisation and every deterministic resource count stay Z3's.
+public enum Bitwuzla {
+    /// The worker: one query per request (`<milliseconds> <bytes>\n` then the query), one line back.
+    static let script = """
+    import sys
+    try:
+        import bitwuzla as bw
+        from importlib.metadata import version
+        v = version('bitwuzla')
+    except Exception as e:
+        print('missing ' + str(e).replace('\\n', ' '), flush=True)
+        sys.exit(0)
+    print('ready ' + v, flush=True)
+    inp = sys.stdin.buffer
+    while True:
+        head = inp.readline()
+        if not head:
+            break
+        ms, n = map(int, head.split())
+        query = inp.read(n).decode()
+        try:
+            tm = bw.TermManager()
+            opts = bw.Options()
+            opts.set(bw.Option.TIME_LIMIT_PER, ms)
+            p = bw.Parser(tm, opts)
+            p.parse(query, True, False)
+            r = str(p.bitwuzla().check_sat())
+        except Exception as e:
+            r = 'error ' + str(e).replace('\\n', ' ')
+        print(r, flush=True)
+    """
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var idle: [Worker] = []
+    nonisolated(unsafe) private static var probed: String??
+
+    /// The installed Bitwuzla's version, or nil when `python3` cannot import it (checked once).
+    public static var version: String? {
+        lock.lock()
+        if let p = probed { lock.unlock(); return p }
+        lock.unlock()
+        let w = Worker.start()
+        lock.lock()
+        defer { lock.unlock() }
+        if probed == nil { probed = .some(w?.version) }
+        if let w { idle.append(w) }
+        return probed!
+    }
+
+    /// Decides `query` (SMT-LIB2) within `milliseconds`: sat, unsat, or unknown with the reason.
+    /// `running` is told the worker while it runs, so that another thread can `cancel` it.
+    public static func check(_ query: String, milliseconds: UInt32, running: (Worker?) -> Void = { _ in }) -> CheckResult {
+        guard version != nil else { return .unknown(reason: "bitwuzla is not installed") }
+        lock.lock()
+        var w = idle.popLast()
+        lock.unlock()
+        if w == nil { w = Worker.start() }
+        guard let w else { return .unknown(reason: "bitwuzla worker did not start") }
+        running(w)
+        let answer = w.ask(query, milliseconds: milliseconds)
+        running(nil)
+        if w.alive {
+            lock.lock()
+            idle.append(w)
+            lock.unlock()
+        } else {
+            w.reap()
+        }
+        switch answer {
+        case "unsat": return .unsat
+        case "sat": return .sat
+        case let a?: return .unknown(reason: "bitwuzla: \(a)")
+        case nil: return .unknown(reason: "bitwuzla worker stopped")
+        }
+    }
+
+    /// A `python3` process running `script`, owned by one check at a time.
+    public final class Worker: @unchecked Sendable {
+        let pid: pid_t
+        let input: Int32
+        let output: Int32
+        public private(set) var version: String = ""
+        private let stateLock = NSLock()
+        private var killed = false
+        private var reaped = false
+        var alive: Bool { stateLock.lock(); defer { stateLock.unlock() }; return !killed }
+
+        private init(pid: pid_t, input: Int32, output: Int32) {
+            self.pid = pid
+            self.input = input
+            self.output = output
+        }
+
+        /// Starts a worker (`$HUGEALIGN_PYTHON`, else `python3` on the PATH); nil when it cannot
+        /// import bitwuzla.
+        static func start() -> Worker? {
+            // A worker that dies must fail our write with EPIPE, not end this process.
+            signal(SIGPIPE, SIG_IGN)
+            let python = ProcessInfo.processInfo.environment["HUGEALIGN_PYTHON"] ?? "python3"
+            var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
+            guard pipe(&toChild) == 0 else { return nil }
+            guard pipe(&fromChild) == 0 else { close(toChild[0]); close(toChild[1]); return nil }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+            posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+            for fd in [toChild[0], toChild[1], fromChild[0], fromChild[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
+            let argv = ["/usr/bin/env", python, "-u", "-c", script]
+            var cargs = argv.map { strdup($0) } + [nil]
+            defer { for p in cargs { free(p) } }
+            var pid: pid_t = 0
+            let rc = posix_spawn(&pid, "/usr/bin/env", &actions, nil, &cargs, environ)
+            close(toChild[0])
+            close(fromChild[1])
+            guard rc == 0 else { close(toChild[1]); close(fromChild[0]); return nil }
+            let w = Worker(pid: pid, input: toChild[1], output: fromChild[0])
+            _ = fcntl(w.input, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(w.output, F_SETFD, FD_CLOEXEC)
+            guard let hello = w.readLine(timeoutMilliseconds: 20_000), hello.hasPrefix("ready ") else {
+                w.reap()
+                return nil
+            }
+            w.version = String(hello.dropFirst(6))
+            return w
+        }
+
+        /// The worker's answer, or nil when it died, was killed, or overran its limit by 5 s.
+        func ask(_ query: String, milliseconds: UInt32) -> String? {
+            let body = Array(query.utf8)
+            let head = Array("\(milliseconds) \(body.count)\n".utf8)
+            guard writeAll(head), writeAll(body) else { reap(); return nil }
+            guard let line = readLine(timeoutMilliseconds: Int(milliseconds) + 5_000) else { reap(); return nil }
+            return line
+        }
+
+        /// Stops the worker at once (a canceled check): safe from any thread; the owner reaps it.
+        public func cancel() {
+            stateLock.lock()
+            defer { stateLock.unlock() }
+            guard !killed else { return }
+            killed = true
+            _ = kill(pid, SIGKILL)
+        }
+
+        /// Stops the worker and releases its process and pipes (by its owner, once it is done with it).
+        func reap() {
+            cancel()
+            stateLock.lock()
+            defer { stateLock.unlock() }
+            guard !reaped else { return }
+            reaped = true
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+            close(input)
+            close(output)
+        }
+
+        deinit { reap() }
+
+        private func writeAll(_ bytes: [UInt8]) -> Bool {
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { write(input, $0.baseAddress! + offset, bytes.count - offset) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                offset += n
+            }
+            return true
+        }
+
+        private func readLine(timeoutMilliseconds: Int) -> String? {
+            var line: [UInt8] = []
+            let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMilliseconds))
+            var byte: UInt8 = 0
+            while true {
+                let left = deadline - ContinuousClock.now
+                let ms = Int32(clamping: max(0, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+                var p = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+                let r = poll(&p, 1, ms)
+                if r < 0 && errno == EINTR { continue }
+                guard r > 0 else { return nil }
+                let n = read(output, &byte, 1)
+                if n < 0 && errno == EINTR { continue }
+                guard n == 1 else { return nil }
+                if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+                line.append(byte)
+            }
+        }
+    }
+}

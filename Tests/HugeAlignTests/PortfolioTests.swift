@@ -1,0 +1,84 @@
+import Engines
+import Foundation
+import KernelC
+import SMT
+import Testing
+
+/// The solver portfolio (`--solver`): Bitwuzla's `unsat` is a proof, every model and counterexample
+/// stays Z3's, a canceled check stops its worker, and a missing Bitwuzla is said, not hidden.
+/// Bitwuzla is optional (`pip install bitwuzla`): without it these tests are skipped.
+@Suite(.serialized, .enabled(if: Bitwuzla.version != nil, "Bitwuzla's Python binding is not installed (pip install bitwuzla)"))
+struct PortfolioTests {
+    func prove(_ spec: String, _ property: String, solver: SolverChoice) throws -> PropertyResult {
+        let path = Paths.repo(spec)
+        var options = ProverOptions.deterministic(config: .scaled8)
+        options.solver = solver
+        let unit = try SpecLoader.load(path: path, model: options.config.dataModel)
+        let p = try #require(unit.program.properties.first { $0.name == property })
+        return try Prover(options: options).prove(p, in: unit.program, file: path)
+    }
+
+    /// The same proof with and without Bitwuzla; with it, Bitwuzla gave it and Z3 spent nothing.
+    @Test func bitwuzlaProvesWhatZ3Proves() throws {
+        let z3 = try prove("specs/properties/vm_unmapped_area.spec", "unmapped_area_in_window_bottomup", solver: .z3)
+        let both = try prove("specs/properties/vm_unmapped_area.spec", "unmapped_area_in_window_bottomup", solver: .portfolio)
+        #expect(z3.verdict == .proved(vacuous: false))
+        #expect(both.verdict == z3.verdict)
+        #expect(z3.bitwuzlaProofs == 0)
+        #expect(both.bitwuzlaProofs > 0)
+        #expect(both.resourcesUsed < z3.resourcesUsed)
+    }
+
+    /// A counterexample is Z3's model, minimised and replayed as without the portfolio: the same
+    /// values, whoever else was asked.
+    @Test func counterexamplesStayZ3s() throws {
+        let z3 = try prove("specs/properties/vm_unmapped_area.spec", "unmapped_area_topdown_guard_gap_at_zero", solver: .z3)
+        let both = try prove("specs/properties/vm_unmapped_area.spec", "unmapped_area_topdown_guard_gap_at_zero", solver: .portfolio)
+        guard case .counterexample(let a) = z3.verdict, case .counterexample(let b) = both.verdict else {
+            Issue.record("expected counterexamples: \(z3.verdict), \(both.verdict)")
+            return
+        }
+        #expect(a.inputs.map(\.bits) == b.inputs.map(\.bits))
+        #expect(a.layout == b.layout)
+        #expect(both.bitwuzlaProofs == 0)
+    }
+
+    /// A canceled check ends at once (its worker is killed), and the next check gets a new worker.
+    @Test func canceledCheckStopsItsWorker() throws {
+        // Two rounds of a multiply-xorshift mix colliding on a sum and a product: well beyond 10 s.
+        let hard = """
+        (declare-fun x () (_ BitVec 64))
+        (declare-fun y () (_ BitVec 64))
+        (define-fun m ((v (_ BitVec 64))) (_ BitVec 64) (bvxor (bvmul (bvxor v (bvlshr v #x000000000000001f)) #xff51afd7ed558ccd) (bvlshr v #x000000000000000b)))
+        (assert (= (m (m (bvadd x y))) (m (m (bvmul x y)))))
+        (assert (not (= (bvadd x y) (bvmul x y))))
+        """
+        let start = ContinuousClock.now
+        let r = Bitwuzla.check(hard, milliseconds: 120_000) { w in
+            guard let w else { return }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { w.cancel() }
+        }
+        let took = ContinuousClock.now - start
+        #expect(took > .milliseconds(400) && took < .seconds(10), "took \(took)")
+        guard case .unknown = r else { Issue.record("a canceled check must be unknown, got \(r)"); return }
+        let easy = "(declare-fun x () (_ BitVec 8))\n(assert (bvult x x))\n"
+        #expect(Bitwuzla.check(easy, milliseconds: 10_000) == .unsat)
+        #expect(Bitwuzla.check("(declare-fun x () (_ BitVec 8))\n(assert (= x #x05))\n", milliseconds: 10_000) == .sat)
+    }
+
+    /// `--solver portfolio` without Bitwuzla is exit 3 with what to install; `auto` then proves with
+    /// Z3 alone.
+    @Test func missingBitwuzlaIsSaid() throws {
+        let spec = Paths.repo("specs/examples/thp_alignment_lemma.spec")
+        let missing = ["HUGEALIGN_PYTHON": "/nonexistent/python3"]
+        let portfolio = try runCLI(["prove", spec, "--solver", "portfolio"], environment: missing)
+        #expect(portfolio.status == 3)
+        #expect(portfolio.err.contains("pip install bitwuzla"))
+        let auto = try runCLI(["prove", spec, "--stats", "--check-expectations"], environment: missing)
+        #expect(auto.status == 0, "\(auto.out)\(auto.err)")
+        #expect(!auto.out.contains("Bitwuzla"))
+        let with = try runCLI(["prove", spec, "--stats", "--check-expectations", "--solver", "portfolio"])
+        #expect(with.status == 0, "\(with.out)\(with.err)")
+        #expect(with.out.contains("proved by Bitwuzla"))
+    }
+}
