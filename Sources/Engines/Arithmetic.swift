@@ -62,7 +62,8 @@ extension IntegerSolver: Decider {
 /// Which solvers decide the bit-vector queries (`arithmetic bv`). Z3 always; Bitwuzla, where its
 /// Python binding is installed, gets the first try at each query that may be a proof (not the short
 /// checks of minimisation), within 20 s (2 s on a probe) — its `unsat` is the proof, anything else
-/// goes on to Z3. Measured on the bundled specs: two to five times faster on the bit-vector
+/// goes on to Z3 (its model only turns what Z3 leaves unknown into a replayed counterexample,
+/// `Session.decide`). Measured on the bundled specs: two to five times faster on the bit-vector
 /// queries, slower on the ones `arithmetic both` sends to the integer engine, which it never gets.
 public enum SolverChoice: String, Sendable, CaseIterable {
     /// Bitwuzla first when it is installed, else Z3 alone.

@@ -127,6 +127,7 @@ public final class Prover: @unchecked Sendable {
             }
             result.solverChecks = session.checks
             result.bitwuzlaProofs = session.bitwuzlaProofs
+            result.bitwuzlaModels = session.bitwuzlaModels
             result.firstCheckSeconds = session.firstCheckSeconds
             result.resourcesUsed = session.budget.used
             result.caseSplit = session.caseSplit
@@ -348,8 +349,17 @@ final class Session {
     /// Whether Bitwuzla gets the first try at this property's bit-vector queries.
     var usesBitwuzla: Bool { options.solver != .z3 && options.arithmetic == .bitVector && Bitwuzla.version != nil }
 
+    /// Whether a model of Bitwuzla's may become the counterexample where Z3 leaves the property
+    /// unknown: with a budget in seconds (one in units stands for "the same report everywhere",
+    /// which then must not depend on whether Bitwuzla is installed), over a bounded layout (an
+    /// abstract one's report also reads which obligations Z3's model violates).
+    var takesBitwuzlaModels: Bool { options.rlimit == nil && !isAbstract }
+    /// Bitwuzla's first model that replayed, and how many counterexamples came from one (0 or 1).
+    private var fallbackModel: [UInt64]?
+    private(set) var bitwuzlaModels = 0
+
     /// Bitwuzla's answer to `assumptions ∧ pinned ∧ extra`, printed by Z3 as SMT-LIB2.
-    private func bitwuzla(_ extra: [SBool], pin: Bool, share: Share, limits: SolverLimits) throws -> CheckResult {
+    private func bitwuzla(_ extra: [SBool], pin: Bool, share: Share, limits: SolverLimits) throws -> (result: CheckResult, model: [String: UInt64]) {
         let s = try Solver(context)
         for a in assumptions { s.assert(a) }
         if pin, let p = pinned { s.assert(equals(p.input, p.value)) }
@@ -357,7 +367,7 @@ final class Session {
         // At most half of what the check may take (Z3 keeps the rest), 20 s, or 2 s on a probe:
         // enough for every bit-vector query of the bundled specs, with room for a loaded machine.
         let ms = min((limits.timeoutMilliseconds ?? .max) / 2, share == .probe ? 2_000 : 20_000)
-        return Bitwuzla.check(s.smtlib2(), milliseconds: ms) { w in
+        return Bitwuzla.check(s.smtlib2(), milliseconds: ms, models: takesBitwuzlaModels) { w in
             workerLock.lock()
             worker = w
             workerLock.unlock()
@@ -431,11 +441,17 @@ final class Session {
         checks += 1
         // Only a question whose `unsat` means something (not the vacuity check, which wants a model).
         if arithmetic == .bitVector, !incremental, share != .quick, !extra.isEmpty, usesBitwuzla {
-            let r = try bitwuzla(extra, pin: pin, share: share, limits: limits)
+            let (r, model) = try bitwuzla(extra, pin: pin, share: share, limits: limits)
             if canceled { throw SMTError(code: "canceled", message: "interrupted") }
             if r == .unsat {
                 bitwuzlaProofs += 1
                 return .unsat
+            }
+            // A model that replays here (a constant the query does not mention reads 0, as in Z3's
+            // completed models) is kept for a decision that Z3 leaves unknown (`decide`).
+            if r == .sat, takesBitwuzlaModels, fallbackModel == nil {
+                let values = inputs.map { model[$0.name] ?? 0 }
+                if try runner.run(testCase(values)).isFailure { fallbackModel = values }
             }
         }
         let s: Decider
@@ -490,7 +506,18 @@ final class Session {
     /// When the session started deciding (for the time to the first counterexample).
     var started = ContinuousClock.now
 
+    /// Z3's verdict — or, where it is unknown and Bitwuzla gave a model that replays, that model as
+    /// the counterexample: Bitwuzla never changes a verdict or a counterexample Z3 gives, it only
+    /// turns an unknown into a refutation.
     func decide() throws -> Verdict {
+        let v = try decideWithZ3()
+        guard case .unknown = v, let model = fallbackModel, !canceled else { return v }
+        let r = try refute(model)
+        if case .counterexample = r { bitwuzlaModels = 1 }
+        return r
+    }
+
+    private func decideWithZ3() throws -> Verdict {
         let clock = ContinuousClock()
         let start = clock.now
         started = start

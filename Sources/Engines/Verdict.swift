@@ -235,6 +235,8 @@ public struct PropertyResult: Sendable {
     public var solverChecks: Int
     /// Checks that Bitwuzla answered `unsat` (the portfolio, `SolverChoice`); Z3 decided the rest.
     public var bitwuzlaProofs = 0
+    /// Models of Bitwuzla's that replayed and were taken as the counterexample (a budget in seconds).
+    public var bitwuzlaModels = 0
     /// Time of the first (deciding) solver check; the rest is building, minimising and replaying.
     public var firstCheckSeconds: Double = 0
     /// Z3 resource units the property's checks used (what `--rlimit` bounds).

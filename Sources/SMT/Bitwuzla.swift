@@ -6,10 +6,12 @@ import Foundation
 /// Debian ships no package), in long-lived `python3` workers that read SMT-LIB2 queries — Z3's own
 /// printing of the query it would check — on stdin and answer `sat`, `unsat` or `unknown`.
 ///
-/// Only an `unsat` answer is used, as a proof by a second solver; a model always comes from Z3, so
-/// counterexamples, their minimisation and every deterministic resource count stay Z3's.
+/// Its `unsat` is a proof by a second solver; its models are asked for only where a counterexample
+/// need not be the same on every machine (the prover replays each one before it takes it).
 public enum Bitwuzla {
-    /// The worker: one query per request (`<milliseconds> <bytes>\n` then the query), one line back.
+    /// The worker: one query per request (`<milliseconds> <bytes> <models>\n` then the query), one
+    /// line back: the answer, and after `sat` (when models were asked for) `name=value` of every
+    /// declared constant (hexadecimal; Booleans 1 or 0).
     static let script = """
     import sys
     try:
@@ -25,15 +27,25 @@ public enum Bitwuzla {
         head = inp.readline()
         if not head:
             break
-        ms, n = map(int, head.split())
+        ms, n, models = map(int, head.split())
         query = inp.read(n).decode()
         try:
             tm = bw.TermManager()
             opts = bw.Options()
             opts.set(bw.Option.TIME_LIMIT_PER, ms)
+            if models:
+                opts.set(bw.Option.PRODUCE_MODELS, True)
             p = bw.Parser(tm, opts)
             p.parse(query, True, False)
-            r = str(p.bitwuzla().check_sat())
+            b = p.bitwuzla()
+            r = str(b.check_sat())
+            if r == 'sat' and models:
+                for t in p.get_declared_funs():
+                    v = b.get_value(t)
+                    if t.sort().is_bv():
+                        r += ' ' + t.symbol() + '=' + v.value(16)
+                    elif t.sort().is_bool():
+                        r += ' ' + t.symbol() + '=' + ('1' if v.value() else '0')
         except Exception as e:
             r = 'error ' + str(e).replace('\\n', ' ')
         print(r, flush=True)
@@ -59,14 +71,21 @@ public enum Bitwuzla {
     /// Decides `query` (SMT-LIB2) within `milliseconds`: sat, unsat, or unknown with the reason.
     /// `running` is told the worker while it runs, so that another thread can `cancel` it.
     public static func check(_ query: String, milliseconds: UInt32, running: (Worker?) -> Void = { _ in }) -> CheckResult {
-        guard version != nil else { return .unknown(reason: "bitwuzla is not installed") }
+        check(query, milliseconds: milliseconds, models: false, running: running).result
+    }
+
+    /// As `check`, and with `models` the value of every declared constant after `sat` (Booleans as
+    /// 1 or 0), by name.
+    public static func check(_ query: String, milliseconds: UInt32, models: Bool,
+                             running: (Worker?) -> Void = { _ in }) -> (result: CheckResult, model: [String: UInt64]) {
+        guard version != nil else { return (.unknown(reason: "bitwuzla is not installed"), [:]) }
         lock.lock()
         var w = idle.popLast()
         lock.unlock()
         if w == nil { w = Worker.start() }
-        guard let w else { return .unknown(reason: "bitwuzla worker did not start") }
+        guard let w else { return (.unknown(reason: "bitwuzla worker did not start"), [:]) }
         running(w)
-        let answer = w.ask(query, milliseconds: milliseconds)
+        let answer = w.ask(query, milliseconds: milliseconds, models: models)
         running(nil)
         if w.alive {
             lock.lock()
@@ -75,11 +94,18 @@ public enum Bitwuzla {
         } else {
             w.reap()
         }
-        switch answer {
-        case "unsat": return .unsat
-        case "sat": return .sat
-        case let a?: return .unknown(reason: "bitwuzla: \(a)")
-        case nil: return .unknown(reason: "bitwuzla worker stopped")
+        guard let answer else { return (.unknown(reason: "bitwuzla worker stopped"), [:]) }
+        let words = answer.split(separator: " ")
+        switch words.first {
+        case "unsat": return (.unsat, [:])
+        case "sat":
+            var model: [String: UInt64] = [:]
+            for w in words.dropFirst() {
+                guard let eq = w.firstIndex(of: "="), let v = UInt64(w[w.index(after: eq)...], radix: 16) else { continue }
+                model[String(w[..<eq])] = v
+            }
+            return (.sat, model)
+        default: return (.unknown(reason: "bitwuzla: \(answer)"), [:])
         }
     }
 
@@ -135,9 +161,9 @@ public enum Bitwuzla {
         }
 
         /// The worker's answer, or nil when it died, was killed, or overran its limit by 5 s.
-        func ask(_ query: String, milliseconds: UInt32) -> String? {
+        func ask(_ query: String, milliseconds: UInt32, models: Bool) -> String? {
             let body = Array(query.utf8)
-            let head = Array("\(milliseconds) \(body.count)\n".utf8)
+            let head = Array("\(milliseconds) \(body.count) \(models ? 1 : 0)\n".utf8)
             guard writeAll(head), writeAll(body) else { reap(); return nil }
             guard let line = readLine(timeoutMilliseconds: Int(milliseconds) + 5_000) else { reap(); return nil }
             return line

@@ -262,13 +262,17 @@ do {
     case "mutants-prover":
         let rest = Array(args.dropFirst())
         try benchMutantsProver(seconds: Double(rest.first ?? "") ?? 30, vmas: Int(rest.dropFirst().first ?? "") ?? 2, only: rest.dropFirst(2).first)
+    case "suite":
+        let rest = Array(args.dropFirst())
+        let which = rest.dropFirst().first.flatMap(SolverChoice.init(rawValue:))
+        try benchSuite(jobs: Int(rest.first ?? "") ?? 2, solvers: which.map { [$0] } ?? [.z3, .auto])
     case "all":
         try benchLemma(iterations: 15)
         try benchEval(runs: 1_000_000)
         benchGaps()
         try benchPlacement(runs: 20_000)
     default:
-        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|place|fuzz [RUNS [compiled|interpreted]]|mutants [FUZZ_S CHECK_S [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|mutate [JOBS [I/N]]|all]\n".utf8))
+        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|place|fuzz [RUNS [compiled|interpreted]]|mutants [FUZZ_S CHECK_S [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|suite [JOBS [z3|auto]]|mutate [JOBS [I/N]]|all]\n".utf8))
         exit(1)
     }
 } catch {

@@ -43,6 +43,32 @@ struct PortfolioTests {
         #expect(both.bitwuzlaProofs == 0)
     }
 
+    /// Where Z3 leaves a property unknown and Bitwuzla found a model, that model — replayed — is the
+    /// counterexample (a budget in seconds; with one in units the report stays Z3's).
+    @Test func bitwuzlaModelWhereZ3HasNone() throws {
+        // A 64-bit product of two 32-bit primes: Bitwuzla factors it at once, Z3 does not in seconds.
+        let text = """
+        property product(unsigned long x, unsigned long y)
+        {
+            assume(x > 1 && y > 1 && x < (1UL << 32) && y < (1UL << 32));
+            assert(x * y != 0xffffffea00000055UL);
+        }
+        """
+        let unit = try SpecLoader.load(text: text, path: "product.spec")
+        func run(_ solver: SolverChoice, seconds: Double) throws -> PropertyResult {
+            var options = ProverOptions(config: .x86_64, timeoutSeconds: seconds, minimizationBudget: 0)
+            options.solver = solver
+            return try Prover(options: options).prove(unit.program.properties[0], in: unit.program, file: "product.spec")
+        }
+        let z3 = try run(.z3, seconds: 3)
+        #expect(z3.verdict.kind == .unknown, "Z3 factored it after all: \(z3.verdict)")
+        let both = try run(.portfolio, seconds: 4)
+        guard case .counterexample(let c) = both.verdict else { Issue.record("expected a counterexample: \(both.verdict)"); return }
+        #expect(both.bitwuzlaModels == 1)
+        #expect(c.inputs[0].bits &* c.inputs[1].bits == 0xffffffea00000055)
+        #expect(Set([c.inputs[0].bits, c.inputs[1].bits]) == [4294967291, 4294967279])
+    }
+
     /// A canceled check ends at once (its worker is killed), and the next check gets a new worker.
     @Test func canceledCheckStopsItsWorker() throws {
         // Two rounds of a multiply-xorshift mix colliding on a sum and a product: well beyond 10 s.
