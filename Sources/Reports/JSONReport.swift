@@ -16,6 +16,9 @@ public struct JSONReport: Codable, Sendable {
         public var expected: String?
         public var asExpected: Bool
         public var counterexample: Counterexample?
+        /// "proof" or "model" when Bitwuzla gave the proof or the counterexample's model (the
+        /// solver portfolio, docs/verdicts.md); absent when Z3 decided alone.
+        public var bitwuzla: String?
     }
 
     public var version: Int
@@ -37,6 +40,7 @@ public struct JSONReport: Codable, Sendable {
             case .unknown(let reason): e.reason = reason
             case .internalError(let m): e.reason = m
             }
+            e.bitwuzla = r.bitwuzlaModels > 0 ? "model" : r.bitwuzlaProofs > 0 && r.verdict.kind == .proved ? "proof" : nil
             return e
         }
     }

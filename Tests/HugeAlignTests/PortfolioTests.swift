@@ -92,6 +92,22 @@ struct PortfolioTests {
         #expect(Bitwuzla.check("(declare-fun x () (_ BitVec 8))\n(assert (= x #x05))\n", milliseconds: 10_000) == .sat)
     }
 
+    /// The JSON report says which proofs Bitwuzla gave, and nothing when Z3 decided alone.
+    @Test func jsonSaysWhoProved() throws {
+        let spec = Paths.repo("specs/examples/thp_alignment_lemma.spec")
+        func entries(_ solver: String) throws -> [[String: Any]] {
+            let r = try runCLI(["prove", spec, "--json", "--check-expectations", "--solver", solver])
+            #expect(r.status == 0, "\(r.out)\(r.err)")
+            let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+            return json?["results"] as? [[String: Any]] ?? []
+        }
+        let both = try entries("portfolio")
+        #expect(both.contains { $0["verdict"] as? String == "proved" && $0["bitwuzla"] as? String == "proof" })
+        #expect(both.allSatisfy { $0["verdict"] as? String == "proved" || $0["bitwuzla"] == nil })
+        let z3 = try entries("z3")
+        #expect(!z3.isEmpty && z3.allSatisfy { $0["bitwuzla"] == nil })
+    }
+
     /// `--solver portfolio` without Bitwuzla is exit 3 with what to install; `auto` then proves with
     /// Z3 alone.
     @Test func missingBitwuzlaIsSaid() throws {
