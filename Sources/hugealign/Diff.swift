@@ -46,6 +46,8 @@ struct Diff: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup var solverOptions: SolverOptions
+
     func validate() throws {
         guard (1...2).contains(trees.count) else { throw ValidationError("give one or two --kernel-tree options") }
         guard (0...8).contains(vmas) else { throw ValidationError("--vmas must be in 0...8") }
@@ -76,6 +78,7 @@ struct Diff: ParsableCommand {
         var options = ProverOptions(config: cfg, timeoutSeconds: timeout, rlimit: nil, defaultUnwind: unwind,
                                     minimizationBudget: 64, keepQuery: false)
         options.defaultLayoutVMAs = vmas
+        options.solver = try solverOptions.choice()
         let result = try Prover(options: options).prove(diff.property, in: diff.product, file: function)
         let header = "\(function): \(nameA) against \(nameB)"
         switch result.verdict {

@@ -57,8 +57,7 @@ struct Prove: ParsableCommand {
 
     @Option(name: .long, help: "How queries are decided: bv (bit-blasting), int (the exact integer form, linear arithmetic), both (one obligation at a time: a relaxed integer form that only proves, then bv). Same verdicts whenever they decide; int is fast on order facts over 64-bit sums, bv on masks and small widths. A property's 'arithmetic' clause overrides it.")
     var arithmetic: Arithmetic = .bitVector
-    @Option(help: "Which solvers decide bit-vector queries: auto (Bitwuzla first where its Python binding is installed — pip install bitwuzla — its 'unsat' being the proof, then Z3; else Z3 alone), z3, or portfolio (as auto, exit 3 when Bitwuzla is missing). Models, counterexamples and resource counts are always Z3's.")
-    var solver: SolverChoice = .auto
+    @OptionGroup var solverOptions: SolverOptions
     @Option(help: "Runs of the concrete search (the fuzzer, fixed seed) made before the solver on a property over a symbolic layout: a failure it finds is replayed and reported as the counterexample; 0 turns it off.")
     var searchRuns: Int = 2000
 
@@ -82,7 +81,7 @@ struct Prove: ParsableCommand {
         options.defaultLayoutVMAs = vmas
         options.arithmetic = arithmetic
         options.concreteSearchRuns = searchRuns
-        options.solver = solver
+        options.solver = solverOptions.solver
         // On a terminal, say at once that a counterexample exists; its verdict line follows once
         // it is minimised.
         if isatty(2) != 0 {
@@ -94,10 +93,7 @@ struct Prove: ParsableCommand {
     }
 
     func run() throws {
-        if solver == .portfolio && SolverChoice.bitwuzlaVersion == nil {
-            FileHandleStream.standardError.write("hugealign: --solver portfolio needs Bitwuzla's Python binding: pip install bitwuzla (python3 from $HUGEALIGN_PYTHON or the PATH)\n")
-            throw ExitCode(ExitStatus.missingPrerequisite.rawValue)
-        }
+        _ = try solverOptions.choice()
         let files = try SpecLoader.specFiles(in: paths)
         for dir in [smt2Out, common.out].compactMap({ $0 }) { try CLIError.prepareFolder(dir) }
         try ci.prepare()

@@ -22,6 +22,8 @@ struct Report: ParsableCommand {
     @Option(name: .customLong("kernel-tree"), help: "Prove the properties against this kernel tree's placement functions (repeatable): the page then has a column per tree beside the bundled models' verdicts.")
     var trees: [String] = []
 
+    @OptionGroup var solverOptions: SolverOptions
+
     func validate() throws {
         try Validate.seconds(timeout, "--timeout")
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be in 1...64") }
@@ -43,6 +45,7 @@ struct Report: ParsableCommand {
     func prove(_ files: [String], replacements: SpecPlan.Replacements?) throws -> (results: [String: [PropertyResult]], mismatch: Bool, internalError: Bool) {
         var options = ProverOptions.deterministic()
         options.timeoutSeconds = timeout
+        options.solver = try solverOptions.choice()
         var work: [ProofCampaign.Work] = []
         // A folder may hold model-only specs (no properties) that others include: they add nothing.
         for file in files {

@@ -108,14 +108,18 @@ struct PortfolioTests {
         #expect(!z3.isEmpty && z3.allSatisfy { $0["bitwuzla"] == nil })
     }
 
-    /// `--solver portfolio` without Bitwuzla is exit 3 with what to install; `auto` then proves with
-    /// Z3 alone.
+    /// `--solver portfolio` without Bitwuzla is exit 3 with what to install (prove, report); `auto`
+    /// then proves with Z3 alone.
     @Test func missingBitwuzlaIsSaid() throws {
         let spec = Paths.repo("specs/examples/thp_alignment_lemma.spec")
         let missing = ["HUGEALIGN_PYTHON": "/nonexistent/python3"]
         let portfolio = try runCLI(["prove", spec, "--solver", "portfolio"], environment: missing)
         #expect(portfolio.status == 3)
         #expect(portfolio.err.contains("pip install bitwuzla"))
+        // The same option on the other commands that prove.
+        let page = try temporaryFolder("portfolio") + "/page.md"
+        let report = try runCLI(["report", "specs/examples", "--out", page, "--solver", "portfolio"], environment: missing)
+        #expect(report.status == 3 && report.err.contains("pip install bitwuzla"), "\(report.out)\(report.err)")
         let auto = try runCLI(["prove", spec, "--stats", "--check-expectations"], environment: missing)
         #expect(auto.status == 0, "\(auto.out)\(auto.err)")
         #expect(!auto.out.contains("Bitwuzla"))

@@ -1,0 +1,18 @@
+import ArgumentParser
+import Engines
+
+/// `--solver` of the commands that prove (prove, report, diff): who decides the bit-vector queries
+/// (`SolverChoice`, docs/verdicts.md "The solver portfolio").
+struct SolverOptions: ParsableArguments {
+    @Option(help: "Which solvers decide bit-vector queries: auto (Bitwuzla first where its Python binding is installed — pip install bitwuzla — its 'unsat' being the proof, then Z3; else Z3 alone), z3, or portfolio (as auto, exit 3 when Bitwuzla is missing). A verdict or counterexample Z3 gives is the same either way.")
+    var solver: SolverChoice = .auto
+
+    /// The choice, after making sure `portfolio` has its Bitwuzla (exit 3 otherwise).
+    func choice() throws -> SolverChoice {
+        if solver == .portfolio && SolverChoice.bitwuzlaVersion == nil {
+            FileHandleStream.standardError.write("hugealign: --solver portfolio needs Bitwuzla's Python binding: pip install bitwuzla (python3 from $HUGEALIGN_PYTHON or the PATH)\n")
+            throw ExitCode(ExitStatus.missingPrerequisite.rawValue)
+        }
+        return solver
+    }
+}
