@@ -57,6 +57,10 @@ public struct MutationOptions: Sendable {
     public var fuzzSeed: UInt64 = 1
     /// Prover budget per (mutant, property), in Z3 resource units (deterministic).
     public var proverResources: UInt64 = 30_000_000
+    /// Who decides the prover's bit-vector checks. Z3 alone by default: with budgets this small
+    /// Bitwuzla would prove some equivalences Z3 leaves unknown, and the score would then depend on
+    /// whether it is installed.
+    public var solver = SolverChoice.z3
     /// Run every engine on every (mutant, property) pair, and the model checker on scaled
     /// properties too, instead of stopping at the first kill: the cross-check of the engines.
     public var allEngines = false
@@ -144,6 +148,8 @@ public final class MutationCampaign: @unchecked Sendable {
 
     /// Runs `body` with a registered prover (interrupted by `stop()`).
     func withProver<T>(_ options: ProverOptions, _ body: (Prover) throws -> T) rethrows -> T {
+        var options = options
+        options.solver = self.options.solver
         let prover = Prover(options: options)
         lock.lock(); provers[ObjectIdentifier(prover)] = prover; let stop = stopped; lock.unlock()
         if stop { prover.interrupt() }
