@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Placement
 
 /// Proves a list of planned properties with N provers in parallel and hands each result back in plan
 /// order as soon as it and every earlier one are decided (so output streams while later properties
@@ -12,6 +13,15 @@ public final class ProofCampaign: @unchecked Sendable {
         public init(file: String, item: SpecPlan.Item) {
             self.file = file
             self.item = item
+        }
+    }
+
+    /// Every property of `files` in plan order (under `replacements`); a spec error throws. A file
+    /// with no properties (a model others include) adds nothing.
+    public static func plan(_ files: [String], defaultConfig: Config = .x86_64,
+                            replacements: SpecPlan.Replacements? = nil) throws -> [Work] {
+        try files.flatMap { file in
+            try SpecPlan(file: file, defaultConfig: defaultConfig, replacements: replacements).items.map { Work(file: file, item: $0) }
         }
     }
 

@@ -312,18 +312,11 @@ final class Session {
     /// The query as SMT-LIB2: in its integer form (QF_LIA) when the arithmetic is `.integer` and it
     /// has one, else as bit-vectors (QF_BV).
     func query(comment: String) -> String {
-        if options.arithmetic == .integer, let s = try? IntegerSolver(context), (try? fill(s)) != nil {
+        if options.arithmetic == .integer, let s = try? IntegerSolver(context), (try? fill(s, [violation], pin: false)) != nil {
             return s.smtlib2(comment: comment)
         }
-        guard let s = try? Solver(context) else { return "" }
-        for a in assumptions { s.assert(a) }
-        s.assert(violation)
+        guard let s = try? Solver(context), (try? fill(s, [violation], pin: false)) != nil else { return "" }
         return s.smtlib2(comment: comment)
-    }
-
-    private func fill(_ s: Decider) throws {
-        for a in assumptions { try s.add(a) }
-        try s.add(violation)
     }
 
     /// The model of the last satisfiable `check` (read before its scope is popped).
@@ -358,12 +351,17 @@ final class Session {
     private var fallbackModel: [UInt64]?
     private(set) var bitwuzlaModels = 0
 
+    /// `assumptions ∧ pinned ∧ extra` into a fresh solver: what one non-incremental check asks.
+    private func fill(_ s: Decider, _ extra: [SBool], pin: Bool) throws {
+        for a in assumptions { try s.add(a) }
+        if pin, let p = pinned { try s.add(equals(p.input, p.value)) }
+        for e in extra { try s.add(e) }
+    }
+
     /// Bitwuzla's answer to `assumptions ∧ pinned ∧ extra`, printed by Z3 as SMT-LIB2.
     private func bitwuzla(_ extra: [SBool], pin: Bool, share: Share, limits: SolverLimits) throws -> (result: CheckResult, model: [String: UInt64]) {
         let s = try Solver(context)
-        for a in assumptions { s.assert(a) }
-        if pin, let p = pinned { s.assert(equals(p.input, p.value)) }
-        for e in extra { s.assert(e) }
+        try fill(s, extra, pin: pin)
         // At most half of what the check may take (Z3 keeps the rest), 20 s, or 2 s on a probe:
         // enough for every bit-vector query of the bundled specs, with room for a loaded machine.
         let ms = min((limits.timeoutMilliseconds ?? .max) / 2, share == .probe ? 2_000 : 20_000)
@@ -461,20 +459,17 @@ final class Session {
                 try s.set(limits)
             } else {
                 let m = try makeDecider(arithmetic, limits, pin: true)
-                for a in assumptions { try m.add(a) }
-                if let p = pinned { try m.add(equals(p.input, p.value)) }
-                try m.add(violation)
+                try fill(m, [violation], pin: true)
                 minimizers[arithmetic] = m
                 s = m
             }
             s.push()
+            for e in extra { try s.add(e) }
         } else {
             s = try makeDecider(arithmetic, limits, pin: pin)
-            for a in assumptions { try s.add(a) }
-            if pin, let p = pinned { try s.add(equals(p.input, p.value)) }
+            try fill(s, extra, pin: pin)
         }
         defer { if incremental { s.pop(1) } }
-        for e in extra { try s.add(e) }
         let traceStart = ContinuousClock.now
         let r = try s.check()
         budget.spend(s.resourceCount)

@@ -6,11 +6,7 @@ import KernelC
 /// (`SolverChoice`): wall time, the sum of the properties' times, whether every verdict was the
 /// expected one, and the slowest properties side by side. Issue 10 asks for ≤ 60 s on 2 cores.
 func benchSuite(jobs: Int, solvers: [SolverChoice]) throws {
-    let files = try SpecLoader.specFiles(in: [repoPath("specs")])
-    var work: [ProofCampaign.Work] = []
-    for file in files {
-        work += try SpecPlan(file: file, defaultConfig: .x86_64).items.map { ProofCampaign.Work(file: file, item: $0) }
-    }
+    let work = try ProofCampaign.plan(try SpecLoader.specFiles(in: [repoPath("specs")]))
     var times: [SolverChoice: [String: Double]] = [:]
     for solver in solvers {
         if solver != .z3 && SolverChoice.bitwuzlaVersion == nil {

@@ -46,11 +46,7 @@ struct Report: ParsableCommand {
         var options = ProverOptions.deterministic()
         options.timeoutSeconds = timeout
         options.solver = try solverOptions.choice()
-        var work: [ProofCampaign.Work] = []
-        // A folder may hold model-only specs (no properties) that others include: they add nothing.
-        for file in files {
-            work += try SpecPlan(file: file, defaultConfig: .x86_64, replacements: replacements).items.map { ProofCampaign.Work(file: file, item: $0) }
-        }
+        let work = try ProofCampaign.plan(files, replacements: replacements)
         if work.isEmpty { throw InputError(file: "hugealign", line: 0, message: "no properties in \(paths.joined(separator: " ")): nothing was checked", text: "") }
         let campaign = ProofCampaign(work: work, options: options, jobs: jobs)
         let interruption = Interruption { campaign.interrupt() }
