@@ -579,7 +579,7 @@ struct CEmitter {
         case .findVMAPrev:
             text += "u64 \(r) = hx_layout(ctx, \(CompiledABI.Op.findVMAPrev.rawValue), \(arr), &\(o)); \(store)"
         case .field(let field):
-            let k = VMAField.allCases.firstIndex(of: field)!
+            let k = LayoutBridge.number(field)
             text += "\(arr)[1] = \(k); u64 \(r) = hx_layout(ctx, \(CompiledABI.Op.field.rawValue), \(arr), &\(o)); "
         case .areaLowest, .areaHighest:
             let op = q == .areaLowest ? CompiledABI.Op.areaLowest : .areaHighest

@@ -207,18 +207,29 @@ public final class CompiledRunContext {
         }
     }
 
-    /// Runs property `index` (which must be compiled) on `values` against `space`.
+    /// The property whose entries `runProperty` and `leadingHold` call (`bind`), held as plain
+    /// function pointers: the fuzzer's loop calls them millions of times a second.
+    private var propertyEntry: CompiledProgram.Entry?
+    private var leadEntry: CompiledProgram.Lead?
+
+    /// Runs of property `index` (which must be compiled) go through `runProperty` from now on.
+    public func bind(property index: Int) {
+        propertyEntry = compiled.properties[index]
+        leadEntry = compiled.leads[index]
+    }
+
+    /// Runs the bound property on `values` against `space`.
     @inline(__always)
-    public func runProperty(_ index: Int, _ values: [UInt64], in space: IndexedAddressSpace) -> CompiledOutcome {
+    public func runProperty(_ values: [UInt64], in space: IndexedAddressSpace) -> CompiledOutcome {
         bridge.reset(indexed: space)
-        let status = values.withUnsafeBufferPointer { compiled.properties[index]!(ctx, $0.baseAddress, nil) }
+        let status = values.withUnsafeBufferPointer { propertyEntry.unsafelyUnwrapped(ctx, $0.baseAddress, nil) }
         return outcome(status)
     }
 
-    /// Whether the leading conjuncts of property `index` picked by `mask` hold for `values`.
+    /// Whether the bound property's leading conjuncts picked by `mask` hold for `values`.
     @inline(__always)
-    public func leadingHold(_ index: Int, _ values: [UInt64], mask: UInt64) -> Bool {
-        values.withUnsafeBufferPointer { compiled.leads[index]!(ctx, $0.baseAddress, mask) } != 0
+    public func leadingHold(_ values: UnsafePointer<UInt64>, mask: UInt64) -> Bool {
+        leadEntry.unsafelyUnwrapped(ctx, values, mask) != 0
     }
 
     /// Calls function `index` (which must have an entry); nil when an `assume` inside it failed.
@@ -234,7 +245,12 @@ public final class CompiledRunContext {
 /// uses, including the VMAs a run inserts (`InsertedAddressSpace`).
 final class LayoutBridge {
     var indexed: IndexedAddressSpace?
+    /// `indexed`'s index, held without a reference count: `reset`'s caller keeps the layout alive
+    /// for the run, and a retain and release per question were a tenth of a fuzzing run.
+    var index: Unmanaged<VMAIndex>?
     var inserted: [VMASlot<ConcreteDomain>] = []
+    /// `inserted.count`, read without touching the array on every question.
+    var insertedCount = 0
     let domain = ConcreteDomain()
     /// The width of addresses (a scaled config's `long`).
     let bits: Int
@@ -243,7 +259,8 @@ final class LayoutBridge {
 
     func reset(indexed: IndexedAddressSpace) {
         self.indexed = indexed
-        if !inserted.isEmpty { inserted.removeAll(keepingCapacity: true) }
+        index = .passUnretained(indexed.index)
+        if insertedCount != 0 { inserted.removeAll(keepingCapacity: true); insertedCount = 0 }
     }
 
     static let query: @convention(c) (UnsafeMutableRawPointer?, Int64, UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?) -> UInt64 = { object, op, args, out in
@@ -252,13 +269,29 @@ final class LayoutBridge {
     }
 
     func dispatch(_ op: CompiledABI.Op, _ a: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt64>) -> UInt64 {
-        if inserted.isEmpty, let space = indexed { return answer(space, op, a, out) }
+        if insertedCount == 0, let index { return index._withUnsafeGuaranteedRef { answer(IndexedAddressSpace($0), op, a, out) } }
         return answer(InsertedAddressSpace.stacked(indexed, inserted, domain: domain, bits: bits), op, a, out)
     }
 
-    /// `VMAField` by the number the code passes (its position in `allCases`), without building
-    /// `allCases` for every question.
-    static let fields = VMAField.allCases
+    /// The number the code passes for a `VMAField` (`field` is its inverse).
+    static func number(_ f: VMAField) -> Int {
+        switch f {
+        case .start: return 0
+        case .end: return 1
+        case .flags: return 2
+        case .pgoff: return 3
+        }
+    }
+
+    /// `VMAField` by the number the code passes.
+    @inline(__always) static func field(_ n: UInt64) -> VMAField {
+        switch n {
+        case 0: return .start
+        case 1: return .end
+        case 2: return .flags
+        default: return .pgoff
+        }
+    }
 
     @inline(__always)
     func answer<S: AddressSpace>(_ space: S, _ op: CompiledABI.Op, _ a: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt64>) -> UInt64 where S.D == ConcreteDomain {
@@ -269,7 +302,7 @@ final class LayoutBridge {
             out.pointee = space.vmaBefore(a[0])
             return space.findVMA(a[0])
         case .field:
-            return space.field(a[0], LayoutBridge.fields[Int(a[1])])
+            return space.field(a[0], LayoutBridge.field(a[1]))
         case .areaLowest:
             let r = space.areaLowest(low: a[0], high: a[1], size: a[2])
             out.pointee = r.start
@@ -280,7 +313,7 @@ final class LayoutBridge {
             return r.ok ? 1 : 0
         case .insert:
             let ok = InsertedAddressSpace.fits(start: a[0], end: a[1], in: space, domain: domain, bits: bits)
-            if ok { inserted.append(VMASlot(present: true, start: a[0], end: a[1], flags: a[2], pgoff: a[3])) }
+            if ok { inserted.append(VMASlot(present: true, start: a[0], end: a[1], flags: a[2], pgoff: a[3])); insertedCount += 1 }
             return ok ? 1 : 0
         }
     }

@@ -21,6 +21,8 @@ public struct Layout: Sendable, Codable, Equatable {
     public var vmas: [VMA]
 
     public init(vmas: [VMA]) { self.vmas = vmas.sorted { $0.start < $1.start } }
+    /// VMAs already sorted by start (not checked).
+    public init(sorted vmas: [VMA]) { self.vmas = vmas }
 
     public static let empty = Layout(vmas: [])
 

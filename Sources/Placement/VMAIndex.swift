@@ -8,51 +8,54 @@
 ///
 /// The reference semantics is `SlotAddressSpace` (Semantics), defined over any value domain; tests
 /// check that this index answers every query exactly as that does.
-public final class VMAIndex: Sendable {
-    public let starts: [UInt64]
-    public let ends: [UInt64]
-    public let flags: [UInt64]
-    public let pgoffs: [UInt64]
-    /// Per gap: its size (`hi - lo + 1`), saturated at 2^64 - 1; 0 for an empty gap.
-    let gapSizes: [UInt64]
+public final class VMAIndex: @unchecked Sendable {
+    /// Everything in one buffer (the fuzzer indexes a new layout on about every fifth run, so
+    /// allocations count): starts, ends, flags and pgoffs (n each), the gap sizes (n + 1; per gap
+    /// `hi - lo + 1`, saturated at 2^64 - 1, 0 for an empty gap), then the segment tree (2 ×
+    /// `leaves`). Immutable once built.
+    let buffer: UnsafeMutablePointer<UInt64>
+    public let count: Int
     let leaves: Int
-    let tree: [UInt64]
 
     public init(_ layout: Layout) {
-        starts = layout.vmas.map(\.start)
-        ends = layout.vmas.map(\.end)
-        flags = layout.vmas.map(\.flags)
-        pgoffs = layout.vmas.map(\.pgoff)
-        let n = starts.count
-        var sizes: [UInt64] = []
-        sizes.reserveCapacity(n + 1)
-        for j in 0...n {
-            let lo: UInt64 = j == 0 ? 0 : ends[j - 1]
-            if j == n {
-                let span = UInt64.max - lo
-                sizes.append(span == .max ? .max : span + 1)
-            } else {
-                sizes.append(starts[j] > lo ? starts[j] - lo : 0)
+        let n = layout.vmas.count
+        var p = 1
+        while p < n + 1 { p <<= 1 }
+        leaves = p
+        count = n
+        let b = UnsafeMutablePointer<UInt64>.allocate(capacity: 5 * n + 1 + 2 * p)
+        buffer = b
+        let gaps = b + 4 * n, tree = gaps + n + 1
+        var lo: UInt64 = 0
+        layout.vmas.withUnsafeBufferPointer { vmas in
+            for (i, v) in vmas.enumerated() {
+                b[i] = v.start; b[n + i] = v.end; b[2 * n + i] = v.flags; b[3 * n + i] = v.pgoff
+                gaps[i] = v.start > lo ? v.start - lo : 0
+                lo = v.end
             }
         }
-        gapSizes = sizes
-        var p = 1
-        while p < sizes.count { p <<= 1 }
-        leaves = p
-        var t = [UInt64](repeating: 0, count: 2 * p)
-        for (j, s) in sizes.enumerated() { t[p + j] = s }
-        if p > 1 { for i in stride(from: p - 1, through: 1, by: -1) { t[i] = max(t[2 * i], t[2 * i + 1]) } }
-        tree = t
+        let span = UInt64.max - lo
+        gaps[n] = span == .max ? .max : span + 1
+        tree.initialize(repeating: 0, count: 2 * p)
+        for j in 0...n { tree[p + j] = gaps[j] }
+        if p > 1 { for i in stride(from: p - 1, through: 1, by: -1) { tree[i] = max(tree[2 * i], tree[2 * i + 1]) } }
     }
 
-    public var count: Int { starts.count }
+    deinit { buffer.deallocate() }
 
-    @inline(__always) func gapLow(_ j: Int) -> UInt64 { j == 0 ? 0 : ends[j - 1] }
-    @inline(__always) func gapHighInclusive(_ j: Int) -> UInt64 { j == starts.count ? .max : starts[j] &- 1 }
+    @inline(__always) public func start(_ i: Int) -> UInt64 { buffer[i] }
+    @inline(__always) public func end(_ i: Int) -> UInt64 { buffer[count + i] }
+    @inline(__always) public func flags(_ i: Int) -> UInt64 { buffer[2 * count + i] }
+    @inline(__always) public func pgoff(_ i: Int) -> UInt64 { buffer[3 * count + i] }
+    @inline(__always) func gapSize(_ j: Int) -> UInt64 { buffer[4 * count + j] }
+    @inline(__always) func tree(_ node: Int) -> UInt64 { buffer[5 * count + 1 + node] }
 
-    /// Number of elements of a sorted array that are ≤ x.
-    @inline(__always) static func countAtMost(_ a: [UInt64], _ x: UInt64) -> Int {
-        var lo = 0, hi = a.count
+    @inline(__always) func gapLow(_ j: Int) -> UInt64 { j == 0 ? 0 : end(j - 1) }
+    @inline(__always) func gapHighInclusive(_ j: Int) -> UInt64 { j == count ? .max : start(j) &- 1 }
+
+    /// Number of elements of the sorted run `a[0..<count]` that are ≤ x.
+    @inline(__always) func countAtMost(_ a: UnsafeMutablePointer<UInt64>, _ x: UInt64) -> Int {
+        var lo = 0, hi = count
         while lo < hi {
             let mid = (lo + hi) >> 1
             if a[mid] <= x { lo = mid + 1 } else { hi = mid }
@@ -62,19 +65,19 @@ public final class VMAIndex: Sendable {
 
     /// `find_vma`: index of the first VMA with `end > addr`, or nil.
     public func findVMA(_ addr: UInt64) -> Int? {
-        let i = VMAIndex.countAtMost(ends, addr)
-        return i < ends.count ? i : nil
+        let i = countAtMost(buffer + count, addr)
+        return i < count ? i : nil
     }
 
     /// The last VMA with `end <= addr`, or nil (`find_vma_prev`'s prev).
     public func vmaBefore(_ addr: UInt64) -> Int? {
-        let i = VMAIndex.countAtMost(ends, addr)
+        let i = countAtMost(buffer + count, addr)
         return i > 0 ? i - 1 : nil
     }
 
     /// Gap j clipped to `[min, max]`, if it holds `size` bytes: its clipped bounds.
     @inline(__always) func clippedFit(_ j: Int, _ min: UInt64, _ max: UInt64, _ size: UInt64) -> (UInt64, UInt64)? {
-        if gapSizes[j] == 0 { return nil }
+        if gapSize(j) == 0 { return nil }
         let a = Swift.max(gapLow(j), min)
         let b = Swift.min(gapHighInclusive(j), max)
         guard a <= b, b - a >= size - 1 else { return nil }
@@ -84,9 +87,9 @@ public final class VMAIndex: Sendable {
     /// The range of gaps that intersect `[min, max]`.
     @inline(__always) func gapRange(_ min: UInt64, _ max: UInt64) -> (Int, Int) {
         // First gap whose high end reaches min: the number of VMAs starting at or below min.
-        let first = VMAIndex.countAtMost(starts, min)
+        let first = countAtMost(buffer, min)
         // Last gap whose low end is at most max: the number of VMAs ending at or below max.
-        let last = VMAIndex.countAtMost(ends, max)
+        let last = countAtMost(buffer + count, max)
         return (first, last)
     }
 
@@ -116,7 +119,7 @@ public final class VMAIndex: Sendable {
     func lastAtLeast(_ size: UInt64, from l: Int, to r: Int) -> Int? { descend(1, 0, leaves - 1, l, r, size, leftFirst: false) }
 
     func descend(_ node: Int, _ nl: Int, _ nr: Int, _ l: Int, _ r: Int, _ size: UInt64, leftFirst: Bool) -> Int? {
-        if nr < l || nl > r || tree[node] < size { return nil }
+        if nr < l || nl > r || tree(node) < size { return nil }
         if nl == nr { return nl }
         let mid = (nl + nr) >> 1
         if leftFirst {

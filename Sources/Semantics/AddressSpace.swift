@@ -139,6 +139,7 @@ public struct IndexedAddressSpace: AddressSpace {
     public let index: VMAIndex
 
     public init(_ layout: Layout) { index = VMAIndex(layout) }
+    public init(_ index: VMAIndex) { self.index = index }
 
     public func findVMA(_ addr: UInt64) -> UInt64 { index.findVMA(addr).map { UInt64($0 + 1) } ?? 0 }
     public func vmaBefore(_ addr: UInt64) -> UInt64 { index.vmaBefore(addr).map { UInt64($0 + 1) } ?? 0 }
@@ -146,10 +147,10 @@ public struct IndexedAddressSpace: AddressSpace {
         guard vma >= 1, vma <= UInt64(index.count) else { return 0 }
         let i = Int(vma - 1)
         switch f {
-        case .start: return index.starts[i]
-        case .end: return index.ends[i]
-        case .flags: return index.flags[i]
-        case .pgoff: return index.pgoffs[i]
+        case .start: return index.start(i)
+        case .end: return index.end(i)
+        case .flags: return index.flags(i)
+        case .pgoff: return index.pgoff(i)
         }
     }
     public func areaLowest(low: UInt64, high: UInt64, size: UInt64) -> (ok: Bool, start: UInt64) {

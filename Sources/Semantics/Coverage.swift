@@ -66,18 +66,23 @@ public final class CoverageMap {
         touchedCount.pointee = 0
     }
 
-    /// Merges the current run into `seen`; true when it set a bit never seen before.
+    /// Merges the current run into `seen`; true when it set a bit never seen before. `reset`:
+    /// also starts the next run, in the same pass (the fuzzer's loop).
     @discardableResult
-    public func commit() -> Bool {
+    public func commit(reset: Bool = false) -> Bool {
         var new = false
+        var added = 0
         for k in 0..<Int(touchedCount.pointee) {
             let i = Int(touched[k])
             if seen[i] == 0 {
                 seen[i] = 1
-                seenCount += 1
+                added += 1
                 new = true
             }
+            if reset { current[i] = 0 }
         }
+        seenCount += added
+        if reset { touchedCount.pointee = 0 }
         return new
     }
 

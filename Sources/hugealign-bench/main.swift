@@ -103,13 +103,7 @@ func benchPlacement(runs: Int) throws {
     let unit = try SpecLoader.load(path: repoPath("specs/kernel/v6.18/mmap.spec"))
     let fn = unit.program.functions.first { $0.name == PlacementEntry.function }!
     let evaluator = try Evaluator(program: unit.program, config: .x86_64, domain: ConcreteDomain(), unwind: 64)
-    var vmas: [VMA] = []
-    var addr: UInt64 = 0x7fff_0000_0000
-    for i in 0..<50 {
-        vmas.append(VMA(start: addr, end: addr + UInt64(1 + i % 7) * 0x1000, flags: i == 49 ? 0x100 : 0))
-        addr += UInt64(2 + i % 5) * 0x1000 + (i % 9 == 0 ? 0x40_0000 : 0)
-    }
-    evaluator.space = IndexedAddressSpace(Layout(vmas: vmas))
+    evaluator.space = IndexedAddressSpace(fiftyVMAs())
     var state: UInt64 = 7
     var sink: UInt64 = 0
     let clock = ContinuousClock()
@@ -154,12 +148,14 @@ func benchFuzz(runs: Int, engines: [Bool] = [false, true]) throws {
     }
 }
 
+/// 50 disjoint VMAs of 1–7 pages, 1–5 pages apart with a 4 MiB hole every ninth, the last a stack.
 func fiftyVMAs() -> Layout {
     var vmas: [VMA] = []
     var addr: UInt64 = 0x7fff_0000_0000
     for i in 0..<50 {
-        vmas.append(VMA(start: addr, end: addr + UInt64(1 + i % 7) * 0x1000, flags: i == 49 ? 0x100 : 0))
-        addr += UInt64(2 + i % 5) * 0x1000 + (i % 9 == 0 ? 0x40_0000 : 0)
+        let len = UInt64(1 + i % 7) * 0x1000
+        vmas.append(VMA(start: addr, end: addr + len, flags: i == 49 ? 0x100 : 0))
+        addr += len + UInt64(1 + i % 5) * 0x1000 + (i % 9 == 0 ? 0x40_0000 : 0)
     }
     return Layout(vmas: vmas)
 }

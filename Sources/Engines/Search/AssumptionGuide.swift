@@ -12,11 +12,13 @@ import Placement
 /// nothing is assumed that the property does not say, and a value the retries cannot fix is run
 /// as it is (vacuous, and counted).
 ///
+/// A class: the draw closures capture it once per fresh input, which copies a struct's fields.
+///
 /// The constants those conjuncts compare a parameter with (`flags == (MAP_SHARED | MAP_FIXED)`,
 /// `len <= 4 * PMD_SIZE`, `addr >= mmap_min_addr`) are also drawn for it, as they are and one step
 /// either side — a dictionary, as coverage fuzzers harvest comparison operands — so an exact flag
 /// set is not left to chance.
-struct AssumptionGuide {
+final class AssumptionGuide {
     let runner: ConcreteRunner
     let checks: [[Expr]]
     let locals: [(slot: Int, value: Expr)]
@@ -60,7 +62,14 @@ struct AssumptionGuide {
         self.hints = hints.map { $0.sorted() }
         tests = checks.map { runner.leadingTest($0, locals: locals) }
         allTest = runner.leadingTest(all, locals: locals)
+        unchecked = checks.map(\.isEmpty)
+        masks = tests.map(\.mask)
     }
+
+    /// Per parameter: no conjunct ends at it; its conjuncts' compiled-form mask (trivial values,
+    /// read in the draw loop without retaining a test).
+    let unchecked: [Bool]
+    let masks: [UInt64?]
 
     /// A harvested constant for parameter `i` (or one step either side), sometimes; nil otherwise.
     func hint(_ i: Int, _ rng: inout DeterministicRandom, page: UInt64) -> UInt64? {
@@ -76,14 +85,17 @@ struct AssumptionGuide {
     }
 
     /// Whether parameter `i`'s conjuncts hold (they read only parameters up to `i`).
-    func accepts(_ i: Int, _ values: [UInt64]) -> Bool {
-        checks[i].isEmpty || runner.holds(tests[i], values)
+    @inline(__always)
+    func accepts(_ i: Int, _ values: UnsafeMutableBufferPointer<UInt64>) -> Bool {
+        if unchecked[i] { return true }
+        return runner.holdsCompiled(masks[i], UnsafeBufferPointer(values)) ?? runner.holds(tests[i], Array(values))
     }
 
     /// Whether a whole input breaks a leading conjunct: one frame, the locals computed once (the
     /// fuzzer asks it of every mutant).
     func rejects(_ values: [UInt64]) -> Bool {
-        !all.isEmpty && !runner.holds(allTest, values)
+        if all.isEmpty { return false }
+        return !(values.withUnsafeBufferPointer { runner.holdsCompiled(allTest.mask, $0) } ?? runner.holds(allTest, values))
     }
 
     /// Fills `values` parameter by parameter with `draw(i)`, drawing again while `i`'s conjuncts fail.
@@ -95,19 +107,21 @@ struct AssumptionGuide {
 
     /// `generate` into an existing buffer of the right size (the fuzzer's loop allocates nothing).
     func fill(_ values: inout [UInt64], _ draw: (Int) -> UInt64) {
-        let count = values.count
-        for _ in 0..<AssumptionGuide.rounds {
-            var ok = true
-            for i in 0..<count {
-                values[i] = draw(i)
-                var tries = 1
-                while ok && !accepts(i, values) {
-                    if tries == AssumptionGuide.retries { ok = false; break }
+        values.withUnsafeMutableBufferPointer { values in
+            let count = values.count
+            for _ in 0..<AssumptionGuide.rounds {
+                var ok = true
+                for i in 0..<count {
                     values[i] = draw(i)
-                    tries += 1
+                    var tries = 1
+                    while ok && !accepts(i, values) {
+                        if tries == AssumptionGuide.retries { ok = false; break }
+                        values[i] = draw(i)
+                        tries += 1
+                    }
                 }
+                if ok { break }
             }
-            if ok { break }
         }
         // After the last round the input is kept as drawn: the run says whether it was vacuous.
     }

@@ -164,18 +164,18 @@ public final class Fuzzer: @unchecked Sendable {
         // Layouts with their index built once; cases refer to them by position. A struct the loop
         // owns, not variables captured by local functions (those would be boxed and every access
         // checked at run time).
-        var pool = LayoutPool()
+        var pool = LayoutPool(width: runner.parameters.count)
         for c in options.corpus where c.values.count == runner.parameters.count && c.layout.vmas.count <= options.maxVMAs ?? .max {
             let li = pool.add(c.layout, vocabulary.pmd)
             coverage.reset()
             _ = runner.run(c.values, in: pool.spaces[li])
-            if coverage.commit() { pool.corpus.append((c.values, li)) }
+            if coverage.commit() { pool.keep(c.values, li) }
         }
         _ = pool.add(.empty, vocabulary.pmd)
         let clock = ContinuousClock()
         var stats = FuzzStats()
         let limit = options.runs ?? .max
-        // One input buffer for every run (a case kept in the corpus is copied on the next write).
+        // One input buffer for every run (a case kept in the corpus is copied into it).
         var values = [UInt64](repeating: 0, count: runner.parameters.count)
         var n = 0
         while n < limit {
@@ -183,7 +183,7 @@ public final class Fuzzer: @unchecked Sendable {
                 runner.adopt(from: compiled)
                 stats.seconds = (clock.now - start).seconds
                 stats.coverage = coverage.seenCount
-                stats.corpus = pool.corpus.count
+                stats.corpus = pool.corpusCount
                 lock.lock(); live[j] = stats; let stop = stopped; lock.unlock()
                 if stop { break }
                 if let s = options.seconds, stats.seconds >= s { break }
@@ -191,18 +191,19 @@ public final class Fuzzer: @unchecked Sendable {
             n += 1
             var li: Int
             let roll = rng.below(100)
-            if !pool.corpus.isEmpty && roll < 60 {
-                let base = Int(rng.below(UInt64(pool.corpus.count)))
+            if pool.corpusCount != 0 && roll < 60 {
+                let base = Int(rng.below(UInt64(pool.corpusCount)))
                 pool.load(base, into: &values)
-                li = pool.corpus[base].layout
+                li = pool.corpusLayouts[base]
                 if usesLayout && rng.chance(15) {
                     let mutated = layouts.mutate(pool.layouts[li], &rng, focus: pool.focus[li])
                     li = pool.add(LayoutGenerator.window(of: mutated, atMost: maxVMAs, &rng), pool.focus[li])
                 } else {
                     // A mutant that breaks a leading assumption is redrawn from the same base a few times.
+                    let layout = pool.layouts[li], focus = pool.focus[li]
                     for attempt in 0..<8 {
                         pool.load(base, into: &values)
-                        for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: pool.layouts[li], focus: pool.focus[li]) }
+                        for _ in 0..<(1 + rng.below(3)) { inputs.mutate(&values, &rng, layout: layout, focus: focus) }
                         if attempt == 7 || !guide.rejects(values) { break }
                     }
                 }
@@ -239,11 +240,11 @@ public final class Fuzzer: @unchecked Sendable {
                 // took on the way count as progress (kept, its mutants would mostly stop there too).
                 stats.vacuous += 1
             case .passed:
-                if coverage.commit() { pool.corpus.append((values, li)) }
+                if coverage.commit(reset: true) { pool.keep(values, li) }
             }
         }
         stats.coverage = coverage.seenCount
-        stats.corpus = pool.corpus.count
+        stats.corpus = pool.corpusCount
         lock.lock(); live[j] = stats; lock.unlock()
         return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: nil, run: n, seconds: stats.seconds, corpus: pool.cases)
     }
@@ -259,20 +260,34 @@ struct LayoutPool {
     /// layout: no window, a guard gap in the way).
     var runs: [UInt32] = []
     var vacuous: [UInt32] = []
-    var corpus: [(values: [UInt64], layout: Int)] = []
+    /// The corpus, flat: case k's values are `corpusValues[k * width ..< (k + 1) * width]` and its
+    /// layout `corpusLayouts[k]` (a case is loaded on most runs; an array per case would be
+    /// retained each time).
+    let width: Int
+    var corpusValues: [UInt64] = []
+    var corpusLayouts: [Int] = []
+    var corpusCount: Int { corpusLayouts.count }
+
+    init(width: Int) { self.width = width }
+
+    mutating func keep(_ values: [UInt64], _ layout: Int) {
+        corpusValues.append(contentsOf: values)
+        corpusLayouts.append(layout)
+    }
 
     /// Adds a layout; at 512, keeps the ones the corpus uses and the newest 64, renumbering the corpus.
     mutating func add(_ l: Layout, _ f: UInt64) -> Int {
         if layouts.count >= 512 {
-            let used = Set(corpus.map(\.layout)).union(layouts.count - 64 ..< layouts.count)
+            let used = Set(corpusLayouts).union(layouts.count - 64 ..< layouts.count)
             var renumber: [Int: Int] = [:]
-            var kept = LayoutPool()
+            var kept = LayoutPool(width: width)
             for i in layouts.indices where used.contains(i) {
                 renumber[i] = kept.layouts.count
                 kept.layouts.append(layouts[i]); kept.spaces.append(spaces[i]); kept.focus.append(focus[i])
                 kept.runs.append(runs[i]); kept.vacuous.append(vacuous[i])
             }
-            kept.corpus = corpus.map { ($0.values, renumber[$0.layout]!) }
+            kept.corpusValues = corpusValues
+            kept.corpusLayouts = corpusLayouts.map { renumber[$0]! }
             self = kept
         }
         layouts.append(l)
@@ -285,8 +300,10 @@ struct LayoutPool {
 
     /// Corpus case `i`'s values, copied into `values` (same count).
     @inline(__always) func load(_ i: Int, into values: inout [UInt64]) {
-        corpus[i].values.withUnsafeBufferPointer { src in
-            for k in 0..<min(src.count, values.count) { values[k] = src[k] }
+        corpusValues.withUnsafeBufferPointer { src in
+            values.withUnsafeMutableBufferPointer { dst in
+                for k in 0..<width { dst[k] = src[i * width + k] }
+            }
         }
     }
 
@@ -298,5 +315,7 @@ struct LayoutPool {
     /// Whether most runs on layout `i` (at least 8 of them) were vacuous.
     func mostlyVacuous(_ i: Int) -> Bool { runs[i] >= 8 && vacuous[i] > runs[i] / 2 }
 
-    var cases: [TestCase] { corpus.map { TestCase(values: $0.values, layout: layouts[$0.layout]) } }
+    var cases: [TestCase] {
+        corpusLayouts.indices.map { k in TestCase(values: Array(corpusValues[k * width ..< (k + 1) * width]), layout: layouts[corpusLayouts[k]]) }
+    }
 }

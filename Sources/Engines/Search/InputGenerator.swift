@@ -7,7 +7,7 @@ import Semantics
 /// `flags` MAP_* combinations, `len` lengths around PMD/PUD multiples, `pgoff`/`off` offsets with
 /// interesting low bits, addresses and hints land on and next to boundaries and the layout's edges.
 /// Any parameter may also get a plain random word, so nothing is excluded.
-public struct InputGenerator {
+public final class InputGenerator {
     public enum Kind: Equatable { case bool, file, mapFlags, vmFlags, small, length, pgoff, offset, address, word }
 
     public let vocabulary: Vocabulary
@@ -17,11 +17,14 @@ public struct InputGenerator {
     /// boundaries and lengths together.
     let hugeOrPage: [UInt64]
     let words: [UInt64]
+    /// The MAP_* bits without their names.
+    let mapBitValues: [UInt64]
 
     public init(parameters: [(name: String, type: CType, width: Int)], vocabulary: Vocabulary) {
         self.vocabulary = vocabulary
         hugeOrPage = vocabulary.hugeSizes.isEmpty ? [vocabulary.page] : vocabulary.hugeSizes
         words = vocabulary.boundaries + vocabulary.lengths
+        mapBitValues = vocabulary.mapBits.map(\.1)
         widths = parameters.map(\.width)
         kinds = parameters.map { p in
             let n = p.name.lowercased()
@@ -56,7 +59,7 @@ public struct InputGenerator {
         case .mapFlags:
             var f: UInt64 = rng.chance(50) ? v.mapPrivate : v.mapShared
             if rng.chance(50) { f |= v.mapAnonymous }
-            for (_, b) in v.mapBits where rng.chance(12) { f |= b }
+            for b in mapBitValues where rng.chance(12) { f |= b }
             raw = f
         case .vmFlags:
             switch rng.chance(50) ? 3 : rng.below(3) {
@@ -138,7 +141,7 @@ public struct InputGenerator {
         case 3: x = rng.chance(50) ? x &+ 1 : x &- 1
         case 4: let a = rng.pick(hugeOrPage); x &= ~(a &- 1)
         case 5: x = values[Int(rng.below(UInt64(values.count)))]
-        case 6: x = kinds[i] == .mapFlags ? x ^ rng.pick(v.mapBits).1 : x ^ (rng.next() & rng.next())
+        case 6: x = kinds[i] == .mapFlags ? x ^ rng.pick(mapBitValues) : x ^ (rng.next() & rng.next())
         default: x = value(i, &rng, layout: layout, focus: focus)
         }
         values[i] = x & m

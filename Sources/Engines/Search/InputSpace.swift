@@ -64,11 +64,12 @@ public struct InputSpace: @unchecked Sendable {
     @discardableResult
     public func forEach(_ body: ([UInt64]) -> Bool) -> Bool {
         var values = [UInt64](repeating: 0, count: domains.count)
+        let unchecked = checks.map(\.isEmpty), masks = tests.map(\.mask)
         func go(_ i: Int) -> Bool {
             if i == domains.count { return body(values) }
             for v in domains[i] {
                 values[i] = v
-                if !checks[i].isEmpty && !runner.holds(tests[i], values) { continue }
+                if !unchecked[i] && !(values.withUnsafeBufferPointer { runner.holdsCompiled(masks[i], $0) } ?? runner.holds(tests[i], values)) { continue }
                 if !go(i + 1) { return false }
             }
             return true
@@ -103,8 +104,17 @@ extension ConcreteRunner {
     @inline(__always)
     func holds(_ t: LeadingTest, _ values: [UInt64]) -> Bool {
         if t.conditions.isEmpty { return true }
-        if nativeLeading, let native, let mask = t.mask { return native.leadingHold(nativeProperty, values, mask: mask) }
+        if let r = values.withUnsafeBufferPointer({ holdsCompiled(t.mask, $0) }) { return r }
         return evaluator.allHold(t.conditions, locals: t.locals, in: property.function, arguments: arguments(values))
+    }
+
+    /// Whether the conjuncts of compiled-form `mask` hold for `values`; nil when the compiled
+    /// form cannot tell (not adopted, or the conjuncts are not all numbered), and `holds` must.
+    /// The hot loops test in place, with no array or test to retain.
+    @inline(__always)
+    func holdsCompiled(_ mask: UInt64?, _ values: UnsafeBufferPointer<UInt64>) -> Bool? {
+        guard nativeLeading, let mask, let fast = nativeUnretained else { return nil }
+        return fast._withUnsafeGuaranteedRef { $0.leadingHold(values.baseAddress!, mask: mask) }
     }
 }
 
@@ -114,4 +124,5 @@ struct LeadingTest {
     let locals: [(slot: Int, value: Expr)]
     /// The conjuncts as the compiled form numbers them (nil: the evaluator tests them).
     let mask: UInt64?
+    var isEmpty: Bool { conditions.isEmpty }
 }
