@@ -9,16 +9,19 @@ enum CompiledABI {
     static let layoutObject = 0
     /// `uint64_t (*)(void *layout, int64_t op, const uint64_t *args, uint64_t *out)`.
     static let layoutQuery = 1
-    /// `uint8_t *`: the coverage map's bits of the current run (0: no coverage).
+    /// `uint32_t *`: per coverage bit, the epoch of the last run that set it (0: no coverage).
     static let coverageBits = 2
     /// `int32_t *`: the indices the run set, appended.
     static let coverageTouched = 3
-    /// `int64_t *`: how many indices `coverageTouched` holds.
-    static let coverageCount = 4
+    /// `int64_t *`: how many indices `coverageTouched` holds, the run's epoch, and whether the run
+    /// set a bit `coverageSeen` does not have (`CoverageMap.state`).
+    static let coverageState = 4
     /// 1 + the obligation site that failed first (0: none).
     static let firstFailure = 5
     /// `jmp_buf *` of the entry point: a false `assume` ends the run there (vacuous).
     static let jump = 6
+    /// `uint8_t *`: every coverage bit any run has set.
+    static let coverageSeen = 7
     static let count = 8
 
     /// Layout operations of the query callback.
@@ -42,7 +45,8 @@ enum CPrelude {
         #define HX_QUERY \(CompiledABI.layoutQuery)
         #define HX_COV_BITS \(CompiledABI.coverageBits)
         #define HX_COV_TOUCHED \(CompiledABI.coverageTouched)
-        #define HX_COV_COUNT \(CompiledABI.coverageCount)
+        #define HX_COV_STATE \(CompiledABI.coverageState)
+        #define HX_COV_SEEN \(CompiledABI.coverageSeen)
         #define HX_FIRST \(CompiledABI.firstFailure)
         #define HX_JUMP \(CompiledABI.jump)
         #define HX_COV_SIZE \(CoverageMap.size)ULL
@@ -75,12 +79,18 @@ enum CPrelude {
         static inline void hx_fail(u64 *ctx, u64 site) { if (!ctx[HX_FIRST]) ctx[HX_FIRST] = site + 1; }
         static inline void hx_vacuous(u64 *ctx) { longjmp(*(jmp_buf *)ctx[HX_JUMP], 1); }
         static inline void hx_cov(u64 *ctx, u64 id, u64 outcome) {
-            uint8_t *bits = (uint8_t *)ctx[HX_COV_BITS];
+            uint32_t *bits = (uint32_t *)ctx[HX_COV_BITS];
             if (!bits) return;
             u64 h = id * 0x9E3779B97F4A7C15ULL + outcome * 0xBF58476D1CE4E5B9ULL;
             h ^= h >> 29;
             u64 i = h & (HX_COV_SIZE - 1);
-            if (!bits[i]) { bits[i] = 1; int64_t *n = (int64_t *)ctx[HX_COV_COUNT]; ((int32_t *)ctx[HX_COV_TOUCHED])[(*n)++] = (int32_t)i; }
+            int64_t *st = (int64_t *)ctx[HX_COV_STATE];
+            uint32_t epoch = (uint32_t)st[1];
+            if (bits[i] != epoch) {
+                bits[i] = epoch;
+                ((int32_t *)ctx[HX_COV_TOUCHED])[st[0]++] = (int32_t)i;
+                if (!((uint8_t *)ctx[HX_COV_SEEN])[i]) st[2] = 1;
+            }
         }
         static inline u64 hx_layout(u64 *ctx, s64 op, const u64 *args, u64 *out) {
             return ((hx_query_fn)ctx[HX_QUERY])((void *)ctx[HX_LAYOUT], op, args, out);

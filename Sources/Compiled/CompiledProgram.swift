@@ -195,7 +195,8 @@ public final class CompiledRunContext {
         didSet {
             ctx[CompiledABI.coverageBits] = coverage.map { UInt64(UInt(bitPattern: $0.current)) } ?? 0
             ctx[CompiledABI.coverageTouched] = coverage.map { UInt64(UInt(bitPattern: $0.touched)) } ?? 0
-            ctx[CompiledABI.coverageCount] = coverage.map { UInt64(UInt(bitPattern: $0.touchedCount)) } ?? 0
+            ctx[CompiledABI.coverageState] = coverage.map { UInt64(UInt(bitPattern: $0.state)) } ?? 0
+            ctx[CompiledABI.coverageSeen] = coverage.map { UInt64(UInt(bitPattern: $0.seen)) } ?? 0
         }
     }
 

@@ -6,16 +6,19 @@ import KernelC
 /// inputs that set bits no earlier input set.
 ///
 /// The current run's bits live in fixed buffers so that compiled code (`Compiled`) sets them
-/// directly, with the same hash (`index`).
+/// directly, with the same hash (`index`). A bit belongs to the current run when its entry holds
+/// the run's epoch, so starting a run clears nothing; and a run that set a bit never seen before
+/// says so as it sets it (`state[2]`), so a run that found nothing new merges nothing.
 public final class CoverageMap {
     public static let size = 1 << 16
-    /// Bits set by the current run.
-    public let current: UnsafeMutablePointer<UInt8>
-    /// Every bit set by any run so far.
-    let seen: UnsafeMutablePointer<UInt8>
-    /// Indices set in `current`, so resetting costs what the run touched; `touchedCount` of them.
+    /// Per bit: the epoch of the last run that set it.
+    public let current: UnsafeMutablePointer<UInt32>
+    /// Every bit set by any run so far (0/1).
+    public let seen: UnsafeMutablePointer<UInt8>
+    /// Indices set by the current run, in the order it set them (`state[0]` of them).
     public let touched: UnsafeMutablePointer<Int32>
-    public let touchedCount: UnsafeMutablePointer<Int64>
+    /// The current run's count of `touched`, its epoch, and whether it set an unseen bit.
+    public let state: UnsafeMutablePointer<Int64>
     public private(set) var seenCount = 0
 
     public init() {
@@ -24,15 +27,16 @@ public final class CoverageMap {
         seen = .allocate(capacity: CoverageMap.size)
         seen.initialize(repeating: 0, count: CoverageMap.size)
         touched = .allocate(capacity: CoverageMap.size)
-        touchedCount = .allocate(capacity: 1)
-        touchedCount.pointee = 0
+        state = .allocate(capacity: 3)
+        state.initialize(repeating: 0, count: 3)
+        state[1] = 1
     }
 
     deinit {
         current.deallocate()
         seen.deallocate()
         touched.deallocate()
-        touchedCount.deallocate()
+        state.deallocate()
     }
 
     /// A branch's identity: its source position.
@@ -50,42 +54,46 @@ public final class CoverageMap {
 
     @inline(__always) func hit(_ at: SourceLocation, _ outcome: Int) {
         let i = CoverageMap.index(site: CoverageMap.site(at), outcome: outcome)
-        if current[i] == 0 {
-            current[i] = 1
-            touched[Int(touchedCount.pointee)] = Int32(i)
-            touchedCount.pointee += 1
+        let epoch = UInt32(truncatingIfNeeded: state[1])
+        if current[i] != epoch {
+            current[i] = epoch
+            touched[Int(state[0])] = Int32(i)
+            state[0] += 1
+            if seen[i] == 0 { state[2] = 1 }
         }
     }
 
     /// The bits the current run set, in the order it set them.
-    public var currentIndices: [Int] { (0..<Int(touchedCount.pointee)).map { Int(touched[$0]) } }
+    public var currentIndices: [Int] { (0..<Int(state[0])).map { Int(touched[$0]) } }
 
-    /// Starts a run.
+    /// Starts a run: a new epoch (every entry cleared when the epoch wraps).
     public func reset() {
-        for k in 0..<Int(touchedCount.pointee) { current[Int(touched[k])] = 0 }
-        touchedCount.pointee = 0
+        state[0] = 0
+        state[2] = 0
+        state[1] = (state[1] + 1) & 0xffff_ffff
+        if state[1] == 0 {
+            current.update(repeating: 0, count: CoverageMap.size)
+            state[1] = 1
+        }
     }
 
-    /// Merges the current run into `seen`; true when it set a bit never seen before. `reset`:
-    /// also starts the next run, in the same pass (the fuzzer's loop).
+    /// Merges the current run into `seen`; true when it set a bit never seen before.
     @discardableResult
-    public func commit(reset: Bool = false) -> Bool {
-        var new = false
-        var added = 0
-        for k in 0..<Int(touchedCount.pointee) {
-            let i = Int(touched[k])
-            if seen[i] == 0 {
-                seen[i] = 1
-                added += 1
-                new = true
+    public func commit() -> Bool {
+        let new = state[2] != 0
+        if new {
+            for k in 0..<Int(state[0]) {
+                let i = Int(touched[k])
+                if seen[i] == 0 {
+                    seen[i] = 1
+                    seenCount += 1
+                }
             }
-            if reset { current[i] = 0 }
+            state[2] = 0
         }
-        seenCount += added
-        if reset { touchedCount.pointee = 0 }
         return new
     }
 
     /// Whether the current run set a bit never seen before (without merging it).
-    public var currentIsNew: Bool { (0..<Int(touchedCount.pointee)).contains { seen[Int(touched[$0])] == 0 } }
+    public var currentIsNew: Bool { state[2] != 0 }
 }

@@ -88,7 +88,7 @@ struct CompiledFormTests {
             let vocabulary = Vocabulary(config: item.config)
             let inputs = InputGenerator(parameters: interpreted.parameters, vocabulary: vocabulary)
             let layouts = LayoutGenerator(vocabulary: vocabulary, seeds: [])
-            let guide = AssumptionGuide(runner: interpreted)
+            let guide = AssumptionGuide(runner: interpreted, vocabulary: vocabulary)
             var rng = DeterministicRandom(seed: UInt64(item.property.name.utf8.count) &* 977)
             let bound = item.property.anyLayout ? 6 : item.property.layoutVMAs ?? 6
             for n in 0..<150 {

@@ -157,7 +157,8 @@ public final class Fuzzer: @unchecked Sendable {
         runner.coverage = coverage
         var rng = DeterministicRandom(seed: options.seed &* 0x100_0000_01B3 &+ UInt64(j) &+ 1)
         let inputs = InputGenerator(parameters: runner.parameters, vocabulary: vocabulary)
-        let guide = AssumptionGuide(runner: runner)
+        let guide = AssumptionGuide(runner: runner, vocabulary: vocabulary)
+        inputs.allowed = guide.choices
         let layouts = LayoutGenerator(vocabulary: vocabulary, seeds: options.seeds)
         let usesLayout = program.usesLayout && options.maxVMAs != 0
         let maxVMAs = options.maxVMAs
@@ -240,7 +241,7 @@ public final class Fuzzer: @unchecked Sendable {
                 // took on the way count as progress (kept, its mutants would mostly stop there too).
                 stats.vacuous += 1
             case .passed:
-                if coverage.commit(reset: true) { pool.keep(values, li) }
+                if coverage.commit() { pool.keep(values, li) }
             }
         }
         stats.coverage = coverage.seenCount

@@ -19,12 +19,16 @@ public final class InputGenerator {
     let words: [UInt64]
     /// The MAP_* bits without their names.
     let mapBitValues: [UInt64]
+    /// Per parameter: the only values worth drawing or mutating to, when the property's
+    /// assumptions allow few (`AssumptionGuide.choices`); nil: any.
+    public var allowed: [[UInt64]?]
 
     public init(parameters: [(name: String, type: CType, width: Int)], vocabulary: Vocabulary) {
         self.vocabulary = vocabulary
         hugeOrPage = vocabulary.hugeSizes.isEmpty ? [vocabulary.page] : vocabulary.hugeSizes
         words = vocabulary.boundaries + vocabulary.lengths
         mapBitValues = vocabulary.mapBits.map(\.1)
+        allowed = Array(repeating: nil, count: parameters.count)
         widths = parameters.map(\.width)
         kinds = parameters.map { p in
             let n = p.name.lowercased()
@@ -49,6 +53,7 @@ public final class InputGenerator {
     }
 
     public func value(_ i: Int, _ rng: inout DeterministicRandom, layout: Layout, focus: UInt64) -> UInt64 {
+        if let a = allowed[i] { return rng.pick(a) }
         let v = vocabulary
         let m = ConcreteDomain.mask(widths[i])
         if rng.chance(4) { return rng.next() & m }
@@ -131,6 +136,7 @@ public final class InputGenerator {
     public func mutate(_ values: inout [UInt64], _ rng: inout DeterministicRandom, layout: Layout, focus: UInt64) {
         guard !values.isEmpty else { return }
         let i = Int(rng.below(UInt64(values.count)))
+        if let a = allowed[i] { values[i] = rng.pick(a); return }
         let v = vocabulary
         let m = ConcreteDomain.mask(widths[i])
         var x = values[i]

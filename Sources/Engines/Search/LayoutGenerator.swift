@@ -166,7 +166,7 @@ public struct LayoutGenerator {
                 if kept[mid].start < x.end { lo = mid + 1 } else { hi = mid }
             }
             if lo > 0 && kept[lo - 1].end > x.start { continue }
-            kept.insert(x, at: lo)
+            if lo == kept.count { kept.append(x) } else { kept.insert(x, at: lo) }
         }
         return Layout(sorted: kept)
     }
