@@ -180,6 +180,9 @@ public final class Fuzzer: @unchecked Sendable {
         var values = [UInt64](repeating: 0, count: runner.parameters.count)
         var n = 0
         while n < limit {
+            // Until the compiled form is in use, look for it every 16 runs: a cached one is ready
+            // a few milliseconds in, and a seeded bug is often found within the first thousand runs.
+            if n & 15 == 0 && !runner.isCompiled && compiled != nil { runner.adopt(from: compiled) }
             if n & 1023 == 0 {
                 runner.adopt(from: compiled)
                 stats.seconds = (clock.now - start).seconds

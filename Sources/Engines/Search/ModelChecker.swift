@@ -176,6 +176,8 @@ public final class ModelChecker: @unchecked Sendable {
         inputs.forEach { values in
             runs += 1
             if runner.run(values, in: space).isFailure { found = values; return false }
+            // Until the compiled form is in use, look for it every 64 runs (see `Fuzzer`).
+            if runs & 63 == 0 && !runner.isCompiled && compiled != nil { adoptIfReady(runner) }
             // Large input spaces: let Ctrl-C, a time limit or --max-runs stop inside a layout.
             if runs & 4095 == 0 {
                 adoptIfReady(runner)
