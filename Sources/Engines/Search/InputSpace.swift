@@ -59,6 +59,28 @@ public struct InputSpace: @unchecked Sendable {
     /// The number of inputs left after the single-parameter filters (an upper bound on runs).
     public var size: Double { domains.reduce(1.0) { $0 * Double($1.count) } }
 
+    /// Up to `count` distinct inputs that pass the leading assumptions, drawn with a fixed seed:
+    /// each parameter takes one of the first three or last two values of its domain (where
+    /// placement edges are: 0, a page, the top) half the time, any value otherwise.
+    public func sample(_ count: Int, seed: UInt64 = 0x5A3D) -> [[UInt64]] {
+        var rng = DeterministicRandom(seed: seed)
+        var out: [[UInt64]] = []
+        var seen = Set<[UInt64]>()
+        var values = [UInt64](repeating: 0, count: domains.count)
+        for _ in 0..<(count * 64) where out.count < count {
+            var ok = true
+            for i in domains.indices where ok {
+                let d = domains[i]
+                if d.isEmpty { return [] }
+                let k = rng.chance(50) ? [0, 1, 2, d.count - 2, d.count - 1][Int(rng.below(5))] : Int(rng.below(UInt64(d.count)))
+                values[i] = d[min(max(k, 0), d.count - 1)]
+                ok = checks[i].isEmpty || runner.holds(tests[i], values)
+            }
+            if ok && seen.insert(values).inserted { out.append(values) }
+        }
+        return out
+    }
+
     /// Calls `body` with every input that passes the leading assumptions, in order; stops when
     /// `body` returns false. Returns false if stopped.
     @discardableResult

@@ -168,6 +168,22 @@ public final class ModelChecker: @unchecked Sendable {
         if runner.adopt(from: compiled) { lock.lock(); adopted = true; lock.unlock() }
     }
 
+    /// Inputs per layout in mode 1's sweep (`layouts`).
+    static let sweepInputs = 64
+
+    /// Checks `sample` (the sweep) against one layout; the first failing values, if any. It
+    /// counts runs, not layouts: the layout is done only when `check` has seen every input.
+    func sweep(_ space: IndexedAddressSpace, _ runner: ConcreteRunner, _ sample: [[UInt64]]) -> [UInt64]? {
+        adoptIfReady(runner)
+        var runs = 0
+        defer { add(runs: runs, states: 0) }
+        for values in sample {
+            runs += 1
+            if runner.run(values, in: space).isFailure { return values }
+        }
+        return nil
+    }
+
     /// Checks every allowed input against one layout; the first failing values, if any.
     func check(_ space: IndexedAddressSpace, _ runner: ConcreteRunner, _ inputs: InputSpace) -> [UInt64]? {
         adoptIfReady(runner)
@@ -201,18 +217,31 @@ public final class ModelChecker: @unchecked Sendable {
             do {
                 let runner = try ConcreteRunner(program: program, property: property, config: config)
                 let inputs = try InputSpace(runner: runner, vocabulary: vocabulary)
-                self.lock.lock(); self.inputsPerLayout = inputs.size; self.lock.unlock()
-                var index = -1
-                enumerateLayouts { layout in
-                    index += 1
-                    if index > self.bestSoFar || self.isStopped || self.overBudget { return false }
-                    guard index % self.options.shard.count == self.options.shard.index,
-                          (index / self.options.shard.count) % jobs == j else { return true }
-                    if let values = self.check(IndexedAddressSpace(layout), runner, inputs) {
-                        if self.claim(index) { self.lock.lock(); box.found[index] = (TestCase(values: values, layout: layout), seconds()); self.lock.unlock() }
-                        return false
+                // Two passes over the layouts: a sweep with a sample of the inputs, then every
+                // input. A layout bug shows on many inputs, so the sweep finds it in a fraction
+                // of a second wherever its layout lies in the order (a stack at the bottom of the
+                // space comes last from the top); the second pass is the exhaustive one. Items
+                // are numbered pass by pass, so the lowest-numbered counterexample is still the
+                // one reported whatever the jobs and shards.
+                let sweeps = layoutCount > 1 && inputs.size > Double(4 * ModelChecker.sweepInputs)
+                let sample = sweeps ? inputs.sample(ModelChecker.sweepInputs) : []
+                self.lock.lock(); self.inputsPerLayout = inputs.size + Double(sample.count); self.lock.unlock()
+                for pass in (sample.isEmpty ? 1 : 0)...1 {
+                    var index = -1
+                    let stopped = !enumerateLayouts { layout in
+                        index += 1
+                        let item = pass << 40 | index
+                        if item > self.bestSoFar || self.isStopped || self.overBudget { return false }
+                        guard index % self.options.shard.count == self.options.shard.index,
+                              (index / self.options.shard.count) % jobs == j else { return true }
+                        let space = IndexedAddressSpace(layout)
+                        if let values = pass == 0 ? self.sweep(space, runner, sample) : self.check(space, runner, inputs) {
+                            if self.claim(item) { self.lock.lock(); box.found[item] = (TestCase(values: values, layout: layout), seconds()); self.lock.unlock() }
+                            return false
+                        }
+                        return true
                     }
-                    return true
+                    if stopped { break }
                 }
             } catch {
                 lock.lock(); box.error = error; lock.unlock()
@@ -223,8 +252,10 @@ public final class ModelChecker: @unchecked Sendable {
         return ModelCheckResult(failing: first?.0, sequence: nil, stats: CheckStats(), interrupted: false, secondsToFirst: first?.1)
     }
 
-    /// Every layout of 0...N VMAs, fewest VMAs first, then by position from the top; false from `body` stops.
-    func enumerateLayouts(_ body: (Layout) -> Bool) {
+    /// Every layout of 0...N VMAs, fewest VMAs first, then by position from the top; false from
+    /// `body` stops (and is returned).
+    @discardableResult
+    func enumerateLayouts(_ body: (Layout) -> Bool) -> Bool {
         let v = vocabulary
         let pages = Int(v.taskSize / max(v.page, 1))
         // Plain, stack, shadow stack (a config without one of them has it as 0: counted once).
@@ -246,7 +277,8 @@ public final class ModelChecker: @unchecked Sendable {
             }
             return true
         }
-        for n in 0...max(0, options.vmas) where !go(n, from: 0) { return }
+        for n in 0...max(0, options.vmas) where !go(n, from: 0) { return false }
+        return true
     }
 
     // MARK: Mode 2
