@@ -219,6 +219,9 @@ public final class CompiledRunContext {
         leadEntry = compiled.leads[index]
     }
 
+    /// How many layout questions the last run asked (0: its outcome is the same on every layout).
+    public var layoutQuestions: Int { bridge.questions }
+
     /// Runs the bound property on `values` against `space`.
     @inline(__always)
     public func runProperty(_ values: [UInt64], in space: IndexedAddressSpace) -> CompiledOutcome {
@@ -252,6 +255,8 @@ final class LayoutBridge {
     var inserted: [VMASlot<ConcreteDomain>] = []
     /// `inserted.count`, read without touching the array on every question.
     var insertedCount = 0
+    /// Questions asked since `reset`.
+    var questions = 0
     let domain = ConcreteDomain()
     /// The width of addresses (a scaled config's `long`).
     let bits: Int
@@ -261,6 +266,7 @@ final class LayoutBridge {
     func reset(indexed: IndexedAddressSpace) {
         self.indexed = indexed
         index = .passUnretained(indexed.index)
+        questions = 0
         if insertedCount != 0 { inserted.removeAll(keepingCapacity: true); insertedCount = 0 }
     }
 
@@ -270,6 +276,7 @@ final class LayoutBridge {
     }
 
     func dispatch(_ op: CompiledABI.Op, _ a: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt64>) -> UInt64 {
+        questions &+= 1
         if insertedCount == 0, let index { return index._withUnsafeGuaranteedRef { answer(IndexedAddressSpace($0), op, a, out) } }
         return answer(InsertedAddressSpace.stacked(indexed, inserted, domain: domain, bits: bits), op, a, out)
     }

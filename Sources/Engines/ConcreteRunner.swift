@@ -166,6 +166,14 @@ public final class ConcreteRunner: @unchecked Sendable {
         return .passed
     }
 
+    /// Whether the last `run` may have depended on the layout: it asked the layout something, or
+    /// it went through the evaluator, which does not tell. A compiled run that asked nothing
+    /// executes the same way on every layout.
+    public var lastRunMayReadLayout: Bool {
+        guard let fast = nativeUnretained else { return true }
+        return fast._withUnsafeGuaranteedRef { $0.layoutQuestions != 0 }
+    }
+
     public func run(_ c: TestCase) -> RunOutcome { run(c.values, in: IndexedAddressSpace(c.layout)) }
 
     /// Calls a function of the program directly (the model checker's mmap steps).

@@ -1,3 +1,4 @@
+import Compiled
 import Engines
 import Foundation
 import KernelC
@@ -86,6 +87,52 @@ import Testing
         let ok = try item(clean, "noreplace_never_overlaps", config: config)
         let r2 = try ModelChecker(program: ok.program, property: ok.property, config: config, options: o).run()
         #expect(r2.failing == nil && r2.stats.exhausted && r2.stats.depthReached == 2)
+    }
+
+    /// Mode 1 runs an input whose compiled run asked the layout nothing on one layout only, and
+    /// still finds a failure that needs both a particular input and a particular layout (one the
+    /// sweep's sample does not hold).
+    @Test(.enabled(if: NativeLibrary.compiler != nil, "needs a C compiler (the compiled form says what a run asked)"))
+    func modelCheckerRunsLayoutFreeInputsOnce() throws {
+        let dir = try temporaryFolder("layoutfree")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = dir + "/p.spec"
+        try """
+        property stack_two_pages_above(unsigned long addr, unsigned long len) unwind 4
+        {
+            struct vm_area_struct *v;
+            assume(!offset_in_page(addr) && len < 8);
+            if (len == 5 && addr == 0x94) {
+                v = find_vma(current->mm, addr);
+                assert(!v || v->vm_start != addr + 2 * PAGE_SIZE || !(v->vm_flags & VM_GROWSDOWN));
+            }
+        }
+
+        property find_vma_ends_above(unsigned long addr, unsigned long len) unwind 4
+        {
+            struct vm_area_struct *v;
+            assume(!offset_in_page(addr) && len < 8);
+            if (len == 3) {
+                v = find_vma(current->mm, addr);
+                assert(!v || v->vm_end > addr);
+            }
+        }
+        """.write(toFile: spec, atomically: true, encoding: .utf8)
+        let config = try #require(Config.named("scaled8-x86"))
+        var o = CheckOptions()
+        o.compiled = true
+        let bad = try item(spec, "stack_two_pages_above", config: config)
+        let r = try ModelChecker(program: bad.program, property: bad.property, config: config, options: o).run()
+        let c = try #require(r.failing, "the failure on one layout must be found")
+        #expect(c.values == [0x94, 5] && c.layout.vmas.count == 1 && c.layout.vmas[0].start == 0x9c && c.layout.vmas[0].flags & config.number(.vmGrowsDown) != 0, "\(c)")
+        let good = try item(spec, "find_vma_ends_above", config: config)
+        let checker = try ModelChecker(program: good.program, property: good.property, config: config, options: o)
+        let g = try checker.run()
+        #expect(g.failing == nil && g.stats.exhausted)
+        // 64 page-aligned addresses × 8 lengths on each layout; 7 lengths of 8 ask nothing, so
+        // after the first layout only len == 3 runs (plus the 64-input sweep of each layout).
+        let everything = checker.layoutCount * 512
+        #expect(Double(g.stats.runs) < everything / 3, "\(g.stats.runs) runs of \(everything)")
     }
 
     @Test func pruningByLeadingAssumptionsIsSound() throws {

@@ -184,14 +184,50 @@ public final class ModelChecker: @unchecked Sendable {
         return nil
     }
 
+    /// Mode 1's inputs after one complete pass: only those whose run may read the layout. An
+    /// input whose compiled run asked the layout nothing (an error before any search, most
+    /// MAP_FIXED requests) executes the same way on every layout, so its run on the first
+    /// layout stands for all of them; the next layouts run the rest from a flat list, without
+    /// enumerating and testing the whole input space again.
+    struct LayoutDependentInputs {
+        let width: Int
+        /// Flat, `width` values per input; nil until a pass over every input has been made.
+        var list: [UInt64]?
+        var building: [UInt64] = []
+        var overflow = false
+        /// At most this many values are kept (128 MB); beyond, every layout enumerates every input.
+        static let capacity = 16 << 20
+
+        init(width: Int) { self.width = width }
+
+        mutating func note(_ values: [UInt64]) {
+            guard !overflow else { return }
+            if building.count + width > LayoutDependentInputs.capacity { overflow = true; building = []; return }
+            building.append(contentsOf: values)
+        }
+
+        /// The pass over every input ended without a stop: its list is the one to use from now on.
+        mutating func complete() {
+            if !overflow { list = building }
+            building = []
+        }
+    }
+
     /// Checks every allowed input against one layout; the first failing values, if any.
-    func check(_ space: IndexedAddressSpace, _ runner: ConcreteRunner, _ inputs: InputSpace) -> [UInt64]? {
+    /// `dependent`: mode 1's memo of the inputs that need a run on each layout (nil: run all).
+    func check(_ space: IndexedAddressSpace, _ runner: ConcreteRunner, _ inputs: InputSpace,
+               dependent: UnsafeMutablePointer<LayoutDependentInputs>? = nil) -> [UInt64]? {
         adoptIfReady(runner)
+        if let memo = dependent, let list = memo.pointee.list { return check(space, runner, list: list, width: memo.pointee.width) }
         var found: [UInt64]?
         var runs = 0
-        inputs.forEach { values in
+        // The memo is built from compiled runs only (the evaluator does not say what it asked);
+        // a pass that met an interpreted run is not used, and the next layout builds it again.
+        let memo = runner.isCompiled ? dependent : nil
+        let complete = inputs.forEach { values in
             runs += 1
             if runner.run(values, in: space).isFailure { found = values; return false }
+            if let memo, runner.lastRunMayReadLayout { memo.pointee.note(values) }
             // Until the compiled form is in use, look for it every 64 runs (see `Fuzzer`).
             if runs & 63 == 0 && !runner.isCompiled && compiled != nil { adoptIfReady(runner) }
             // Large input spaces: let Ctrl-C, a time limit or --max-runs stop inside a layout.
@@ -203,8 +239,34 @@ public final class ModelChecker: @unchecked Sendable {
             }
             return true
         }
+        if complete { memo?.pointee.complete() } else { memo?.pointee.building = [] }
         add(runs: runs, states: found == nil && (isStopped || overBudget) ? 0 : 1)
         return found
+    }
+
+    /// `check` over the inputs that may read the layout, from the memo's flat list.
+    func check(_ space: IndexedAddressSpace, _ runner: ConcreteRunner, list: [UInt64], width: Int) -> [UInt64]? {
+        var values = [UInt64](repeating: 0, count: width)
+        var runs = 0
+        var stopped = false
+        var k = 0
+        while k < list.count {
+            for i in 0..<width { values[i] = list[k + i] }
+            k += width
+            runs += 1
+            if runner.run(values, in: space).isFailure {
+                add(runs: runs, states: 1)
+                return values
+            }
+            if runs & 4095 == 0 {
+                adoptIfReady(runner)
+                add(runs: runs, states: 0)
+                runs = 0
+                if isStopped || overBudget { stopped = true; break }
+            }
+        }
+        add(runs: runs, states: stopped ? 0 : 1)
+        return nil
     }
 
     // MARK: Mode 1
@@ -223,6 +285,7 @@ public final class ModelChecker: @unchecked Sendable {
                 // space comes last from the top); the second pass is the exhaustive one. Items
                 // are numbered pass by pass, so the lowest-numbered counterexample is still the
                 // one reported whatever the jobs and shards.
+                var dependent = LayoutDependentInputs(width: runner.parameters.count)
                 let sweeps = layoutCount > 1 && inputs.size > Double(4 * ModelChecker.sweepInputs)
                 let sample = sweeps ? inputs.sample(ModelChecker.sweepInputs) : []
                 self.lock.lock(); self.inputsPerLayout = inputs.size + Double(sample.count); self.lock.unlock()
@@ -235,7 +298,7 @@ public final class ModelChecker: @unchecked Sendable {
                         guard index % self.options.shard.count == self.options.shard.index,
                               (index / self.options.shard.count) % jobs == j else { return true }
                         let space = IndexedAddressSpace(layout)
-                        if let values = pass == 0 ? self.sweep(space, runner, sample) : self.check(space, runner, inputs) {
+                        if let values = pass == 0 ? self.sweep(space, runner, sample) : self.check(space, runner, inputs, dependent: &dependent) {
                             if self.claim(item) { self.lock.lock(); box.found[item] = (TestCase(values: values, layout: layout), seconds()); self.lock.unlock() }
                             return false
                         }
