@@ -1,5 +1,5 @@
 import Compiled
-import Engines
+@testable import Engines
 import Foundation
 import KernelC
 import Placement
@@ -231,6 +231,11 @@ import Testing
         #expect(first < 5000, "found after \(first) runs")
         // Runs up to the find: most got past the assumptions.
         #expect(Double(r.stats.vacuous) < 0.3 * Double(r.stats.runs), "\(r.stats.vacuous) of \(r.stats.runs) runs vacuous")
+        // The file is drawn only among the kinds its own conjunct allows; the unconstrained bool
+        // and the wide parameters are drawn freely.
+        let runner = try ConcreteRunner(program: it.program, property: it.property, config: it.config)
+        let guide = AssumptionGuide(runner: runner, vocabulary: Vocabulary(config: it.config))
+        #expect(guide.choices[0] == [it.config.number(.fileTHP)] && guide.choices[1...].allSatisfy { $0 == nil }, "\(guide.choices)")
     }
 
     @Test func directCallAfterAVacuousRunRunsInFull() throws {

@@ -6,7 +6,9 @@ import Semantics
 /// type and name, the way a placement request is built: `struct file *` takes the file kinds,
 /// `flags` MAP_* combinations, `len` lengths around PMD/PUD multiples, `pgoff`/`off` offsets with
 /// interesting low bits, addresses and hints land on and next to boundaries and the layout's edges.
-/// Any parameter may also get a plain random word, so nothing is excluded.
+/// Any parameter may also get a plain random word, so nothing is excluded — but the values of a
+/// small-domain parameter that the property's assumptions on it alone reject (`allowed`), which
+/// could only make vacuous runs.
 public final class InputGenerator {
     public enum Kind: Equatable { case bool, file, mapFlags, vmFlags, small, length, pgoff, offset, address, word }
 
