@@ -26,6 +26,7 @@ enum CompiledABI {
 
     /// Layout operations of the query callback.
     enum Op: Int64 {
+        // `LayoutBridge.op` maps the raw values back: keep the two in step.
         case findVMA = 0, findVMAPrev, field, areaLowest, areaHighest, insert
     }
 

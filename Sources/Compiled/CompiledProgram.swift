@@ -272,9 +272,23 @@ final class LayoutBridge {
 
     static let query: @convention(c) (UnsafeMutableRawPointer?, Int64, UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?) -> UInt64 = { object, op, args, out in
         // The context owns the bridge for as long as the code runs: no retain per question.
-        Unmanaged<LayoutBridge>.fromOpaque(object!)._withUnsafeGuaranteedRef { $0.dispatch(CompiledABI.Op(rawValue: op)!, args!, out!) }
+        Unmanaged<LayoutBridge>.fromOpaque(object!)._withUnsafeGuaranteedRef { $0.dispatch(LayoutBridge.op(op), args!, out!) }
     }
 
+    /// `CompiledABI.Op` by its raw value, inlined: the synthesized `init(rawValue:)` was a call per
+    /// question, a twentieth of a model-checking run.
+    @inline(__always) static func op(_ raw: Int64) -> CompiledABI.Op {
+        switch raw {
+        case 0: return .findVMA
+        case 1: return .findVMAPrev
+        case 2: return .field
+        case 3: return .areaLowest
+        case 4: return .areaHighest
+        default: return .insert
+        }
+    }
+
+    @inline(__always)
     func dispatch(_ op: CompiledABI.Op, _ a: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt64>) -> UInt64 {
         questions &+= 1
         if insertedCount == 0, let index { return index._withUnsafeGuaranteedRef { answer(IndexedAddressSpace($0), op, a, out) } }

@@ -13,7 +13,7 @@ public final class VMAIndex: @unchecked Sendable {
     /// allocations count): starts, ends, flags and pgoffs (n each), the gap sizes (n + 1; per gap
     /// `hi - lo + 1`, saturated at 2^64 - 1, 0 for an empty gap), then the segment tree (2 ×
     /// `leaves`). Immutable once built.
-    let buffer: UnsafeMutablePointer<UInt64>
+    @usableFromInline let buffer: UnsafeMutablePointer<UInt64>
     public let count: Int
     let leaves: Int
 
@@ -43,10 +43,11 @@ public final class VMAIndex: @unchecked Sendable {
 
     deinit { buffer.deallocate() }
 
-    @inline(__always) public func start(_ i: Int) -> UInt64 { buffer[i] }
-    @inline(__always) public func end(_ i: Int) -> UInt64 { buffer[count + i] }
-    @inline(__always) public func flags(_ i: Int) -> UInt64 { buffer[2 * count + i] }
-    @inline(__always) public func pgoff(_ i: Int) -> UInt64 { buffer[3 * count + i] }
+    // Inlinable: the compiled code's layout questions read fields through these, from other modules.
+    @inlinable public func start(_ i: Int) -> UInt64 { buffer[i] }
+    @inlinable public func end(_ i: Int) -> UInt64 { buffer[count + i] }
+    @inlinable public func flags(_ i: Int) -> UInt64 { buffer[2 * count + i] }
+    @inlinable public func pgoff(_ i: Int) -> UInt64 { buffer[3 * count + i] }
     @inline(__always) func gapSize(_ j: Int) -> UInt64 { buffer[4 * count + j] }
     @inline(__always) func tree(_ node: Int) -> UInt64 { buffer[5 * count + 1 + node] }
 

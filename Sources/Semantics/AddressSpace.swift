@@ -141,9 +141,10 @@ public struct IndexedAddressSpace: AddressSpace {
     public init(_ layout: Layout) { index = VMAIndex(layout) }
     public init(_ index: VMAIndex) { self.index = index }
 
-    public func findVMA(_ addr: UInt64) -> UInt64 { index.findVMA(addr).map { UInt64($0 + 1) } ?? 0 }
-    public func vmaBefore(_ addr: UInt64) -> UInt64 { index.vmaBefore(addr).map { UInt64($0 + 1) } ?? 0 }
-    public func field(_ vma: UInt64, _ f: VMAField) -> UInt64 {
+    // Inlinable, like `VMAIndex`'s accessors: the compiled code's questions come through here.
+    @inlinable public func findVMA(_ addr: UInt64) -> UInt64 { index.findVMA(addr).map { UInt64($0 + 1) } ?? 0 }
+    @inlinable public func vmaBefore(_ addr: UInt64) -> UInt64 { index.vmaBefore(addr).map { UInt64($0 + 1) } ?? 0 }
+    @inlinable public func field(_ vma: UInt64, _ f: VMAField) -> UInt64 {
         guard vma >= 1, vma <= UInt64(index.count) else { return 0 }
         let i = Int(vma - 1)
         switch f {
