@@ -135,8 +135,8 @@ extension ConcreteRunner {
     /// The hot loops test in place, with no array or test to retain.
     @inline(__always)
     func holdsCompiled(_ mask: UInt64?, _ values: UnsafeBufferPointer<UInt64>) -> Bool? {
-        guard nativeLeading, let mask, let fast = nativeUnretained else { return nil }
-        return fast._withUnsafeGuaranteedRef { $0.leadingHold(values.baseAddress!, mask: mask) }
+        guard nativeLeading, let mask, let fast = nativeUnretained, let base = values.baseAddress else { return nil }
+        return fast._withUnsafeGuaranteedRef { $0.leadingHold(base, mask: mask) }
     }
 }
 
