@@ -42,7 +42,6 @@ public final class ConcreteRunner: @unchecked Sendable {
 
     /// The compiled form the runs use, once adopted (`compiled: true`, or `adopt`).
     private(set) var native: CompiledRunContext?
-    private(set) var nativeProperty = -1
     /// Whether the compiled form tests the leading conjuncts (`LeadingTest.mask`).
     private(set) var nativeLeading = false
     /// Why runs use the evaluator although the compiled form was asked for.
@@ -102,7 +101,6 @@ public final class ConcreteRunner: @unchecked Sendable {
         context.coverage = evaluator.coverage
         native = context
         nativeUnretained = .passUnretained(context)
-        nativeProperty = index
         // The emitter numbers the conjuncts as this runner's own analysis does (the same analysis
         // of the same program); the counts must agree for the masks to mean the same conjuncts.
         nativeLeading = !leadingIndex.isEmpty && compiled.leading[index]?.all.count == leading.all.count

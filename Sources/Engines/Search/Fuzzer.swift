@@ -176,7 +176,7 @@ public final class Fuzzer: @unchecked Sendable {
         let clock = ContinuousClock()
         var stats = FuzzStats()
         let limit = options.runs ?? .max
-        // One input buffer for every run (a case kept in the corpus is copied into it).
+        // One input buffer for every run (a corpus case is copied into it to be mutated).
         var values = [UInt64](repeating: 0, count: runner.parameters.count)
         var n = 0
         while n < limit {
