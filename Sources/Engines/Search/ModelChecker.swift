@@ -79,11 +79,14 @@ public final class ModelChecker: @unchecked Sendable {
     var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
     private var started: ContinuousClock.Instant?
     private var inputsPerLayout: Double?
+    /// The bound once the layout-dependent inputs are known (`LayoutDependentInputs`).
+    private var listBound: Double?
     /// Mode 1: an upper bound on the runs (layouts × the inputs left after the single-parameter
-    /// assumption filters), once the run has started; nil before.
+    /// assumption filters, or, once a complete pass has shown which inputs read the layout, those
+    /// and the sweep's), once the run has started; nil before.
     public var runBound: Double? {
         lock.lock(); defer { lock.unlock() }
-        return inputsPerLayout.map { $0 * layoutCount / Double(options.shard.count) }
+        return listBound ?? inputsPerLayout.map { $0 * layoutCount / Double(options.shard.count) }
     }
     /// The counts so far, with the time since the run started (safe to call from another thread).
     public var progress: CheckStats {
@@ -239,7 +242,17 @@ public final class ModelChecker: @unchecked Sendable {
             }
             return true
         }
-        if complete { memo?.pointee.complete() } else { memo?.pointee.building = [] }
+        if complete, let memo {
+            memo.pointee.complete()
+            if let list = memo.pointee.list {
+                // Each job's one complete pass, then its list and the sweep on every layout.
+                let perLayout = Double(list.count / max(memo.pointee.width, 1) + ModelChecker.sweepInputs)
+                let bound = (perLayout * layoutCount + inputs.size * Double(max(1, options.jobs))) / Double(options.shard.count)
+                lock.lock(); listBound = bound; lock.unlock()
+            }
+        } else {
+            memo?.pointee.building = []
+        }
         add(runs: runs, states: found == nil && (isStopped || overBudget) ? 0 : 1)
         return found
     }
