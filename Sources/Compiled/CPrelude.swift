@@ -26,8 +26,20 @@ enum CompiledABI {
 
     /// Layout operations of the query callback.
     enum Op: Int64 {
-        // `LayoutBridge.op` maps the raw values back: keep the two in step.
         case findVMA = 0, findVMAPrev, field, areaLowest, areaHighest, insert
+
+        /// By raw value, inlined into each question's dispatch: the synthesized
+        /// `init(rawValue:)` was a call per question, a twentieth of a model-checking run.
+        @inline(__always) static func of(_ raw: Int64) -> Op {
+            switch raw {
+            case 0: return .findVMA
+            case 1: return .findVMAPrev
+            case 2: return .field
+            case 3: return .areaLowest
+            case 4: return .areaHighest
+            default: return .insert
+            }
+        }
     }
 
     /// What an entry point returns.

@@ -248,9 +248,8 @@ public final class CompiledRunContext {
 /// Answers the compiled code's layout questions with the same `AddressSpace` code the evaluator
 /// uses, including the VMAs a run inserts (`InsertedAddressSpace`).
 final class LayoutBridge {
-    var indexed: IndexedAddressSpace?
-    /// `indexed`'s index, held without a reference count: `reset`'s caller keeps the layout alive
-    /// for the run, and a retain and release per question were a tenth of a fuzzing run.
+    /// The run's layout, held without a reference count: `reset`'s caller keeps it alive for the
+    /// run, and a retain and release per question were a tenth of a fuzzing run.
     var index: Unmanaged<VMAIndex>?
     var inserted: [VMASlot<ConcreteDomain>] = []
     /// `inserted.count`, read without touching the array on every question.
@@ -264,7 +263,6 @@ final class LayoutBridge {
     init(bits: Int) { self.bits = bits }
 
     func reset(indexed: IndexedAddressSpace) {
-        self.indexed = indexed
         index = .passUnretained(indexed.index)
         questions = 0
         if insertedCount != 0 { inserted.removeAll(keepingCapacity: true); insertedCount = 0 }
@@ -272,27 +270,14 @@ final class LayoutBridge {
 
     static let query: @convention(c) (UnsafeMutableRawPointer?, Int64, UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?) -> UInt64 = { object, op, args, out in
         // The context owns the bridge for as long as the code runs: no retain per question.
-        Unmanaged<LayoutBridge>.fromOpaque(object!)._withUnsafeGuaranteedRef { $0.dispatch(LayoutBridge.op(op), args!, out!) }
-    }
-
-    /// `CompiledABI.Op` by its raw value, inlined: the synthesized `init(rawValue:)` was a call per
-    /// question, a twentieth of a model-checking run.
-    @inline(__always) static func op(_ raw: Int64) -> CompiledABI.Op {
-        switch raw {
-        case 0: return .findVMA
-        case 1: return .findVMAPrev
-        case 2: return .field
-        case 3: return .areaLowest
-        case 4: return .areaHighest
-        default: return .insert
-        }
+        Unmanaged<LayoutBridge>.fromOpaque(object!)._withUnsafeGuaranteedRef { $0.dispatch(CompiledABI.Op.of(op), args!, out!) }
     }
 
     @inline(__always)
     func dispatch(_ op: CompiledABI.Op, _ a: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt64>) -> UInt64 {
         questions &+= 1
         if insertedCount == 0, let index { return index._withUnsafeGuaranteedRef { answer(IndexedAddressSpace($0), op, a, out) } }
-        return answer(InsertedAddressSpace.stacked(indexed, inserted, domain: domain, bits: bits), op, a, out)
+        return answer(InsertedAddressSpace.stacked(index.map { IndexedAddressSpace($0.takeUnretainedValue()) }, inserted, domain: domain, bits: bits), op, a, out)
     }
 
     /// The number the code passes for a `VMAField` (`field` is its inverse).

@@ -25,7 +25,7 @@ final class AssumptionGuide {
     /// Every conjunct, in parameter order.
     let all: [Expr]
     /// `checks` and `all`, prepared for the runner.
-    let tests: [LeadingTest]
+    let tests: ParameterTests
     let allTest: LeadingTest
     /// Per parameter: the constants of the leading conjuncts that read it.
     let hints: [[UInt64]]
@@ -80,16 +80,9 @@ final class AssumptionGuide {
             if !kept.isEmpty { choices[i] = kept }
         }
         self.choices = choices
-        tests = checks.map { runner.leadingTest($0, locals: locals) }
+        tests = ParameterTests(runner, checks, locals: locals)
         allTest = runner.leadingTest(all, locals: locals)
-        unchecked = checks.map(\.isEmpty)
-        masks = tests.map(\.mask)
     }
-
-    /// Per parameter: no conjunct ends at it; its conjuncts' compiled-form mask (trivial values,
-    /// read in the draw loop without retaining a test).
-    let unchecked: [Bool]
-    let masks: [UInt64?]
 
     /// A harvested constant for parameter `i` (or one step either side), sometimes; nil otherwise.
     func hint(_ i: Int, _ rng: inout DeterministicRandom, page: UInt64) -> UInt64? {
@@ -107,15 +100,13 @@ final class AssumptionGuide {
     /// Whether parameter `i`'s conjuncts hold (they read only parameters up to `i`).
     @inline(__always)
     func accepts(_ i: Int, _ values: UnsafeMutableBufferPointer<UInt64>) -> Bool {
-        if unchecked[i] { return true }
-        return runner.holdsCompiled(masks[i], UnsafeBufferPointer(values)) ?? runner.holds(tests[i], Array(values))
+        tests.accept(i, UnsafeBufferPointer(values), runner)
     }
 
     /// Whether a whole input breaks a leading conjunct: one frame, the locals computed once (the
     /// fuzzer asks it of every mutant).
     func rejects(_ values: [UInt64]) -> Bool {
-        if all.isEmpty { return false }
-        return !(values.withUnsafeBufferPointer { runner.holdsCompiled(allTest.mask, $0) } ?? runner.holds(allTest, values))
+        !all.isEmpty && !runner.holds(allTest, values)
     }
 
     /// Fills `values` parameter by parameter with `draw(i)`, drawing again while `i`'s conjuncts
