@@ -32,7 +32,7 @@ let package = Package(
             "Engines", "Reports", "KernelC", "KernelTree", "Placement", "Semantics", "CLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "hugealign-bench", dependencies: ["Engines", "Semantics", "KernelC", "Placement", "SMT"]),
+        .executableTarget(name: "hugealign-bench", dependencies: ["Engines", "Compiled", "Semantics", "KernelC", "Placement", "SMT"]),
         .testTarget(name: "HugeAlignTests", dependencies: [
             "SMT", "KernelC", "KernelTree", "Placement", "Semantics", "Compiled", "Engines", "Reports", "HugeAlignTesting", "hugealign", "hugealign-bench",
         ], resources: [.copy("Malformed")]),

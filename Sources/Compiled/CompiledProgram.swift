@@ -27,8 +27,8 @@ public final class CompiledProgram: @unchecked Sendable {
     public let leading: [LeadingAssumptions?]
 
     /// Compiles `program` for one configuration and loop bound (both are constants of the code).
-    public convenience init(program: Program, config: Config, unwind: Int) throws {
-        try self.init(CompiledProgram.emit(program, config, unwind), optimisation: NativeLibrary.optimisation)
+    public convenience init(program: Program, config: Config, unwind: Int, optimisation: String = NativeLibrary.optimisation) throws {
+        try self.init(CompiledProgram.emit(program, config, unwind), optimisation: optimisation)
     }
 
     /// The C of a program, before it is compiled.
@@ -49,7 +49,7 @@ public final class CompiledProgram: @unchecked Sendable {
         return Emitted(program: program, unwind: unwind, source: source, sites: emitter.sites, skipped: emitter.skipped, leading: emitter.leading)
     }
 
-    /// `emitted`, compiled at `optimisation` (-O0 … -O3).
+    /// `emitted`, compiled at `optimisation` (-O0 … -O3, or `NativeLibrary.quick`).
     public init(_ emitted: Emitted, optimisation: String, started: ((Process) -> Void)? = nil) throws {
         let program = emitted.program, unwind = emitted.unwind
         source = emitted.source
@@ -76,17 +76,20 @@ public final class CompiledProgramFuture: @unchecked Sendable {
     private let lock = NSLock()
     private var result: Result<CompiledProgram, Error>?
 
-    /// Compiles at the usual level; when that object is not cached, first at -O0, which builds in
-    /// about half the time: the campaign adopts that, then the optimised one (`ready` changes).
+    /// Compiles at the usual level; when that object is not cached, first a quick build
+    /// (`NativeLibrary.firstLevel`: tcc in milliseconds, else -O0 in half the time): the campaign
+    /// adopts that, then the optimised one (`ready` changes).
     /// `property`, `roots`: a unit of that property alone (`CompiledProgram.emit`).
     public init(program: Program, config: Config, unwind: Int, property: Int? = nil, roots: Set<String> = []) {
         // A thread of its own: the compile blocks for a second, and a blocked block of the global
         // queue holds one of its few workers (other compiles, the campaign's own jobs wait).
+        CompiledProgramFuture.running.add(1)
         let thread = Thread {
             defer {
                 self.lock.lock()
                 self.finished = true
                 self.lock.unlock()
+                CompiledProgramFuture.running.add(-1)
             }
             let emitted: CompiledProgram.Emitted
             do {
@@ -103,8 +106,9 @@ public final class CompiledProgramFuture: @unchecked Sendable {
                 self.lock.unlock()
                 if stop { NativeLibrary.stop(p) }
             }
-            if level != "-O0" && !NativeLibrary.isCached(source: emitted.source, optimisation: level) {
-                self.publish(Result { try CompiledProgram(emitted, optimisation: "-O0", started: started) })
+            let first = NativeLibrary.firstLevel
+            if level != first && !NativeLibrary.isCached(source: emitted.source, optimisation: level) {
+                self.publish(Result { try CompiledProgram(emitted, optimisation: first, started: started) })
             }
             if !self.isCancelled {
                 self.publish(Result { try CompiledProgram(emitted, optimisation: level, started: started) })
@@ -150,6 +154,21 @@ public final class CompiledProgramFuture: @unchecked Sendable {
     }
     private var finished = false
     private var cancelled = false
+
+    /// Compile threads still working, cancelled ones included (an emission is not interrupted).
+    static let running = Counter()
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func add(_ d: Int) { lock.lock(); n += d; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+    }
+
+    /// Waits until no compile thread of this process is working: a benchmark that times one
+    /// campaign after another starts each on a machine the last one's compile no longer loads.
+    public static func waitUntilIdle() {
+        while running.value > 0 { usleep(500) }
+    }
     private var compiler: Process?
     private var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
 

@@ -1,3 +1,4 @@
+import Compiled
 import Engines
 import Foundation
 import KernelC
@@ -63,6 +64,8 @@ public enum MutantCampaign {
     public static func fuzz(spec: String, property: String, seconds: Double, seed: UInt64 = 1, runs: Int? = nil) throws -> EngineRun {
         let plan = try SpecPlan(file: spec, defaultConfig: .x86_64, only: property)
         guard let item = plan.items.first else { throw InputError(file: spec, line: 0, message: "no property \(property)", text: "") }
+        // Timed from an idle start: the previous campaign's compile may still be emitting.
+        CompiledProgramFuture.waitUntilIdle()
         var o = FuzzOptions()
         o.seed = seed
         o.runs = runs
@@ -103,6 +106,7 @@ public enum MutantCampaign {
         let config = Config.named("scaled8-x86")!
         let plan = try SpecPlan(file: spec, defaultConfig: config, only: property)
         guard let item = plan.items.first else { throw InputError(file: spec, line: 0, message: "no property \(property)", text: "") }
+        CompiledProgramFuture.waitUntilIdle()
         var o = CheckOptions()
         o.vmas = vmas
         let checker = try ModelChecker(program: item.program, property: item.property, config: item.config, options: o)

@@ -16,6 +16,10 @@ struct CompiledFormTests {
     /// compile covers them; each called on edge and random inputs in both forms.
     @Test(arguments: 0..<4)
     func randomProgramsAgree(modelIndex: Int) throws {
+        try Self.randomProgramsAgree(modelIndex: modelIndex, optimisation: NativeLibrary.optimisation)
+    }
+
+    static func randomProgramsAgree(modelIndex: Int, optimisation: String) throws {
         let (label, model) = CrossValidationTests.models[modelIndex]
         var gen = CrossValidationTests.Generator(rng: SplitMix64(seed: 0xC0DE + UInt64(modelIndex)), model: model)
         var text = ""
@@ -23,7 +27,7 @@ struct CompiledFormTests {
             text += gen.function().replacingOccurrences(of: "unsigned long long f(", with: "unsigned long long f\(n)(") + "\n"
         }
         let program = try SpecLoader.load(text: text, model: model).program
-        let compiled = try CompiledProgram(program: program, config: .x86_64, unwind: 1)
+        let compiled = try CompiledProgram(program: program, config: .x86_64, unwind: 1, optimisation: optimisation)
         let run = CompiledRunContext(compiled)
         let evaluator = try Evaluator(program: program, config: .x86_64, domain: ConcreteDomain(), unwind: 1)
         let empty = IndexedAddressSpace(.empty)
@@ -74,12 +78,17 @@ struct CompiledFormTests {
     /// parameter's leading assumptions.
     @Test(arguments: specFiles)
     func bundledPropertiesAgree(file: String) throws {
+        try Self.bundledPropertiesAgree(file: file, optimisation: NativeLibrary.optimisation)
+    }
+
+    static func bundledPropertiesAgree(file: String, optimisation: String) throws {
         let plan = try SpecPlan(file: Paths.repo(file), defaultConfig: .x86_64)
         var seen = Set<String>()
         var outcomes: [String: Int] = [:]
         for item in plan.items {
             let interpreted = try ConcreteRunner(program: item.program, property: item.property, config: item.config)
-            let compiled = try ConcreteRunner(program: item.program, property: item.property, config: item.config, compiled: true)
+            let compiled = try ConcreteRunner(program: item.program, property: item.property, config: item.config)
+            compiled.adopt(try CompiledProgram(program: item.program, config: item.config, unwind: compiled.unwind, optimisation: optimisation))
             #expect(compiled.isCompiled, "\(item.property.name): \(compiled.interpretedBecause ?? "")")
             guard compiled.isCompiled else { continue }
             let slow = CoverageMap(), fast = CoverageMap()
@@ -143,5 +152,21 @@ struct CompiledFormTests {
             }
             if property == mutant.property { #expect(a.failing != nil, "the seeded bug is found") }
         }
+    }
+}
+
+/// The quick build (`NativeLibrary.quick`: tcc, the first object a campaign adopts) against the
+/// evaluator, as `CompiledFormTests` does for the optimised one: another compiler may read the C
+/// differently. Skipped without tcc.
+@Suite(.enabled(if: NativeLibrary.quickCompiler != nil, "no quick compiler (tcc): campaigns start with cc -O0"))
+struct QuickBuildTests {
+    @Test(arguments: 0..<4)
+    func randomProgramsAgree(modelIndex: Int) throws {
+        try CompiledFormTests.randomProgramsAgree(modelIndex: modelIndex, optimisation: NativeLibrary.quick)
+    }
+
+    @Test(arguments: CompiledFormTests.specFiles)
+    func bundledPropertiesAgree(file: String) throws {
+        try CompiledFormTests.bundledPropertiesAgree(file: file, optimisation: NativeLibrary.quick)
     }
 }

@@ -85,9 +85,11 @@ public struct LayoutGenerator {
             vmas.append(VMA(start: start, end: start &+ v.page &* (1 + rng.below(4)), flags: v.vmGrowsDown))
         case 0, 1:
             // A free window of a telling width under a top T: a VMA at T, one ending at T - width.
+            // Most often T is the top-down base, where every request without a hint starts looking
+            // (a window under another top has the whole space above it to lose to).
             let tops = [v.mmapBase, v.window, v.taskSize, v.legacyBase &+ v.pud, v.pageAlign(rng.below(v.mmapBase | 1)),
                         rng.below(v.mmapBase | 1) & ~(v.pmd &- 1)]
-            let top = rng.pick(tops)
+            let top = rng.chance(40) ? v.mmapBase : rng.pick(tops)
             let widths = [len, len &+ v.pmd &- v.page, len &+ v.pmd, len &+ v.pmd &+ v.page, len &- v.page, len &+ v.pud, len &+ v.page]
             let width = rng.pick(widths)
             if top < v.taskSize { vmas.append(VMA(start: top, end: top &+ v.page &* (1 + rng.below(4)), flags: rng.chance(25) ? v.vmGrowsDown : 0)) }
