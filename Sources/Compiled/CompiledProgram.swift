@@ -79,8 +79,10 @@ public final class CompiledProgramFuture: @unchecked Sendable {
     /// Compiles at the usual level; when that object is not cached, first a quick build
     /// (`NativeLibrary.firstLevel`: tcc in milliseconds, else -O0 in half the time): the campaign
     /// adopts that, then the optimised one (`ready` changes).
-    /// `property`, `roots`: a unit of that property alone (`CompiledProgram.emit`).
-    public init(program: Program, config: Config, unwind: Int, property: Int? = nil, roots: Set<String> = []) {
+    /// `property`, `roots`: a unit of that property alone (`CompiledProgram.emit`). `optimised`:
+    /// false stops at the quick build (unless the optimised object is cached): for a campaign of
+    /// a few milliseconds, like the prover's concrete search, a second of `cc` is only load.
+    public init(program: Program, config: Config, unwind: Int, property: Int? = nil, roots: Set<String> = [], optimised: Bool = true) {
         // A thread of its own: the compile blocks for a second, and a blocked block of the global
         // queue holds one of its few workers (other compiles, the campaign's own jobs wait).
         CompiledProgramFuture.running.add(1)
@@ -107,10 +109,11 @@ public final class CompiledProgramFuture: @unchecked Sendable {
                 if stop { NativeLibrary.stop(p) }
             }
             let first = NativeLibrary.firstLevel
-            if level != first && !NativeLibrary.isCached(source: emitted.source, optimisation: level) {
+            let cached = NativeLibrary.isCached(source: emitted.source, optimisation: level)
+            if level != first && !cached {
                 self.publish(Result { try CompiledProgram(emitted, optimisation: first, started: started) })
             }
-            if !self.isCancelled {
+            if !self.isCancelled && (optimised || cached || level == first) {
                 self.publish(Result { try CompiledProgram(emitted, optimisation: level, started: started) })
             }
         }

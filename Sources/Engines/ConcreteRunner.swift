@@ -109,10 +109,12 @@ public final class ConcreteRunner: @unchecked Sendable {
 
     /// Starts compiling `property`'s unit (and the functions named in `roots`) on another thread,
     /// for the runners of a campaign to adopt (`adopt(from:)`); `wait` returns once it is built.
+    /// `optimised`: false stops at the quick build (`CompiledProgramFuture`).
     public static func compileInBackground(_ property: Property, of program: Program, config: Config, roots: Set<String> = [],
-                                           wait: Bool = false) -> CompiledProgramFuture {
+                                           wait: Bool = false, optimised: Bool = true) -> CompiledProgramFuture {
         let future = CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil),
-                                           property: program.properties.firstIndex { $0.name == property.name }, roots: roots)
+                                           property: program.properties.firstIndex { $0.name == property.name }, roots: roots,
+                                           optimised: optimised)
         if wait { _ = future.wait() }
         return future
     }

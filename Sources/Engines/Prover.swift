@@ -37,7 +37,7 @@ public struct ProverOptions: Sendable {
     /// Runs of the concrete search that goes before the solver on properties over a symbolic
     /// layout (0: none). A counterexample it finds is replayed like a solver's model; finding
     /// nothing proves nothing. A fixed number of runs, not a time, so verdicts stay deterministic.
-    public var concreteSearchRuns = 2000
+    public var concreteSearchRuns = 20_000
     /// Called as soon as the solver's first model has been replayed (before minimisation), with the
     /// property's name and the seconds it took: progress for people waiting on a long run.
     public var onFirstCounterexample: (@Sendable (String, Double) -> Void)?
@@ -559,8 +559,10 @@ final class Session {
         guard options.concreteSearchRuns > 0, property.anyLayout || vmaSlots > 0 else { return nil }
         var o = FuzzOptions()
         o.runs = options.concreteSearchRuns
-        // A few thousand runs: the evaluator is done before the C compiler would be.
-        o.compiled = false
+        // Compiled when the unit builds in milliseconds (tcc), the evaluator until then; with only
+        // `cc` the evaluator is done first (`FuzzOptions.useCompiled`). The runs are the same
+        // either way, so the verdict does not depend on it.
+        o.optimisedBuild = false
         o.maxVMAs = property.anyLayout ? nil : vmaSlots
         o.shrinkBudget = 2000
         let r = try Fuzzer(program: program, property: property, config: options.config, options: o).run()

@@ -59,7 +59,7 @@ struct Prove: ParsableCommand {
     var arithmetic: Arithmetic = .bitVector
     @OptionGroup var solverOptions: SolverOptions
     @Option(help: "Runs of the concrete search (the fuzzer, fixed seed) made before the solver on a property over a symbolic layout: a failure it finds is replayed and reported as the counterexample; 0 turns it off.")
-    var searchRuns: Int = 2000
+    var searchRuns: Int = 20_000
 
     func validate() throws {
         try Validate.seconds(timeout, "--timeout")

@@ -216,6 +216,8 @@ public final class MutationCampaign: @unchecked Sendable {
         o.runs = options.fuzzRuns
         o.maxVMAs = oracle.item.property.layoutVMAs
         o.shrinkBudget = 2_000
+        // A few thousand runs are over before `cc -O1` would be: the quick build (tcc) at most.
+        o.optimisedBuild = false
         let started = ContinuousClock.now
         let property = oracle.item.property
         let r = try Fuzzer(program: program, property: property, config: oracle.item.config, options: o).run()

@@ -22,9 +22,15 @@ public struct FuzzOptions: Sendable {
     /// evaluator otherwise. Shrinking and descriptions are the same either way. Nil: compiled when
     /// the campaign is long enough to repay the C compiler (`useCompiled`).
     public var compiled: Bool?
-    /// Whether this campaign runs compiled: asked, or at least 20 000 runs or a time limit (a
-    /// compile takes about a second; a cached one nothing).
-    public var useCompiled: Bool { compiled ?? (runs.map { $0 * max(1, jobs) >= 20_000 } ?? true) }
+    /// Whether this campaign runs compiled: asked, or a time limit, or enough runs to repay the
+    /// compile — 2 000 when tcc builds the unit in milliseconds, else 20 000 (`cc` takes about a
+    /// second; a cached object nothing).
+    public var useCompiled: Bool {
+        compiled ?? (runs.map { $0 * max(1, jobs) >= (NativeLibrary.quickCompiler == nil ? 20_000 : 2_000) } ?? true)
+    }
+    /// Whether the compile goes on from the quick build to the optimised one: a campaign of a few
+    /// milliseconds (the prover's concrete search) is over before `cc -O1` would be.
+    public var optimisedBuild = true
     public init() {}
 }
 
@@ -115,7 +121,8 @@ public final class Fuzzer: @unchecked Sendable {
         box.results = Array(repeating: nil, count: jobs)
         // The compiled form is built beside the first runs, which go through the evaluator; asked
         // for explicitly, every run uses it (the campaign waits for the compile, off the clock).
-        let future = options.useCompiled ? ConcreteRunner.compileInBackground(property, of: program, config: config, wait: options.compiled == true) : nil
+        let future = options.useCompiled ? ConcreteRunner.compileInBackground(property, of: program, config: config, wait: options.compiled == true,
+                                                                                               optimised: options.optimisedBuild) : nil
         defer { future?.cancel() }
         let clock = ContinuousClock()
         let start = clock.now
