@@ -22,7 +22,16 @@ enum CompiledABI {
     static let jump = 6
     /// `uint8_t *`: every coverage bit any run has set.
     static let coverageSeen = 7
-    static let count = 8
+    /// `const uint64_t *`: the run's layout as `VMAIndex.fields` (starts, ends, flags, pgoffs), or
+    /// 0 once the run has inserted a VMA. While set, `find_vma` and field reads are answered in C
+    /// (`hx_layout`), with `VMAIndex`'s and `IndexedAddressSpace`'s semantics; window searches and
+    /// insertions always go to the query callback.
+    static let layoutFields = 8
+    /// The number of VMAs of `layoutFields`.
+    static let layoutCount = 9
+    /// Layout questions the run has asked, both ways (0: its outcome is the same on every layout).
+    static let layoutQuestions = 10
+    static let count = 11
 
     /// Layout operations of the query callback.
     enum Op: Int64 {
@@ -61,6 +70,9 @@ enum CPrelude {
         #define HX_COV_STATE \(CompiledABI.coverageState)
         #define HX_COV_SEEN \(CompiledABI.coverageSeen)
         #define HX_FIRST \(CompiledABI.firstFailure)
+        #define HX_FIELDS \(CompiledABI.layoutFields)
+        #define HX_NVMAS \(CompiledABI.layoutCount)
+        #define HX_QUESTIONS \(CompiledABI.layoutQuestions)
         #define HX_JUMP \(CompiledABI.jump)
         #define HX_COV_SIZE \(CoverageMap.size)ULL
         typedef u64 (*hx_query_fn)(void *, s64, const u64 *, u64 *);
@@ -105,7 +117,26 @@ enum CPrelude {
                 if (!((uint8_t *)ctx[HX_COV_SEEN])[i]) st[2] = 1;
             }
         }
+        /* VMAIndex.countAtMost: how many of the sorted ends[0..n) are <= x. */
+        static inline u64 hx_ends_at_most(const u64 *ends, u64 n, u64 x) {
+            u64 lo = 0, hi = n;
+            while (lo < hi) { u64 mid = (lo + hi) >> 1; if (ends[mid] <= x) lo = mid + 1; else hi = mid; }
+            return lo;
+        }
+        /* IndexedAddressSpace's findVMA (handle i + 1, 0: none), vmaBefore and field, read from the
+           index's fields while the run has inserted nothing; the rest through the callback. */
         static inline u64 hx_layout(u64 *ctx, s64 op, const u64 *args, u64 *out) {
+            ctx[HX_QUESTIONS]++;
+            const u64 *v = (const u64 *)ctx[HX_FIELDS];
+            if (v && op == \(CompiledABI.Op.field.rawValue)) {
+                u64 n = ctx[HX_NVMAS], h = args[0], f = args[1] > 3 ? 3 : args[1];
+                return h >= 1 && h <= n ? v[f * n + h - 1] : 0;
+            }
+            if (v && (op == \(CompiledABI.Op.findVMA.rawValue) || op == \(CompiledABI.Op.findVMAPrev.rawValue))) {
+                u64 n = ctx[HX_NVMAS], i = hx_ends_at_most(v + n, n, args[0]);
+                if (op == \(CompiledABI.Op.findVMAPrev.rawValue)) *out = i;
+                return i < n ? i + 1 : 0;
+            }
             return ((hx_query_fn)ctx[HX_QUERY])((void *)ctx[HX_LAYOUT], op, args, out);
         }
 

@@ -203,9 +203,9 @@ public final class CompiledRunContext {
 
     public init(_ compiled: CompiledProgram) {
         self.compiled = compiled
-        bridge = LayoutBridge(bits: compiled.program.dataModel.longBits)
         ctx = .allocate(capacity: CompiledABI.count)
         ctx.initialize(repeating: 0, count: CompiledABI.count)
+        bridge = LayoutBridge(bits: compiled.program.dataModel.longBits, context: ctx)
         ctx[CompiledABI.layoutObject] = UInt64(UInt(bitPattern: Unmanaged.passUnretained(bridge).toOpaque()))
         ctx[CompiledABI.layoutQuery] = UInt64(UInt(bitPattern: unsafeBitCast(LayoutBridge.query, to: UnsafeRawPointer.self)))
     }
@@ -242,7 +242,7 @@ public final class CompiledRunContext {
     }
 
     /// How many layout questions the last run asked (0: its outcome is the same on every layout).
-    public var layoutQuestions: Int { bridge.questions }
+    public var layoutQuestions: Int { Int(ctx[CompiledABI.layoutQuestions]) }
 
     /// Runs the bound property on `values` against `space`.
     @inline(__always)
@@ -268,7 +268,10 @@ public final class CompiledRunContext {
 }
 
 /// Answers the compiled code's layout questions with the same `AddressSpace` code the evaluator
-/// uses, including the VMAs a run inserts (`InsertedAddressSpace`).
+/// uses, including the VMAs a run inserts (`InsertedAddressSpace`): window searches and
+/// insertions always, and every question once the run has inserted a VMA (before, the C side
+/// reads `find_vma` and fields from the index itself: a callback per field read was a fifth of a
+/// model-checking run).
 final class LayoutBridge {
     /// The run's layout, held without a reference count: `reset`'s caller keeps it alive for the
     /// run, and a retain and release per question were a tenth of a fuzzing run.
@@ -276,17 +279,24 @@ final class LayoutBridge {
     var inserted: [VMASlot<ConcreteDomain>] = []
     /// `inserted.count`, read without touching the array on every question.
     var insertedCount = 0
-    /// Questions asked since `reset`.
-    var questions = 0
     let domain = ConcreteDomain()
     /// The width of addresses (a scaled config's `long`).
     let bits: Int
+    /// The run context's slots (`CompiledABI`): the layout the C side reads, the question count.
+    let ctx: UnsafeMutablePointer<UInt64>
 
-    init(bits: Int) { self.bits = bits }
+    init(bits: Int, context: UnsafeMutablePointer<UInt64>) {
+        self.bits = bits
+        ctx = context
+    }
 
+    /// A run on `indexed` starts: its fields go to the C side, which answers `find_vma` and field
+    /// reads itself until the run inserts a VMA.
     func reset(indexed: IndexedAddressSpace) {
         index = .passUnretained(indexed.index)
-        questions = 0
+        ctx[CompiledABI.layoutFields] = UInt64(UInt(bitPattern: indexed.index.fields))
+        ctx[CompiledABI.layoutCount] = UInt64(indexed.index.count)
+        ctx[CompiledABI.layoutQuestions] = 0
         if insertedCount != 0 { inserted.removeAll(keepingCapacity: true); insertedCount = 0 }
     }
 
@@ -297,7 +307,6 @@ final class LayoutBridge {
 
     @inline(__always)
     func dispatch(_ op: CompiledABI.Op, _ a: UnsafePointer<UInt64>, _ out: UnsafeMutablePointer<UInt64>) -> UInt64 {
-        questions &+= 1
         if insertedCount == 0, let index { return index._withUnsafeGuaranteedRef { answer(IndexedAddressSpace($0), op, a, out) } }
         return answer(InsertedAddressSpace.stacked(index.map { IndexedAddressSpace($0.takeUnretainedValue()) }, inserted, domain: domain, bits: bits), op, a, out)
     }
@@ -342,7 +351,12 @@ final class LayoutBridge {
             return r.ok ? 1 : 0
         case .insert:
             let ok = InsertedAddressSpace.fits(start: a[0], end: a[1], in: space, domain: domain, bits: bits)
-            if ok { inserted.append(VMASlot(present: true, start: a[0], end: a[1], flags: a[2], pgoff: a[3])); insertedCount += 1 }
+            if ok {
+                inserted.append(VMASlot(present: true, start: a[0], end: a[1], flags: a[2], pgoff: a[3]))
+                insertedCount += 1
+                // The C side's copy of the layout lacks it now: every question comes here.
+                ctx[CompiledABI.layoutFields] = 0
+            }
             return ok ? 1 : 0
         }
     }

@@ -43,6 +43,10 @@ public final class VMAIndex: @unchecked Sendable {
 
     deinit { buffer.deallocate() }
 
+    /// Starts, ends, flags and pgoffs, `count` each: what the compiled code's C twin of `findVMA`
+    /// and of field reads reads (`CompiledABI.layoutFields`).
+    public var fields: UnsafePointer<UInt64> { UnsafePointer(buffer) }
+
     // Inlinable: the compiled code's layout questions read fields through these, from other modules.
     @inlinable public func start(_ i: Int) -> UInt64 { buffer[i] }
     @inlinable public func end(_ i: Int) -> UInt64 { buffer[count + i] }
