@@ -69,6 +69,7 @@ enum CPrelude {
         #define HX_COV_TOUCHED \(CompiledABI.coverageTouched)
         #define HX_COV_STATE \(CompiledABI.coverageState)
         #define HX_COV_SEEN \(CompiledABI.coverageSeen)
+        #define HX_SLOTS \(CompiledABI.count)
         #define HX_FIRST \(CompiledABI.firstFailure)
         #define HX_FIELDS \(CompiledABI.layoutFields)
         #define HX_NVMAS \(CompiledABI.layoutCount)

@@ -6,7 +6,8 @@ import Placement
 
 /// The native yardstick of `fuzz`: the same placement model and check, compiled C (the compiled
 /// form's own functions), driven by a C loop that builds a fresh 50-VMA layout for every check,
-/// answers the layout questions with a plain C gap scan and draws the inputs in C, without
+/// answers the window searches with a plain C gap scan (`find_vma` and fields are read by the
+/// compiled code itself, as in the fuzzer) and draws the inputs in C, without
 /// coverage, corpus or mutation. What the fuzzer adds on top of that is the price of its search.
 enum NativeBaseline {
     /// How a property's inputs are drawn in C, per parameter (a C expression over `r()`, the
@@ -18,7 +19,7 @@ enum NativeBaseline {
                           "(r() & 1) ? (r() % 1024) : ((r() % 64) << 9)"],
         // file, addr, len, flags
         "placement_avoids_vmas": ["(r() & 3) ? 0 : 4",
-                                  "(r() & 1) ? 0 : (L.start[r() % L.n] - ((r() % 16) << 12))",
+                                  "(r() & 1) ? 0 : (L.f[r() % L.n] - ((r() % 16) << 12))",
                                   "(r() & 1) ? ((1 + r() % 1024) << 12) : ((1 + r() % 4) << 21)",
                                   "(u64[]){0x22, 0x01, 0x62}[r() % 3]"],
     ]
@@ -28,12 +29,15 @@ enum NativeBaseline {
     #include <stdio.h>
     #include <stdlib.h>
     #include <time.h>
-    typedef struct { u64 start[64], end[64], flags[64], pgoff[64]; int n; } nl_layout;
+    /* As VMAIndex.fields: n starts, then n ends, n flags, n pgoffs. */
+    typedef struct { u64 f[4 * 64]; int n; } nl_layout;
+    #define START(L, i) ((L)->f[i])
+    #define END(L, i) ((L)->f[(L)->n + (i)])
     static u64 state = 0x9E3779B97F4A7C15ULL;
     static inline u64 r(void) { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state; }
     static int fits(nl_layout *L, int j, u64 min, u64 max, u64 size, u64 *a, u64 *b) {
-        u64 lo = j ? L->end[j - 1] : 0, hi = j == L->n ? ~0ULL : L->start[j] - 1;
-        if (j < L->n && L->start[j] <= lo) return 0;
+        u64 lo = j ? END(L, j - 1) : 0, hi = j == L->n ? ~0ULL : START(L, j) - 1;
+        if (j < L->n && START(L, j) <= lo) return 0;
         *a = lo < min ? min : lo; *b = hi > max ? max : hi;
         return *a <= *b && *b - *a >= size - 1;
     }
@@ -42,13 +46,12 @@ enum NativeBaseline {
         int i;
         switch (op) {
         case 0: case 1:
-            for (i = 0; i < L->n && L->end[i] <= x[0]; i++) ;
+            for (i = 0; i < L->n && END(L, i) <= x[0]; i++) ;
             if (op == 1) *out = i;
             return i < L->n ? i + 1 : 0;
         case 2:
             if (x[0] < 1 || x[0] > (u64)L->n) return 0;
-            i = x[0] - 1;
-            return x[1] == 0 ? L->start[i] : x[1] == 1 ? L->end[i] : x[1] == 2 ? L->flags[i] : L->pgoff[i];
+            return L->f[(x[1] > 3 ? 3 : x[1]) * L->n + x[0] - 1];
         case 3: case 4: {
             u64 min = x[0], max = x[1] - 1, size = x[2], a, b;
             if (max < min || size == 0 || max - min < size - 1) { *out = op == 3 ? 0 : 1; return 0; }
@@ -65,16 +68,18 @@ enum NativeBaseline {
         for (int i = 0; i < 50; i++) {
             addr += ((1 + r() % 6) << 12) + ((r() % 9 == 0) ? (2ULL << 20) : 0);
             u64 len = (1 + r() % 7) << 12;
-            L->start[i] = addr; L->end[i] = addr + len; L->flags[i] = i == 49 ? 0x100 : 0; L->pgoff[i] = 0;
+            L->f[i] = addr; L->f[50 + i] = addr + len; L->f[100 + i] = i == 49 ? 0x100 : 0; L->f[150 + i] = 0;
             addr += len;
         }
     }
     int main(int argc, char **argv) {
         long n = atol(argv[1]);
-        u64 ctx[8] = {0};
+        u64 ctx[HX_SLOTS] = {0};
         nl_layout L;
         ctx[HX_QUERY] = (u64)(uintptr_t)nl_query;
         ctx[HX_LAYOUT] = (u64)(uintptr_t)&L;
+        ctx[HX_FIELDS] = (u64)(uintptr_t)L.f;
+        ctx[HX_NVMAS] = 50;
         long checks = 0, failed = 0, vacuous = 0;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
