@@ -9,7 +9,7 @@ import Placement
 /// answers the window searches with a plain C gap scan (`find_vma` and fields are read by the
 /// compiled code itself, as in the fuzzer) and draws the inputs in C, without
 /// coverage, corpus or mutation. What the fuzzer adds on top of that is the price of its search.
-enum NativeBaseline {
+public enum NativeBaseline {
     /// How a property's inputs are drawn in C, per parameter (a C expression over `r()`, the
     /// generator, and `L`, the layout).
     static let draws: [String: [String]] = [
@@ -103,7 +103,7 @@ enum NativeBaseline {
 
     /// Builds and runs the native loop for `property` of `spec` (x86_64); non-vacuous checks per
     /// second, and the counts behind it.
-    static func run(spec: String, property: String, iterations: Int) throws -> (perSecond: Double, checks: Int, vacuous: Int, failed: Int) {
+    public static func run(spec: String, property: String, iterations: Int) throws -> (perSecond: Double, checks: Int, vacuous: Int, failed: Int) {
         guard let draw = draws[property], let cc = NativeLibrary.compiler else {
             throw NativeCodeError(message: "no native rendering of \(property), or no C compiler")
         }
@@ -117,7 +117,7 @@ enum NativeBaseline {
         let main = driver.replacingOccurrences(of: "DRAW", with: draws)
             .replacingOccurrences(of: "LEAD", with: compiled.leading[index] != nil ? "hx_lead_\(index)" : "1 || ")
             .replacingOccurrences(of: "PROP", with: "hx_prop_\(index)")
-        let dir = NSTemporaryDirectory() + "hugealign-native-\(getpid())"
+        let dir = NSTemporaryDirectory() + "hugealign-native-\(getpid())-\(property)-\(UInt32.random(in: 0 ... .max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try (compiled.source + main).write(toFile: dir + "/native.c", atomically: true, encoding: .utf8)

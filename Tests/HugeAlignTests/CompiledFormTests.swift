@@ -126,6 +126,15 @@ struct CompiledFormTests {
         #expect(outcomes["passed", default: 0] + outcomes["failed", default: 0] > 0, "\(file): \(outcomes)")
     }
 
+    /// The bench's native yardstick builds and runs with the compiled form's ABI (it once overran
+    /// a context array that the ABI had outgrown) and checks placements, not only vacuous runs.
+    @Test(arguments: ["thp_congruent", "placement_avoids_vmas"])
+    func nativeYardstickRuns(property: String) throws {
+        let r = try NativeBaseline.run(spec: Paths.repo("mutants/properties.spec"), property: property, iterations: 2_000)
+        #expect(r.checks > 1_000, "\(property): \(r.checks) checks, \(r.vacuous) vacuous")
+        #expect(r.failed == 0, "\(property) holds on the unmodified models")
+    }
+
     /// A campaign does the same runs whatever the engine: the compiled form is adopted when its
     /// compile ends (at whichever run that is), and the outcomes and coverage it gives are the
     /// evaluator's, so the same seed gives the same corpus, coverage and counterexample.
