@@ -243,6 +243,10 @@ public final class Fuzzer: @unchecked Sendable {
             switch outcome {
             case .failed:
                 stats.seconds = (clock.now - start).seconds
+                // The summary's coverage and corpus, also when the failure came before the first
+                // 1024-run update (it printed "coverage 0").
+                stats.coverage = coverage.seenCount
+                stats.corpus = pool.corpusCount
                 lock.lock(); live[j] = stats; lock.unlock()
                 return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: TestCase(values: values, layout: pool.layouts[li]), run: n, seconds: stats.seconds,
                                  corpus: pool.cases)
