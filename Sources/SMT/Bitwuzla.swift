@@ -12,8 +12,21 @@ public enum Bitwuzla {
     /// The worker: one query per request (`<milliseconds> <bytes> <models>\n` then the query), one
     /// line back: the answer, and after `sat` (when models were asked for) `name=value` of every
     /// declared constant (hexadecimal; Booleans 1 or 0).
-    static let script = """
-    import sys
+    ///
+    /// It closes every descriptor it inherited beyond stdin, stdout and stderr, and ends when its
+    /// parent does: a worker that inherited another worker's stdin pipe (two started at once by
+    /// `--jobs 2`) kept that one from seeing end-of-file, the two outlived hugealign, and a caller
+    /// reading hugealign's stderr to its end (a test, a CI script) waited forever.
+    public static let script = """
+    import os, sys, threading, time
+    os.closerange(3, os.sysconf('SC_OPEN_MAX'))
+    parent = os.getppid()
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
     try:
         import bitwuzla as bw
         from importlib.metadata import version
@@ -133,8 +146,12 @@ public enum Bitwuzla {
             signal(SIGPIPE, SIG_IGN)
             let python = ProcessInfo.processInfo.environment["HUGEALIGN_PYTHON"] ?? "python3"
             var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
+            // Close-on-exec at once (Glibc's module has no pipe2): a child another thread spawns
+            // meanwhile (a second worker, a compiler) should not inherit this worker's pipes; a
+            // worker that still does closes them as it starts (`script`).
             guard pipe(&toChild) == 0 else { return nil }
             guard pipe(&fromChild) == 0 else { close(toChild[0]); close(toChild[1]); return nil }
+            for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
@@ -150,8 +167,6 @@ public enum Bitwuzla {
             close(fromChild[1])
             guard rc == 0 else { close(toChild[1]); close(fromChild[0]); return nil }
             let w = Worker(pid: pid, input: toChild[1], output: fromChild[0])
-            _ = fcntl(w.input, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(w.output, F_SETFD, FD_CLOEXEC)
             guard let hello = w.readLine(timeoutMilliseconds: 20_000), hello.hasPrefix("ready ") else {
                 w.reap()
                 return nil

@@ -127,4 +127,49 @@ struct PortfolioTests {
         #expect(with.status == 0, "\(with.out)\(with.err)")
         #expect(with.out.contains("proved by Bitwuzla"))
     }
+
+    /// A worker ends when its parent does, even while something else still holds its stdin open
+    /// (as a second worker that inherited the pipe did, so two workers outlived hugealign and a
+    /// caller reading hugealign's stderr to its end waited for ever). The worker's parent here is
+    /// a shell the test kills; the test keeps the worker's stdin open.
+    @Test func workersEndWithTheirParent() throws {
+        let stdin = Pipe(), out = Pipe()
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let python = ProcessInfo.processInfo.environment["HUGEALIGN_PYTHON"] ?? "python3"
+        // A background job of sh reads /dev/null unless its stdin comes from another descriptor.
+        shell.arguments = ["-c", "exec 3<&0; \(python) -u -c \"$HX_SCRIPT\" <&3 >/dev/null 2>&1 & echo $!; wait"]
+        shell.environment = ProcessInfo.processInfo.environment.merging(["HX_SCRIPT": Bitwuzla.script]) { $1 }
+        shell.standardInput = stdin
+        shell.standardOutput = out
+        try shell.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            line.append(d)
+        }
+        let worker = try #require(pid_t(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Let it start (import bitwuzla, start its watch) before its parent goes.
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(Self.running(worker), "the worker did not start")
+        kill(shell.processIdentifier, SIGKILL)
+        shell.waitUntilExit()
+        var gone = false
+        for _ in 0..<100 where !gone {
+            gone = !Self.running(worker)
+            if !gone { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(gone, "the worker outlived its parent by 10 s")
+        if !gone { kill(worker, SIGKILL) }
+        try? stdin.fileHandleForWriting.close()
+    }
+
+    /// Whether `pid` runs (a zombie waiting for its new parent to reap it does not).
+    static func running(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)...].prefix(1)
+        return state != "Z" && state != "X"
+    }
 }

@@ -216,7 +216,7 @@ public final class MutationCampaign: @unchecked Sendable {
         o.runs = options.fuzzRuns
         o.maxVMAs = oracle.item.property.layoutVMAs
         o.shrinkBudget = 2_000
-        // A few thousand runs are over before `cc -O1` would be: the quick build (tcc) at most.
+        // A few thousand runs are over before `cc -O2` would be: the quick build (tcc) at most.
         o.optimisedBuild = false
         let started = ContinuousClock.now
         let property = oracle.item.property
@@ -256,6 +256,9 @@ public final class MutationCampaign: @unchecked Sendable {
         var o = CheckOptions()
         o.vmas = oracle.item.property.layoutVMAs ?? 1
         o.maxRuns = options.checkRuns
+        // Its 200 000 runs take tens of milliseconds once the quick build is in; `cc -O2` would
+        // come after them.
+        o.optimisedBuild = false
         let started = ContinuousClock.now
         let property = oracle.item.property
         let r = try ModelChecker(program: program, property: property, config: oracle.item.config, options: o).run()

@@ -29,7 +29,7 @@ public struct FuzzOptions: Sendable {
         compiled ?? (runs.map { $0 * max(1, jobs) >= (NativeLibrary.quickCompiler == nil ? 20_000 : 2_000) } ?? true)
     }
     /// Whether the compile goes on from the quick build to the optimised one: a campaign of a few
-    /// milliseconds (the prover's concrete search) is over before `cc -O1` would be.
+    /// milliseconds (the prover's concrete search) is over before `cc -O2` would be.
     public var optimisedBuild = true
     public init() {}
 }

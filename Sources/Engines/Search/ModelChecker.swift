@@ -18,6 +18,8 @@ public struct CheckOptions: Sendable {
     /// compiled unless the run is limited to fewer than 20 000 runs.
     public var compiled: Bool?
     public var useCompiled: Bool { compiled ?? (maxRuns.map { $0 >= 20_000 } ?? true) }
+    /// Whether the compile goes on from the quick build to the optimised one (`FuzzOptions`).
+    public var optimisedBuild = true
     public init() {}
 }
 
@@ -135,7 +137,7 @@ public final class ModelChecker: @unchecked Sendable {
         // for explicitly, every run uses it (the check waits for the compile, off the clock).
         compiled = options.useCompiled
             ? ConcreteRunner.compileInBackground(property, of: program, config: config, roots: options.depth == nil ? [] : [PlacementEntry.function],
-                                                 wait: options.compiled == true) : nil
+                                                 wait: options.compiled == true, optimised: options.optimisedBuild) : nil
         defer { compiled?.cancel() }
         let clock = ContinuousClock()
         let start = clock.now
