@@ -133,8 +133,9 @@ public final class NativeLibrary: @unchecked Sendable {
         let p = Process()
         let arguments = (isQuick ? [] : [optimisation]) + ["-shared", "-fPIC", "-w", "-o", tmp, c]
         // In a process group of its own (setsid), so that stopping a compile (`stop`) stops the
-        // compiler proper (cc1, as) too, not only the driver.
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") {
+        // compiler proper (cc1, as) too, not only the driver. tcc is one process: no setsid, a
+        // millisecond less before a campaign runs native.
+        if !isQuick && FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
             p.arguments = [cc] + arguments
         } else {
