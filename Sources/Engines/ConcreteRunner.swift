@@ -107,6 +107,14 @@ public final class ConcreteRunner: @unchecked Sendable {
         interpretedBecause = nil
     }
 
+    /// Whether a campaign of `runs` runs (nil: until a time limit) repays compiling its unit: from
+    /// 2 000 runs when tcc builds it in milliseconds (`NativeLibrary.quickCompiler`), else from
+    /// 20 000 (`cc -O0` takes half a second, during which the evaluator does 10–20 000 runs). A
+    /// cached object costs nothing, but whether there is one is not known before emitting.
+    public static func compileRepays(runs: Int?) -> Bool {
+        runs.map { $0 >= (NativeLibrary.quickCompiler == nil ? 20_000 : 2_000) } ?? true
+    }
+
     /// Starts compiling `property`'s unit (and the functions named in `roots`) on another thread,
     /// for the runners of a campaign to adopt (`adopt(from:)`); `wait` returns once it is built.
     /// `optimised`: false stops at the quick build (`CompiledProgramFuture`).

@@ -559,9 +559,9 @@ final class Session {
         guard options.concreteSearchRuns > 0, property.anyLayout || vmaSlots > 0 else { return nil }
         var o = FuzzOptions()
         o.runs = options.concreteSearchRuns
-        // Compiled when the unit builds in milliseconds (tcc), the evaluator until then; with only
-        // `cc` the evaluator is done first (`FuzzOptions.useCompiled`). The runs are the same
-        // either way, so the verdict does not depend on it.
+        // Compiled (`ConcreteRunner.compileRepays`): with tcc the search runs native after a few
+        // milliseconds, with only `cc -O0` after half a second, the evaluator until then. The runs
+        // are the same either way, so the verdict does not depend on it.
         o.optimisedBuild = false
         o.maxVMAs = property.anyLayout ? nil : vmaSlots
         o.shrinkBudget = 2000

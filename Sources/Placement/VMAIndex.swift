@@ -44,7 +44,8 @@ public final class VMAIndex: @unchecked Sendable {
     deinit { buffer.deallocate() }
 
     /// Starts, ends, flags and pgoffs, `count` each: what the compiled code's C twin of `findVMA`
-    /// and of field reads reads (`CompiledABI.layoutFields`).
+    /// and of field reads reads (`CompiledABI.layoutFields`; block k is field number k of
+    /// `LayoutBridge.number`).
     public var fields: UnsafePointer<UInt64> { UnsafePointer(buffer) }
 
     // Inlinable: the compiled code's layout questions read fields through these, from other modules.

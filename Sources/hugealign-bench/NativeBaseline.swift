@@ -41,17 +41,12 @@ public enum NativeBaseline {
         *a = lo < min ? min : lo; *b = hi > max ? max : hi;
         return *a <= *b && *b - *a >= size - 1;
     }
+    /* Window searches only: find_vma and field reads never come here, the compiled code reads
+       them from L.f (ctx[HX_FIELDS]); these properties insert nothing. */
     static u64 nl_query(void *o, s64 op, const u64 *x, u64 *out) {
         nl_layout *L = o;
         int i;
         switch (op) {
-        case 0: case 1:
-            for (i = 0; i < L->n && END(L, i) <= x[0]; i++) ;
-            if (op == 1) *out = i;
-            return i < L->n ? i + 1 : 0;
-        case 2:
-            if (x[0] < 1 || x[0] > (u64)L->n) return 0;
-            return L->f[(x[1] > 3 ? 3 : x[1]) * L->n + x[0] - 1];
         case 3: case 4: {
             u64 min = x[0], max = x[1] - 1, size = x[2], a, b;
             if (max < min || size == 0 || max - min < size - 1) { *out = op == 3 ? 0 : 1; return 0; }

@@ -7,7 +7,7 @@ struct EngineOptions: ParsableArguments {
         case auto, compiled, interpreted
     }
 
-    @Option(help: "compiled: runs as native code (C through cc; needs a C compiler, cached in ~/.cache/hugealign/native); interpreted: the evaluator; auto: compiled for campaigns of 20 000 runs or more.")
+    @Option(help: "compiled: runs as native code (C through cc; needs a C compiler, cached in ~/.cache/hugealign/native); interpreted: the evaluator; auto: compiled for campaigns with a time limit or of 20 000 runs or more (2 000 when tcc is installed).")
     var engine: Choice = .auto
 
     var compiled: Bool? {

@@ -22,12 +22,9 @@ public struct FuzzOptions: Sendable {
     /// evaluator otherwise. Shrinking and descriptions are the same either way. Nil: compiled when
     /// the campaign is long enough to repay the C compiler (`useCompiled`).
     public var compiled: Bool?
-    /// Whether this campaign runs compiled: asked, or a time limit, or enough runs to repay the
-    /// compile — 2 000 when tcc builds the unit in milliseconds, else 20 000 (`cc` takes about a
-    /// second; a cached object nothing).
-    public var useCompiled: Bool {
-        compiled ?? (runs.map { $0 * max(1, jobs) >= (NativeLibrary.quickCompiler == nil ? 20_000 : 2_000) } ?? true)
-    }
+    /// Whether this campaign runs compiled: asked, or enough runs to repay the compile
+    /// (`ConcreteRunner.compileRepays`).
+    public var useCompiled: Bool { compiled ?? ConcreteRunner.compileRepays(runs: runs.map { $0 * max(1, jobs) }) }
     /// Whether the compile goes on from the quick build to the optimised one: a campaign of a few
     /// milliseconds (the prover's concrete search) is over before `cc -O2` would be.
     public var optimisedBuild = true
@@ -186,7 +183,8 @@ public final class Fuzzer: @unchecked Sendable {
         // One input buffer for every run (a corpus case is copied into it to be mutated).
         var values = [UInt64](repeating: 0, count: runner.parameters.count)
         var n = 0
-        while n < limit {
+        var failing: TestCase?
+        campaign: while n < limit {
             // Until the compiled form is in use, look for it every 16 runs: a cached one is ready
             // a few milliseconds in, and a seeded bug is often found within the first thousand runs.
             if n & 15 == 0 && !runner.isCompiled && compiled != nil { runner.adopt(from: compiled) }
@@ -243,13 +241,8 @@ public final class Fuzzer: @unchecked Sendable {
             switch outcome {
             case .failed:
                 stats.seconds = (clock.now - start).seconds
-                // The summary's coverage and corpus, also when the failure came before the first
-                // 1024-run update (it printed "coverage 0").
-                stats.coverage = coverage.seenCount
-                stats.corpus = pool.corpusCount
-                lock.lock(); live[j] = stats; lock.unlock()
-                return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: TestCase(values: values, layout: pool.layouts[li]), run: n, seconds: stats.seconds,
-                                 corpus: pool.cases)
+                failing = TestCase(values: values, layout: pool.layouts[li])
+                break campaign
             case .vacuous:
                 // A run the assumptions stopped checked nothing: neither it nor the branches it
                 // took on the way count as progress (kept, its mutants would mostly stop there too).
@@ -258,10 +251,13 @@ public final class Fuzzer: @unchecked Sendable {
                 if coverage.commit() { pool.keep(values, li) }
             }
         }
+        // One exit, so the summary's coverage and corpus are there also when a failure came before
+        // the first 1024-run update (it printed "coverage 0").
         stats.coverage = coverage.seenCount
         stats.corpus = pool.corpusCount
         lock.lock(); live[j] = stats; lock.unlock()
-        return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: nil, run: n, seconds: stats.seconds, corpus: pool.cases)
+        return JobResult(compiled: runner.isCompiled, interpretedBecause: runner.interpretedBecause, failing: failing, run: n, seconds: stats.seconds,
+                         corpus: pool.cases)
     }
 }
 

@@ -15,9 +15,9 @@ public struct CheckOptions: Sendable {
     /// Runs of the property at most (nil: no limit); hitting it means "not exhausted".
     public var maxRuns: Int?
     /// Run the property through its compiled form when it compiles (`FuzzOptions.compiled`); nil:
-    /// compiled unless the run is limited to fewer than 20 000 runs.
+    /// compiled unless the run is limited to too few runs to repay it (`ConcreteRunner.compileRepays`).
     public var compiled: Bool?
-    public var useCompiled: Bool { compiled ?? (maxRuns.map { $0 >= 20_000 } ?? true) }
+    public var useCompiled: Bool { compiled ?? ConcreteRunner.compileRepays(runs: maxRuns) }
     /// Whether the compile goes on from the quick build to the optimised one (`FuzzOptions`).
     public var optimisedBuild = true
     public init() {}
@@ -235,14 +235,7 @@ public final class ModelChecker: @unchecked Sendable {
             if let memo, runner.lastRunMayReadLayout { memo.pointee.note(values) }
             // Until the compiled form is in use, look for it every 64 runs (see `Fuzzer`).
             if runs & 63 == 0 && !runner.isCompiled && compiled != nil { adoptIfReady(runner) }
-            // Large input spaces: let Ctrl-C, a time limit or --max-runs stop inside a layout.
-            if runs & 4095 == 0 {
-                adoptIfReady(runner)
-                add(runs: runs, states: 0)
-                runs = 0
-                if isStopped || overBudget { return false }
-            }
-            return true
+            return keepGoing(&runs, runner)
         }
         if complete, let memo {
             memo.pointee.complete()
@@ -255,33 +248,41 @@ public final class ModelChecker: @unchecked Sendable {
         } else {
             memo?.pointee.building = []
         }
-        add(runs: runs, states: found == nil && (isStopped || overBudget) ? 0 : 1)
+        finish(runs, found: found != nil)
         return found
+    }
+
+    /// Every 4 096 runs on one layout: adopt a newer build, count them, and say whether to go on
+    /// (large input spaces: Ctrl-C, a time limit or --max-runs stop inside a layout).
+    @inline(__always)
+    func keepGoing(_ runs: inout Int, _ runner: ConcreteRunner) -> Bool {
+        guard runs & 4095 == 0 else { return true }
+        adoptIfReady(runner)
+        add(runs: runs, states: 0)
+        runs = 0
+        return !(isStopped || overBudget)
+    }
+
+    /// A layout's last runs are counted, and the layout with them unless a stop cut it short.
+    func finish(_ runs: Int, found: Bool) {
+        add(runs: runs, states: found || !(isStopped || overBudget) ? 1 : 0)
     }
 
     /// `check` over the inputs that may read the layout, from the memo's flat list.
     func check(_ space: IndexedAddressSpace, _ runner: ConcreteRunner, list: [UInt64], width: Int) -> [UInt64]? {
         var values = [UInt64](repeating: 0, count: width)
         var runs = 0
-        var stopped = false
+        var found = false
         var k = 0
         while k < list.count {
             for i in 0..<width { values[i] = list[k + i] }
             k += width
             runs += 1
-            if runner.run(values, in: space).isFailure {
-                add(runs: runs, states: 1)
-                return values
-            }
-            if runs & 4095 == 0 {
-                adoptIfReady(runner)
-                add(runs: runs, states: 0)
-                runs = 0
-                if isStopped || overBudget { stopped = true; break }
-            }
+            if runner.run(values, in: space).isFailure { found = true; break }
+            if !keepGoing(&runs, runner) { break }
         }
-        add(runs: runs, states: stopped ? 0 : 1)
-        return nil
+        finish(runs, found: found)
+        return found ? values : nil
     }
 
     // MARK: Mode 1
