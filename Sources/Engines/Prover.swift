@@ -127,6 +127,7 @@ public final class Prover: @unchecked Sendable {
             }
             result.solverChecks = session.checks
             result.bitwuzlaProofs = session.bitwuzlaProofs
+            result.newerZ3Proofs = session.newerZ3Proofs
             result.bitwuzlaModels = session.bitwuzlaModels
             result.firstCheckSeconds = session.firstCheckSeconds
             result.resourcesUsed = session.budget.used
@@ -334,13 +335,17 @@ final class Session {
     /// `HUGEALIGN_TRACE_CHECKS`: every check on stderr (docs/verdicts.md).
     static let traceChecks = ProcessInfo.processInfo.environment["HUGEALIGN_TRACE_CHECKS"] != nil
 
-    /// The Bitwuzla worker of the check in progress (to cancel it), and the proofs it gave.
+    /// The external worker of the check in progress (to cancel it), and the proofs each solver gave.
     private let workerLock = NSLock()
-    private var worker: Bitwuzla.Worker?
+    private var worker: ExternalSolver.Worker?
     private(set) var bitwuzlaProofs = 0
+    private(set) var newerZ3Proofs = 0
 
-    /// Whether Bitwuzla gets the first try at this property's bit-vector queries.
-    var usesBitwuzla: Bool { options.solver != .z3 && options.arithmetic == .bitVector && Bitwuzla.version != nil }
+    /// Whether Bitwuzla gets the first try at this property's bit-vector queries (with `arithmetic
+    /// both`, at the obligations the integer form left open).
+    var usesBitwuzla: Bool { options.solver != .z3 && options.arithmetic != .integer && ExternalSolver.bitwuzla.version != nil }
+    /// Whether a newer Z3 than the linked one decides the integer forms first.
+    var usesNewerZ3: Bool { options.solver != .z3 && ExternalSolver.z3.version != nil }
 
     /// Whether a model of Bitwuzla's may become the counterexample where Z3 leaves the property
     /// unknown: with a budget in seconds (one in units stands for "the same report everywhere",
@@ -365,7 +370,20 @@ final class Session {
         // At most half of what the check may take (Z3 keeps the rest), 20 s, or 2 s on a probe:
         // enough for every bit-vector query of the bundled specs, with room for a loaded machine.
         let ms = min((limits.timeoutMilliseconds ?? .max) / 2, share == .probe ? 2_000 : 20_000)
-        return Bitwuzla.check(s.smtlib2(), milliseconds: ms, models: takesBitwuzlaModels) { w in
+        return ExternalSolver.bitwuzla.check(s.smtlib2(), milliseconds: ms, models: takesBitwuzlaModels) { w in
+            workerLock.lock()
+            worker = w
+            workerLock.unlock()
+        }
+    }
+
+    /// The newer Z3's answer to the integer form of `assumptions ∧ pinned ∧ extra`, within what the
+    /// engine's step may take (20 s when the budget counts units).
+    private func newerZ3(_ engine: Engine, _ extra: [SBool], pin: Bool, limits: SolverLimits) throws -> CheckResult {
+        let s = try makeDecider(engine, limits, pin: pin, forNewerZ3: true) as! IntegerSolver
+        try fill(s, extra, pin: pin)
+        let ms = min(limits.timeoutMilliseconds ?? 20_000, 20_000)
+        return ExternalSolver.z3.check(s.smtlib2(), milliseconds: ms) { w in
             workerLock.lock()
             worker = w
             workerLock.unlock()
@@ -399,10 +417,11 @@ final class Session {
     }
 
     /// A solver for one engine; the integer ones get the pinned input as a value (`fixing`).
-    func makeDecider(_ e: Engine, _ limits: SolverLimits, pin: Bool) throws -> Decider {
+    /// `forNewerZ3`: the relaxed form keeps its constant masks exact (`IntegerTranslation`).
+    func makeDecider(_ e: Engine, _ limits: SolverLimits, pin: Bool, forNewerZ3: Bool = false) throws -> Decider {
         if e == .bitVector { return try Solver(context, limits: limits) }
         let fixed = pin ? pinned.flatMap { p in inputs[p.input].bv.map { [($0, p.value)] } } ?? [] : []
-        return try IntegerSolver(context, limits: limits, fixing: fixed, relaxed: e == .relaxedInteger)
+        return try IntegerSolver(context, limits: limits, fixing: fixed, relaxed: e == .relaxedInteger, keepsConstantMasks: forNewerZ3)
     }
 
     /// One check of `assumptions ∧ pinned ∧ extra`, asked of each arithmetic in turn (`engines`)
@@ -450,6 +469,24 @@ final class Session {
             if r == .sat, takesBitwuzlaModels, fallbackModel == nil {
                 let values = inputs.map { model[$0.name] ?? 0 }
                 if try runner.run(testCase(values)).isFailure { fallbackModel = values }
+            }
+        }
+        // The integer form to the newer Z3 first. Its `unsat` is the proof; of the relaxed form
+        // nothing else can come (its models are not the query's), so the linked Z3 is not asked again.
+        if arithmetic != .bitVector, !incremental, share != .quick, !extra.isEmpty, usesNewerZ3 {
+            let traceStart = ContinuousClock.now
+            let r = try newerZ3(arithmetic, extra, pin: pin, limits: limits)
+            if Self.traceChecks {
+                FileHandle.standardError.write(Data("[check] \(property.name) \(arithmetic) (z3 \(ExternalSolver.z3.version ?? "")) extra=\(extra.count) share=\(share) -> \(r) \(String(format: "%.3f", (ContinuousClock.now - traceStart).seconds))s\n".utf8))
+            }
+            if canceled { throw SMTError(code: "canceled", message: "interrupted") }
+            if r == .unsat {
+                newerZ3Proofs += 1
+                return .unsat
+            }
+            if arithmetic == .relaxedInteger {
+                if case .unknown(let reason) = r { return .unknown(reason: reason) }
+                return .unknown(reason: "a model of the relaxed integer form")
             }
         }
         let s: Decider

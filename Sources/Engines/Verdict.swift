@@ -237,6 +237,8 @@ public struct PropertyResult: Sendable {
     public var bitwuzlaProofs = 0
     /// Models of Bitwuzla's that replayed and were taken as the counterexample (a budget in seconds).
     public var bitwuzlaModels = 0
+    /// Checks that a newer Z3 than the linked one (pip's `z3-solver`) answered `unsat`.
+    public var newerZ3Proofs = 0
     /// Time of the first (deciding) solver check; the rest is building, minimising and replaying.
     public var firstCheckSeconds: Double = 0
     /// Z3 resource units the property's checks used (what `--rlimit` bounds).

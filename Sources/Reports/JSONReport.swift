@@ -19,6 +19,8 @@ public struct JSONReport: Codable, Sendable {
         /// "proof" or "model" when Bitwuzla gave the proof or the counterexample's model (the
         /// solver portfolio, docs/verdicts.md); absent when Z3 decided alone.
         public var bitwuzla: String?
+        /// "proof" when a newer Z3 than the linked one (pip's `z3-solver`) gave part of the proof.
+        public var newerZ3: String?
     }
 
     public var version: Int
@@ -41,6 +43,7 @@ public struct JSONReport: Codable, Sendable {
             case .internalError(let m): e.reason = m
             }
             e.bitwuzla = r.bitwuzlaModels > 0 ? "model" : r.bitwuzlaProofs > 0 && r.verdict.kind == .proved ? "proof" : nil
+            e.newerZ3 = r.newerZ3Proofs > 0 && r.verdict.kind == .proved ? "proof" : nil
             return e
         }
     }

@@ -17,16 +17,17 @@ public final class IntegerSolver: @unchecked Sendable {
     /// no linear form but a bit-by-bit one).
     let fixed: [(input: SBV, value: UInt64)]
 
-    /// Relaxed (`IntegerTranslation.relaxed`): "unsat" is a proof, "sat" is reported as unknown.
+    /// Relaxed (`IntegerTranslation.relaxed`, `keepsConstantMasks`): "unsat" is a proof, "sat" is
+    /// reported as unknown.
     public let relaxed: Bool
 
     public init(_ context: Context, limits: SolverLimits = SolverLimits(), fixing fixed: [(input: SBV, value: UInt64)] = [],
-                relaxed: Bool = false) throws {
+                relaxed: Bool = false, keepsConstantMasks: Bool = false) throws {
         self.context = context
         self.fixed = fixed
         self.relaxed = relaxed
         solver = try Solver(context, limits: limits, logic: "QF_LIA")
-        translation = IntegerTranslation(context, relaxed: relaxed)
+        translation = IntegerTranslation(context, relaxed: relaxed, keepsConstantMasks: keepsConstantMasks)
     }
 
     public func set(_ limits: SolverLimits) throws { try solver.set(limits) }

@@ -4,7 +4,7 @@ import Engines
 /// `--solver` of the commands that prove (prove, report, diff): who decides the bit-vector queries
 /// (`SolverChoice`, docs/verdicts.md "The solver portfolio").
 struct SolverOptions: ParsableArguments {
-    @Option(help: "Which solvers decide bit-vector queries: auto (Bitwuzla first where its Python binding is installed — pip install bitwuzla — its 'unsat' being the proof, then Z3; else Z3 alone), z3, or portfolio (as auto, exit 3 when Bitwuzla is missing). A verdict or counterexample Z3 gives is the same either way.")
+    @Option(help: "Which solvers decide queries: auto (where their Python bindings are installed — pip install bitwuzla z3-solver — Bitwuzla first on bit-vector queries and a Z3 newer than the linked one first on integer forms, an 'unsat' of theirs being the proof, then the linked Z3; else the linked Z3 alone), z3 (the linked Z3 alone), or portfolio (as auto, exit 3 when Bitwuzla is missing). A verdict or counterexample the linked Z3 gives is the same either way.")
     var solver: SolverChoice = .auto
 
     /// The choice, after making sure `portfolio` has its Bitwuzla (exit 3 otherwise).

@@ -7,7 +7,7 @@ import Testing
 /// The solver portfolio (`--solver`): Bitwuzla's `unsat` is a proof, every model and counterexample
 /// stays Z3's, a canceled check stops its worker, and a missing Bitwuzla is said, not hidden.
 /// Bitwuzla is optional (`pip install bitwuzla`): without it these tests are skipped.
-@Suite(.serialized, .enabled(if: Bitwuzla.version != nil, "Bitwuzla's Python binding is not installed (pip install bitwuzla)"))
+@Suite(.serialized, .enabled(if: ExternalSolver.bitwuzla.version != nil, "Bitwuzla's Python binding is not installed (pip install bitwuzla)"))
 struct PortfolioTests {
     func prove(_ spec: String, _ property: String, solver: SolverChoice) throws -> PropertyResult {
         let path = Paths.repo(spec)
@@ -80,7 +80,7 @@ struct PortfolioTests {
         (assert (not (= (bvadd x y) (bvmul x y))))
         """
         let start = ContinuousClock.now
-        let r = Bitwuzla.check(hard, milliseconds: 120_000) { w in
+        let r = ExternalSolver.bitwuzla.check(hard, milliseconds: 120_000) { w in
             guard let w else { return }
             DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { w.cancel() }
         }
@@ -88,8 +88,8 @@ struct PortfolioTests {
         #expect(took > .milliseconds(400) && took < .seconds(10), "took \(took)")
         guard case .unknown = r else { Issue.record("a canceled check must be unknown, got \(r)"); return }
         let easy = "(declare-fun x () (_ BitVec 8))\n(assert (bvult x x))\n"
-        #expect(Bitwuzla.check(easy, milliseconds: 10_000) == .unsat)
-        #expect(Bitwuzla.check("(declare-fun x () (_ BitVec 8))\n(assert (= x #x05))\n", milliseconds: 10_000) == .sat)
+        #expect(ExternalSolver.bitwuzla.check(easy, milliseconds: 10_000) == .unsat)
+        #expect(ExternalSolver.bitwuzla.check("(declare-fun x () (_ BitVec 8))\n(assert (= x #x05))\n", milliseconds: 10_000) == .sat)
     }
 
     /// The JSON report says which proofs Bitwuzla gave, and nothing when Z3 decided alone.
@@ -139,7 +139,7 @@ struct PortfolioTests {
         let python = ProcessInfo.processInfo.environment["HUGEALIGN_PYTHON"] ?? "python3"
         // A background job of sh reads /dev/null unless its stdin comes from another descriptor.
         shell.arguments = ["-c", "exec 3<&0; \(python) -u -c \"$HX_SCRIPT\" <&3 >/dev/null 2>&1 & echo $!; wait"]
-        shell.environment = ProcessInfo.processInfo.environment.merging(["HX_SCRIPT": Bitwuzla.script]) { $1 }
+        shell.environment = ProcessInfo.processInfo.environment.merging(["HX_SCRIPT": ExternalSolver.script]) { $1 }
         shell.standardInput = stdin
         shell.standardOutput = out
         try shell.run()
