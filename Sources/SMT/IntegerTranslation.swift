@@ -118,6 +118,10 @@ final class IntegerTranslation {
     }
 
     func mul(_ a: Term, _ b: Term) -> Term {
+        if let x = numeral(a), let y = numeral(b) {
+            let (p, overflow) = x.multipliedReportingOverflow(by: y)
+            if !overflow { return number(p) }
+        }
         let raws: [Z3_ast?] = [a.raw, b.raw]
         return keep(raws.withUnsafeBufferPointer { Z3_mk_mul(c, 2, $0.baseAddress) })
     }
@@ -158,6 +162,8 @@ final class IntegerTranslation {
 
     /// `x = 2^k·q + r` with `0 ≤ r < 2^k`, for `x ∈ [0, 2^w)`.
     func split(_ x: Term, at k: Int, width w: Int) -> (q: Term, r: Term) {
+        // A constant splits into constants (a shift of a constant by an input has one per amount).
+        if let v = numeral(x) { return (number(k >= 64 ? 0 : v >> UInt64(k)), number(v & ones(k))) }
         let key = SplitKey(term: Z3_get_ast_id(c, x.raw), k: k)
         if let s = splits[key] { return (s.q, s.r) }
         let q = fresh(number(0), number(ones(w - k)))
