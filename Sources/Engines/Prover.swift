@@ -125,6 +125,12 @@ public final class Prover: @unchecked Sendable {
                 result.verdict = try refuteBounded(property, in: program, options: options, unwind: unwind,
                                                    budget: session.budget, abstractReason: reason)
             }
+            // The integer forms of layout queries are where the linked Z3 4.8 gives up and a newer
+            // one does not: say so where the newer one was not there to try.
+            if case .unknown(let reason) = result.verdict, options.arithmetic != .bitVector, options.solver != .z3,
+               !session.usesNewerZ3, session.integerForm {
+                result.verdict = .unknown(reason: "\(reason); a newer Z3 decides such integer forms far faster: pip install z3-solver")
+            }
             result.solverChecks = session.checks
             result.bitwuzlaProofs = session.bitwuzlaProofs
             result.newerZ3Proofs = session.newerZ3Proofs
