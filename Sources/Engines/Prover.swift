@@ -384,11 +384,13 @@ final class Session {
     }
 
     /// The newer Z3's answer to the integer form of `assumptions ∧ pinned ∧ extra`, within what the
-    /// engine's step may take (20 s when the budget counts units).
+    /// engine's step may take, at most 20 s — 60 s when the budget counts units, whose verdicts
+    /// should not turn unknown on a loaded machine.
     private func newerZ3(_ engine: Engine, _ extra: [SBool], pin: Bool, limits: SolverLimits) throws -> CheckResult {
         let s = try makeDecider(engine, limits, pin: pin, forNewerZ3: true) as! IntegerSolver
         try fill(s, extra, pin: pin)
-        let ms = min(limits.timeoutMilliseconds ?? 20_000, 20_000)
+        let cap: UInt32 = limits.rlimit == nil ? 20_000 : 60_000
+        let ms = min(limits.timeoutMilliseconds ?? cap, cap)
         return ExternalSolver.z3.check(s.smtlib2(), milliseconds: ms) { w in
             workerLock.lock()
             worker = w
