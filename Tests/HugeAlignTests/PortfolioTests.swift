@@ -173,3 +173,25 @@ struct PortfolioTests {
         return state != "Z" && state != "X"
     }
 }
+
+/// The portfolio's newer Z3 (pip's `z3-solver`, newer than the linked libz3): its `unsat` on the
+/// integer forms is the proof where it is installed, and `--solver z3` never asks it.
+@Suite(.enabled(if: ExternalSolver.z3.version != nil, "no Z3 newer than the linked libz3 (pip install z3-solver)"))
+struct NewerZ3Tests {
+    @Test func itProvesTheIntegerFormsAndZ3AloneDoesNotAskIt() throws {
+        let path = Paths.repo("specs/properties/vm_unmapped_area_64.spec")
+        func prove(_ solver: SolverChoice) throws -> PropertyResult {
+            var options = ProverOptions.deterministic(config: .x86_64)
+            options.solver = solver
+            let unit = try SpecLoader.load(path: path, model: options.config.dataModel)
+            let p = try #require(unit.program.properties.first { $0.name == "unmapped_area_in_window_bottomup_x86_64" })
+            return try Prover(options: options).prove(p, in: unit.program, file: path)
+        }
+        let auto = try prove(.auto), alone = try prove(.z3)
+        #expect(auto.verdict == .proved(vacuous: false))
+        #expect(alone.verdict == auto.verdict)
+        #expect(auto.newerZ3Proofs > 0)
+        #expect(alone.newerZ3Proofs == 0 && alone.bitwuzlaProofs == 0)
+        #expect(auto.resourcesUsed < alone.resourcesUsed)
+    }
+}
