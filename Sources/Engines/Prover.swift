@@ -387,7 +387,7 @@ final class Session {
     /// engine's step may take, at most 20 s — 60 s when the budget counts units, whose verdicts
     /// should not turn unknown on a loaded machine.
     private func newerZ3(_ engine: Engine, _ extra: [SBool], pin: Bool, limits: SolverLimits) throws -> CheckResult {
-        let s = try makeDecider(engine, limits, pin: pin, forNewerZ3: true) as! IntegerSolver
+        let s = try integerSolver(engine, limits, pin: pin, keepsConstantMasks: true)
         try fill(s, extra, pin: pin)
         let cap: UInt32 = limits.rlimit == nil ? 20_000 : 60_000
         let ms = min(limits.timeoutMilliseconds ?? cap, cap)
@@ -425,11 +425,15 @@ final class Session {
     }
 
     /// A solver for one engine; the integer ones get the pinned input as a value (`fixing`).
-    /// `forNewerZ3`: the relaxed form keeps its constant masks exact (`IntegerTranslation`).
-    func makeDecider(_ e: Engine, _ limits: SolverLimits, pin: Bool, forNewerZ3: Bool = false) throws -> Decider {
+    func makeDecider(_ e: Engine, _ limits: SolverLimits, pin: Bool) throws -> Decider {
         if e == .bitVector { return try Solver(context, limits: limits) }
+        return try integerSolver(e, limits, pin: pin)
+    }
+
+    /// `keepsConstantMasks`: the relaxed form the newer Z3 gets (`IntegerTranslation`).
+    private func integerSolver(_ e: Engine, _ limits: SolverLimits, pin: Bool, keepsConstantMasks: Bool = false) throws -> IntegerSolver {
         let fixed = pin ? pinned.flatMap { p in inputs[p.input].bv.map { [($0, p.value)] } } ?? [] : []
-        return try IntegerSolver(context, limits: limits, fixing: fixed, relaxed: e == .relaxedInteger, keepsConstantMasks: forNewerZ3)
+        return try IntegerSolver(context, limits: limits, fixing: fixed, relaxed: e == .relaxedInteger, keepsConstantMasks: keepsConstantMasks)
     }
 
     /// One check of `assumptions ∧ pinned ∧ extra`, asked of each arithmetic in turn (`engines`)
@@ -492,9 +496,14 @@ final class Session {
                 newerZ3Proofs += 1
                 return .unsat
             }
+            // A model of the relaxed form says nothing, and where the newer Z3 ran out of time the
+            // linked one (weaker form, slower engine) would too; an error (a parse, a crash) falls
+            // through to the linked Z3.
             if arithmetic == .relaxedInteger {
-                if case .unknown(let reason) = r { return .unknown(reason: reason) }
-                return .unknown(reason: "a model of the relaxed integer form")
+                if r == .sat { return .unknown(reason: "a model of the relaxed integer form") }
+                if case .unknown(let reason) = r, reason.contains("timeout") || reason.contains("canceled") {
+                    return .unknown(reason: reason)
+                }
             }
         }
         let s: Decider
