@@ -334,7 +334,7 @@ final class Session {
         canceled = true
         context.interrupt()
         workerLock.lock()
-        worker?.cancel()
+        for w in workers.values { w.cancel() }
         workerLock.unlock()
     }
 
@@ -343,7 +343,14 @@ final class Session {
 
     /// The external worker of the check in progress (to cancel it), and the proofs each solver gave.
     private let workerLock = NSLock()
-    private var worker: ExternalSolver.Worker?
+    private var workers: [Int: ExternalSolver.Worker] = [:]
+
+    /// Tells `interrupt` which worker a check (`slot`) is waiting for, or that it is done.
+    private func running(_ w: ExternalSolver.Worker?, slot: Int = 0) {
+        workerLock.lock()
+        workers[slot] = w
+        workerLock.unlock()
+    }
     private(set) var bitwuzlaProofs = 0
     private(set) var newerZ3Proofs = 0
 
@@ -376,11 +383,7 @@ final class Session {
         // At most half of what the check may take (Z3 keeps the rest), 20 s, or 2 s on a probe:
         // enough for every bit-vector query of the bundled specs, with room for a loaded machine.
         let ms = min((limits.timeoutMilliseconds ?? .max) / 2, share == .probe ? 2_000 : 20_000)
-        return ExternalSolver.bitwuzla.check(s.smtlib2(), milliseconds: ms, models: takesBitwuzlaModels) { w in
-            workerLock.lock()
-            worker = w
-            workerLock.unlock()
-        }
+        return ExternalSolver.bitwuzla.check(s.smtlib2(), milliseconds: ms, models: takesBitwuzlaModels) { running($0) }
     }
 
     /// The newer Z3's answer to the integer form of `assumptions ∧ pinned ∧ extra`, within what the
@@ -389,13 +392,64 @@ final class Session {
     private func newerZ3(_ engine: Engine, _ extra: [SBool], pin: Bool, limits: SolverLimits) throws -> CheckResult {
         let s = try integerSolver(engine, limits, pin: pin, keepsConstantMasks: true)
         try fill(s, extra, pin: pin)
+        return ExternalSolver.z3.check(s.smtlib2(), milliseconds: newerZ3Milliseconds(limits)) { running($0) }
+    }
+
+    /// Obligations (their violation terms) whose relaxed form the newer Z3 found a model of: their
+    /// relaxed step would only find it again.
+    private var relaxedModels: Set<OpaquePointer> = []
+
+    private func newerZ3Milliseconds(_ limits: SolverLimits) -> UInt32 {
         let cap: UInt32 = limits.rlimit == nil ? 20_000 : 60_000
-        let ms = min(limits.timeoutMilliseconds ?? cap, cap)
-        return ExternalSolver.z3.check(s.smtlib2(), milliseconds: ms) { w in
-            workerLock.lock()
-            worker = w
-            workerLock.unlock()
+        return min(limits.timeoutMilliseconds ?? cap, cap)
+    }
+
+    /// The first step of every obligation at once (`arithmetic both` with the newer Z3): each
+    /// relaxed form is printed here, in turn (the Z3 context is not shared between threads), and
+    /// the newer Z3 decides them side by side, one worker per core. Returns the obligations it
+    /// proved; the others go through `check` as before. Each gets the share it would get alone.
+    private func proveRelaxedSideBySide(_ open: [(text: String, violated: SBool)]) throws -> Set<Int> {
+        guard open.count > 1, usesNewerZ3, engines.first?.engine == .relaxedInteger else { return [] }
+        let n = Double(open.count)
+        guard let limits = budget.limits(.rest, fraction: 0.25 / n) else { return [] }
+        var printed: [String] = []
+        do {
+            for o in open {
+                let s = try integerSolver(.relaxedInteger, limits, pin: true, keepsConstantMasks: true)
+                try fill(s, [o.violated], pin: true)
+                printed.append(s.smtlib2())
+            }
+        } catch is Untranslatable {
+            return []
         }
+        let ms = newerZ3Milliseconds(limits)
+        let queries = printed
+        final class Answers: @unchecked Sendable { var results: [CheckResult?] = [] }
+        let answers = Answers()
+        answers.results = Array(repeating: nil, count: queries.count)
+        let lock = NSLock()
+        let started = ContinuousClock.now
+        let lanes = min(queries.count, ProcessInfo.processInfo.activeProcessorCount)
+        // Only the workers are touched from the lanes (`running` takes its lock).
+        nonisolated(unsafe) let session = self
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            for i in stride(from: lane, to: queries.count, by: lanes) {
+                let r = ExternalSolver.z3.check(queries[i], milliseconds: ms) { session.running($0, slot: lane + 1) }
+                lock.lock()
+                answers.results[i] = r
+                lock.unlock()
+                if session.canceled { return }
+            }
+        }
+        if canceled { throw SMTError(code: "canceled", message: "interrupted") }
+        checks += queries.count
+        let proved = Set(answers.results.indices.filter { answers.results[$0] == .unsat })
+        newerZ3Proofs += proved.count
+        for i in answers.results.indices where answers.results[i] == .sat { relaxedModels.insert(open[i].violated.term.raw) }
+        if Self.traceChecks {
+            FileHandle.standardError.write(Data("[check] \(property.name) relaxedInteger (z3 \(ExternalSolver.z3.version ?? ""), \(queries.count) obligations side by side) -> \(proved.count) unsat \(String(format: "%.3f", (ContinuousClock.now - started).seconds))s\n".utf8))
+        }
+        return proved
     }
 
     /// How much of the budget one check may take.
@@ -485,6 +539,9 @@ final class Session {
         }
         // The integer form to the newer Z3 first. Its `unsat` is the proof; of the relaxed form
         // nothing else can come (its models are not the query's), so the linked Z3 is not asked again.
+        if arithmetic == .relaxedInteger, extra.count == 1, relaxedModels.contains(extra[0].term.raw) {
+            return .unknown(reason: "a model of the relaxed integer form")
+        }
         if arithmetic != .bitVector, !incremental, share != .quick, !extra.isEmpty, usesNewerZ3 {
             let traceStart = ContinuousClock.now
             let r = try newerZ3(arithmetic, extra, pin: pin, limits: limits)
@@ -640,6 +697,8 @@ final class Session {
     /// when every obligation is; refuted by the first with a model.
     func decideObligations() throws -> Verdict {
         var open = obligations.filter { $0.violated.literal != false }
+        let settled = try proveRelaxedSideBySide(open)
+        open = open.indices.filter { !settled.contains($0) }.map { open[$0] }
         // First an equal share each, so that one hard obligation cannot starve the others (which
         // may be refuted quickly); the ones that ran out are then tried again with what is left.
         var deferred: [(obligation: (text: String, violated: SBool), reason: String)] = []
