@@ -341,6 +341,12 @@ final class Session {
     /// `HUGEALIGN_TRACE_CHECKS`: every check on stderr (docs/verdicts.md).
     static let traceChecks = ProcessInfo.processInfo.environment["HUGEALIGN_TRACE_CHECKS"] != nil
 
+    /// One line of `HUGEALIGN_TRACE_CHECKS`: who decided what, how, in how long.
+    private func trace(_ what: @autoclosure () -> String, _ r: CheckResult, since start: ContinuousClock.Instant) {
+        guard Self.traceChecks else { return }
+        FileHandle.standardError.write(Data("[check] \(property.name) \(what()) -> \(r) \(String(format: "%.3f", (ContinuousClock.now - start).seconds))s\n".utf8))
+    }
+
     /// The external worker of the check in progress (to cancel it), and the proofs each solver gave.
     private let workerLock = NSLock()
     private var workers: [Int: ExternalSolver.Worker] = [:]
@@ -390,14 +396,21 @@ final class Session {
     /// engine's step may take, at most 20 s — 60 s when the budget counts units, whose verdicts
     /// should not turn unknown on a loaded machine.
     private func newerZ3(_ engine: Engine, _ extra: [SBool], pin: Bool, limits: SolverLimits) throws -> CheckResult {
-        let s = try integerSolver(engine, limits, pin: pin, keepsConstantMasks: true)
-        try fill(s, extra, pin: pin)
-        return ExternalSolver.z3.check(s.smtlib2(), milliseconds: newerZ3Milliseconds(limits)) { running($0) }
+        ExternalSolver.z3.check(try newerZ3Query(engine, extra, pin: pin, limits: limits),
+                                milliseconds: newerZ3Milliseconds(limits)) { running($0) }
     }
 
-    /// Obligations (their violation terms) whose relaxed form the newer Z3 found a model of: their
-    /// relaxed step would only find it again.
-    private var relaxedModels: Set<OpaquePointer> = []
+    /// The integer form the newer Z3 gets (constant masks kept exact when relaxed), as SMT-LIB2.
+    private func newerZ3Query(_ engine: Engine, _ extra: [SBool], pin: Bool, limits: SolverLimits) throws -> String {
+        let s = try integerSolver(engine, limits, pin: pin, keepsConstantMasks: true)
+        try fill(s, extra, pin: pin)
+        return s.smtlib2()
+    }
+
+    /// Obligations (their violation terms) whose relaxed form the newer Z3 has been asked about
+    /// side by side and did not prove: how many milliseconds it had (`.max`: it found a model). Their
+    /// relaxed step is not asked again unless it would now get more time.
+    private var relaxedTried: [OpaquePointer: UInt32] = [:]
 
     private func newerZ3Milliseconds(_ limits: SolverLimits) -> UInt32 {
         let cap: UInt32 = limits.rlimit == nil ? 20_000 : 60_000
@@ -412,18 +425,13 @@ final class Session {
         guard open.count > 1, usesNewerZ3, engines.first?.engine == .relaxedInteger else { return [] }
         let n = Double(open.count)
         guard let limits = budget.limits(.rest, fraction: 0.25 / n) else { return [] }
-        var printed: [String] = []
+        let queries: [String]
         do {
-            for o in open {
-                let s = try integerSolver(.relaxedInteger, limits, pin: true, keepsConstantMasks: true)
-                try fill(s, [o.violated], pin: true)
-                printed.append(s.smtlib2())
-            }
+            queries = try open.map { try newerZ3Query(.relaxedInteger, [$0.violated], pin: true, limits: limits) }
         } catch is Untranslatable {
             return []
         }
         let ms = newerZ3Milliseconds(limits)
-        let queries = printed
         final class Answers: @unchecked Sendable { var results: [CheckResult?] = [] }
         let answers = Answers()
         answers.results = Array(repeating: nil, count: queries.count)
@@ -445,10 +453,11 @@ final class Session {
         checks += queries.count
         let proved = Set(answers.results.indices.filter { answers.results[$0] == .unsat })
         newerZ3Proofs += proved.count
-        for i in answers.results.indices where answers.results[i] == .sat { relaxedModels.insert(open[i].violated.term.raw) }
-        if Self.traceChecks {
-            FileHandle.standardError.write(Data("[check] \(property.name) relaxedInteger (z3 \(ExternalSolver.z3.version ?? ""), \(queries.count) obligations side by side) -> \(proved.count) unsat \(String(format: "%.3f", (ContinuousClock.now - started).seconds))s\n".utf8))
+        for (i, r) in answers.results.enumerated() where r != .unsat {
+            relaxedTried[open[i].violated.term.raw] = r == .sat ? .max : ms
         }
+        trace("relaxedInteger (z3 \(ExternalSolver.z3.version ?? ""), \(queries.count) obligations side by side, \(proved.count) unsat)",
+              proved.count == queries.count ? .unsat : .unknown(reason: "\(queries.count - proved.count) left"), since: started)
         return proved
     }
 
@@ -537,17 +546,17 @@ final class Session {
                 if try runner.run(testCase(values)).isFailure { fallbackModel = values }
             }
         }
+        // The relaxed form the side-by-side pass already asked about with at least this much time.
+        if arithmetic == .relaxedInteger, extra.count == 1, let tried = relaxedTried[extra[0].term.raw],
+           tried >= newerZ3Milliseconds(limits) {
+            return .unknown(reason: tried == .max ? "a model of the relaxed integer form" : "timeout (side by side)")
+        }
         // The integer form to the newer Z3 first. Its `unsat` is the proof; of the relaxed form
         // nothing else can come (its models are not the query's), so the linked Z3 is not asked again.
-        if arithmetic == .relaxedInteger, extra.count == 1, relaxedModels.contains(extra[0].term.raw) {
-            return .unknown(reason: "a model of the relaxed integer form")
-        }
         if arithmetic != .bitVector, !incremental, share != .quick, !extra.isEmpty, usesNewerZ3 {
             let traceStart = ContinuousClock.now
             let r = try newerZ3(arithmetic, extra, pin: pin, limits: limits)
-            if Self.traceChecks {
-                FileHandle.standardError.write(Data("[check] \(property.name) \(arithmetic) (z3 \(ExternalSolver.z3.version ?? "")) extra=\(extra.count) share=\(share) -> \(r) \(String(format: "%.3f", (ContinuousClock.now - traceStart).seconds))s\n".utf8))
-            }
+            trace("\(arithmetic) (z3 \(ExternalSolver.z3.version ?? "")) extra=\(extra.count) share=\(share)", r, since: traceStart)
             if canceled { throw SMTError(code: "canceled", message: "interrupted") }
             if r == .unsat {
                 newerZ3Proofs += 1
@@ -584,9 +593,7 @@ final class Session {
         let traceStart = ContinuousClock.now
         let r = try s.check()
         budget.spend(s.resourceCount)
-        if Self.traceChecks {
-            FileHandle.standardError.write(Data("[check] \(property.name) \(arithmetic) extra=\(extra.count) share=\(share) inc=\(incremental) -> \(r) \(String(format: "%.3f", (ContinuousClock.now - traceStart).seconds))s\n".utf8))
-        }
+        trace("\(arithmetic) extra=\(extra.count) share=\(share) inc=\(incremental)", r, since: traceStart)
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }
         if r == .sat {
             lastModel = try s.values(of: inputs.map { ($0.bv, $0.bool) })

@@ -140,14 +140,8 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
         return "\(major).\(minor).\(build)"
     }
 
-    static func isNewer(_ a: String, than b: String) -> Bool {
-        let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
-        for i in 0..<max(x.count, y.count) {
-            let p = i < x.count ? x[i] : 0, q = i < y.count ? y[i] : 0
-            if p != q { return p > q }
-        }
-        return false
-    }
+    /// Whether version `a` is above `b`, number by number ("5.4.1" > "4.8.12").
+    static func isNewer(_ a: String, than b: String) -> Bool { a.compare(b, options: .numeric) == .orderedDescending }
 
     /// Decides `query` (SMT-LIB2) within `milliseconds`: sat, unsat, or unknown with the reason.
     /// `running` is told the worker while it runs, so that another thread can `cancel` it.

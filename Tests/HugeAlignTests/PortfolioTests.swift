@@ -195,3 +195,17 @@ struct NewerZ3Tests {
         #expect(auto.resourcesUsed < alone.resourcesUsed)
     }
 }
+
+/// Where no newer Z3 is installed, an integer-form property the linked Z3 leaves unknown says
+/// what would decide it; with `--solver z3` (asked for) it does not.
+@Suite struct MissingNewerZ3Tests {
+    @Test func unknownIntegerFormsNameThePackage() throws {
+        let spec = Paths.repo("specs/properties/vm_unmapped_area_64.spec")
+        let missing = ["HUGEALIGN_PYTHON": "/nonexistent/python3"]
+        let args = ["prove", spec, "--property", "unmapped_area_free_bottomup_x86_64", "--timeout", "3"]
+        let auto = try runCLI(args, environment: missing)
+        #expect(auto.out.contains("unknown") && auto.out.contains("pip install z3-solver"), "\(auto.out)\(auto.err)")
+        let alone = try runCLI(args + ["--solver", "z3"], environment: missing)
+        #expect(alone.out.contains("unknown") && !alone.out.contains("pip install z3-solver"), "\(alone.out)\(alone.err)")
+    }
+}
