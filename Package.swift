@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "KernelTree", dependencies: ["KernelC", "Placement"]),
         .target(name: "Semantics", dependencies: ["KernelC", "Placement", "SMT"]),
         // The checked IR as native code (C through the system compiler), for the concrete engines.
-        .target(name: "Compiled", dependencies: ["Semantics", "KernelC", "Placement"]),
+        .target(name: "Compiled", dependencies: ["Semantics", "KernelC", "Placement", "CLinux"]),
         .target(name: "Engines", dependencies: ["Semantics", "Compiled", "KernelC", "Placement", "SMT"]),
         .target(name: "Reports", dependencies: ["Engines", "Semantics", "KernelC", "Placement"]),
         .target(name: "HugeAlignTesting", dependencies: ["Engines", "Reports", "KernelC", "Placement"]),

@@ -50,7 +50,7 @@ public final class CompiledProgram: @unchecked Sendable {
     }
 
     /// `emitted`, compiled at `optimisation` (-O0 … -O3, or `NativeLibrary.quick`).
-    public init(_ emitted: Emitted, optimisation: String, started: ((Process) -> Void)? = nil) throws {
+    public init(_ emitted: Emitted, optimisation: String, started: ((CompilerProcess) -> Void)? = nil) throws {
         let program = emitted.program, unwind = emitted.unwind
         source = emitted.source
         sites = emitted.sites
@@ -101,12 +101,12 @@ public final class CompiledProgramFuture: @unchecked Sendable {
                 return
             }
             let level = NativeLibrary.optimisation
-            let started: (Process) -> Void = { p in
+            let started: (CompilerProcess) -> Void = { p in
                 self.lock.lock()
                 self.compiler = p
                 let stop = self.cancelled
                 self.lock.unlock()
-                if stop { NativeLibrary.stop(p) }
+                if stop { p.stop() }
             }
             let first = NativeLibrary.firstLevel
             let cached = NativeLibrary.isCached(source: emitted.source, optimisation: level)
@@ -172,7 +172,7 @@ public final class CompiledProgramFuture: @unchecked Sendable {
     public static func waitUntilIdle() {
         while running.value > 0 { usleep(500) }
     }
-    private var compiler: Process?
+    private var compiler: CompilerProcess?
     private var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
 
     /// The campaign is over: a compile still running is stopped (its object is not cached).
@@ -181,7 +181,7 @@ public final class CompiledProgramFuture: @unchecked Sendable {
         cancelled = true
         let p = compiler
         lock.unlock()
-        if let p { NativeLibrary.stop(p) }
+        p?.stop()
     }
 }
 

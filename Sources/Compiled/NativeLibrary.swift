@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 /// Why C could not be turned into loaded code (no compiler, a compiler error, dlopen failing).
@@ -23,13 +24,6 @@ public final class NativeLibrary: @unchecked Sendable {
     }
 
     public func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
-
-    /// Stops a compile `load` started: the compiler's whole process group.
-    public static func stop(_ compiler: Process) {
-        guard compiler.isRunning else { return }
-        let pid = compiler.processIdentifier
-        if getpgid(pid) == pid { kill(-pid, SIGTERM) } else { compiler.terminate() }
-    }
 
     nonisolated(unsafe) private static var loaded: [String: NativeLibrary] = [:]
     private static let lock = NSLock()
@@ -95,7 +89,7 @@ public final class NativeLibrary: @unchecked Sendable {
 
     /// The loaded object for `source`, compiling it when no cached object exists.
     /// `started` sees the compiler's process (to stop a compile nobody waits for any more).
-    public static func load(source: String, optimisation: String = optimisation, started: ((Process) -> Void)? = nil) throws -> NativeLibrary {
+    public static func load(source: String, optimisation: String = optimisation, started: ((CompilerProcess) -> Void)? = nil) throws -> NativeLibrary {
         let key = key(optimisation + "\n" + source)
         lock.lock()
         let known = loaded[key]
@@ -120,7 +114,7 @@ public final class NativeLibrary: @unchecked Sendable {
         return l
     }
 
-    static func compile(_ source: String, to object: String, in dir: String, optimisation: String, started: ((Process) -> Void)?) throws {
+    static func compile(_ source: String, to object: String, in dir: String, optimisation: String, started: ((CompilerProcess) -> Void)?) throws {
         let isQuick = optimisation == quick
         guard let cc = isQuick ? quickCompiler : compiler else {
             throw NativeCodeError(message: isQuick ? "no quick compiler (install tcc, or set HUGEALIGN_QUICK_CC)"
@@ -129,31 +123,33 @@ public final class NativeLibrary: @unchecked Sendable {
         let unique = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0 ... .max))"
         let c = "\(dir)/\(unique).c", tmp = "\(dir)/\(unique).so"
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        try source.write(toFile: c, atomically: false, encoding: .utf8)
-        let p = Process()
-        let arguments = (isQuick ? [] : [optimisation]) + ["-shared", "-fPIC", "-w", "-o", tmp, c]
-        // In a process group of its own (setsid), so that stopping a compile (`stop`) stops the
-        // compiler proper (cc1, as) too, not only the driver. tcc is one process: no setsid, a
-        // millisecond less before a campaign runs native.
-        if !isQuick && FileManager.default.isExecutableFile(atPath: "/usr/bin/setsid") {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-            p.arguments = [cc] + arguments
-        } else {
-            p.executableURL = URL(fileURLWithPath: cc)
-            p.arguments = arguments
+        guard FileManager.default.createFile(atPath: c, contents: Data(source.utf8)) else {
+            throw NativeCodeError(message: "cannot write \(c)")
         }
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        // tcc links no C runtime into the object (-nostdlib): libc's symbols are this process's,
+        // resolved by dlopen, and reading libc.so's script and symbols took 1.7 of tcc's 8 ms.
+        let runtime = isQuick && URL(fileURLWithPath: cc).lastPathComponent.hasSuffix("tcc") ? ["-nostdlib"] : []
+        let arguments = (isQuick ? [] : [optimisation]) + runtime + ["-shared", "-fPIC", "-w", "-o", tmp, c]
+        var fds: [Int32] = [0, 0]
+        guard hugealign_pipe_cloexec(&fds) == 0 else {
+            throw NativeCodeError(message: "cannot make a pipe for \(cc): \(String(cString: strerror(errno)))")
+        }
+        let p: CompilerProcess
+        do {
+            p = try CompilerProcess(executable: cc, arguments: arguments, stderr: fds[1])
+        } catch {
+            close(fds[0]); close(fds[1])
+            throw error
+        }
+        close(fds[1])
         started?(p)
-        let diagnostics = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        if p.terminationReason == .uncaughtSignal || p.terminationStatus == 128 + SIGTERM {
+        let diagnostics = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile()
+        let status = p.wait()
+        guard let status else {
             try? FileManager.default.removeItem(atPath: c)
             throw NativeCodeError(message: "the compile of \(object) was stopped")
         }
-        guard p.terminationStatus == 0 else {
+        guard status == 0 else {
             // The source stays for the report.
             let text = String(decoding: diagnostics.prefix(2000), as: UTF8.self)
             throw NativeCodeError(message: "\(cc) failed on the compiled form (\(c)):\n\(text)")

@@ -1,4 +1,5 @@
 import Foundation
+import Compiled
 import Engines
 import KernelC
 import Placement
@@ -148,6 +149,34 @@ func benchFuzz(runs: Int, engines: [Bool] = [false, true]) throws {
     }
 }
 
+/// What a campaign waits for before it runs native (issue 13: a seeded bug within 10 ms): emitting
+/// the property's unit, and the quick build (tcc, compiled and loaded, never from the cache: each
+/// source carries a fresh comment). Medians and maxima over `iterations`.
+func benchBuild(iterations: Int) throws {
+    let spec = repoPath("mutants/properties.spec")
+    for property in ["placement_avoids_vmas", "placement_valid"] {
+        let plan = try SpecPlan(file: spec, defaultConfig: .x86_64, only: property)
+        let item = plan.items[0]
+        let index = item.program.properties.firstIndex { $0.name == property }
+        var emit: [Double] = [], build: [Double] = []
+        var bytes = 0
+        for _ in 0..<iterations {
+            let t0 = ContinuousClock.now
+            let emitted = try CompiledProgram.emit(item.program, item.config, ConcreteRunner.unwind(item.property, nil), property: index)
+            let t1 = ContinuousClock.now
+            _ = try NativeLibrary.load(source: "/* \(UInt64.random(in: 0 ... .max)) */\n" + emitted.source, optimisation: NativeLibrary.firstLevel)
+            let t2 = ContinuousClock.now
+            emit.append((t1 - t0).seconds * 1000)
+            build.append((t2 - t1).seconds * 1000)
+            bytes = emitted.source.utf8.count
+        }
+        emit.sort(); build.sort()
+        print(String(format: "build %-22@ emit %.2f ms (max %.2f), %@ build and load %.2f ms (max %.2f); %d bytes of C",
+                     property as NSString, emit[emit.count / 2], emit.last!, NativeLibrary.firstLevel as NSString,
+                     build[build.count / 2], build.last!, bytes))
+    }
+}
+
 /// 50 disjoint VMAs of 1–7 pages, 1–5 pages apart with a 4 MiB hole every ninth, the last a stack.
 func fiftyVMAs() -> Layout {
     var vmas: [VMA] = []
@@ -182,7 +211,7 @@ func benchMutants(fuzzSeconds: Double, checkSeconds: Double, only: String?) thro
         let spec = try MutantCampaign.materialize(root: root, mutant: m)
         let f = try MutantCampaign.fuzz(spec: spec, property: m.property, seconds: fuzzSeconds)
         let c = try MutantCampaign.check(spec: spec, property: m.property, seconds: checkSeconds)
-        let cell = { (o: MutantCampaign.EngineRun) in o.found ? String(format: "%.3f s (%d runs)", o.seconds, o.runs) : String(format: "not found (%d runs)", o.runs) }
+        let cell = { (o: MutantCampaign.EngineRun) in o.found ? String(format: "%.1f ms (%d runs)", o.seconds * 1000, o.runs) : String(format: "not found (%d runs)", o.runs) }
         if !f.found || !c.found { missed += 1 }
         say("| \(m.id) | \(m.bug) | \(m.property) | \(cell(f)) | \(cell(c)) |")
     }
@@ -267,6 +296,7 @@ do {
     case "lemma": try benchLemma(iterations: 15)
     case "eval": try benchEval(runs: 1_000_000)
     case "gaps": benchGaps()
+    case "build": try benchBuild(iterations: Int(args.dropFirst().first ?? "") ?? 50)
     case "place": try benchPlacement(runs: Int(args.dropFirst().first ?? "") ?? 20_000)
     case "fuzz":
         let which = args.dropFirst(2).first
@@ -295,7 +325,7 @@ do {
         benchGaps()
         try benchPlacement(runs: 20_000)
     default:
-        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|place|fuzz [RUNS [compiled|interpreted]]|mutants [FUZZ_S CHECK_S [ID]]|mutant-seeds [SEEDS [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|suite [JOBS [z3|auto]]|mutate [JOBS [I/N]]|all]\n".utf8))
+        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|build [N]|place|fuzz [RUNS [compiled|interpreted]]|mutants [FUZZ_S CHECK_S [ID]]|mutant-seeds [SEEDS [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|suite [JOBS [z3|auto]]|mutate [JOBS [I/N]]|all]\n".utf8))
         exit(1)
     }
 } catch {

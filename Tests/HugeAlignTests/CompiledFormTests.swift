@@ -138,6 +138,30 @@ struct CompiledFormTests {
     /// A campaign does the same runs whatever the engine: the compiled form is adopted when its
     /// compile ends (at whichever run that is), and the outcomes and coverage it gives are the
     /// evaluator's, so the same seed gives the same corpus, coverage and counterexample.
+    /// A compile nobody waits for is stopped, compiler proper included: a campaign that ends
+    /// early must not leave `cc -O2` running for a second on a core the next campaign needs.
+    /// (With the compiler started under setsid(1), which forks when given a group leader, the stop
+    /// missed it and the build ran to the end: this load returned an object.)
+    @Test func stoppedCompileEnds() throws {
+        // A unit no cache holds, slow enough at -O2 (hundreds of milliseconds) for the stop to come first.
+        var source = "/* \(UInt64.random(in: 0 ... .max)) */\n"
+        for i in 0..<400 {
+            source += "unsigned long long g\(i)(unsigned long long x) { for (int k = 0; k < 64; k++) x = x * \(i + 3) + (x >> \(i % 61 + 1)) + k; return x; }\n"
+        }
+        let stopped = DispatchSemaphore(value: 0)
+        let result = Result {
+            try NativeLibrary.load(source: source, optimisation: "-O2") { p in
+                DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { p.stop(); stopped.signal() }
+            }
+        }
+        stopped.wait()
+        guard case .failure(let error) = result else {
+            Issue.record("the stopped compile ran to the end and was loaded")
+            return
+        }
+        #expect("\(error)".contains("was stopped"), "\(error)")
+    }
+
     @Test func campaignsAreTheSameCompiledOrNot() throws {
         let root = Paths.root
         let mutant = try #require(try MutantCampaign.load(root: root).first { $0.id == "vma-topdown-guard-test" })

@@ -1,6 +1,7 @@
 // Linux calls Swift's Glibc module does not expose.
 #pragma once
 #include <stddef.h>
+#include <spawn.h>
 
 /// personality(2); ADDR_NO_RANDOMIZE is 0x0040000.
 int hugealign_personality(unsigned long persona);
@@ -14,3 +15,8 @@ void hugealign_line_buffered_stdout(void);
 int hugealign_die_with_parent(int sig);
 /// unshare(CLONE_NEWNS): a private mount namespace for the calling process; -1 and errno on failure.
 int hugealign_unshare_mounts(void);
+/// pipe2(fds, O_CLOEXEC): a pipe no other child inherits; -1 and errno on failure.
+int hugealign_pipe_cloexec(int fds[2]);
+/// Adds "close every descriptor from `from` up" to a spawn's actions (glibc 2.34+; else nothing),
+/// so that a child holds none of this process's pipes (a worker's would not see its end of file).
+int hugealign_spawn_close_from(posix_spawn_file_actions_t *actions, int from);

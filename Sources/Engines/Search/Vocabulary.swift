@@ -43,6 +43,10 @@ public final class Vocabulary: Sendable {
         var l: [UInt64] = [page, 2 &* page, 3 &* page, 4 &* page]
         for h in self.hugeSizes { l += [h, 2 &* h, 3 &* h, h &- page, h &+ page, 2 &* h &+ page] }
         l += [taskSize, taskSize &- page, m &- page &+ 1, 0]
+        // The room of the top-down window above mmap_min_addr, and a page more: a length that only
+        // fits if a search goes below mmap_min_addr (or only fits at its very bottom).
+        let minAddr = self.minAddr, base = self.mmapBase
+        if base > minAddr { l += [base &- minAddr, base &- minAddr &+ page] }
         lengths = l.map { x in x & m }
         focusLengths = lengths.filter { $0 != 0 } + hugeSizes
         mapPrivate = v(.mapPrivate); mapShared = v(.mapShared); mapAnonymous = v(.mapAnonymous)
