@@ -38,6 +38,10 @@ public struct ProverOptions: Sendable {
     /// layout (0: none). A counterexample it finds is replayed like a solver's model; finding
     /// nothing proves nothing. A fixed number of runs, not a time, so verdicts stay deterministic.
     public var concreteSearchRuns = 20_000
+    /// Skip costly calls (window searches, loops) whose path contradicts the assumptions so far,
+    /// by a short solver check each (`InfeasiblePaths`): a free hint returned before any search
+    /// then costs no search encoding.
+    public var pruneInfeasibleCalls = true
     /// Called as soon as the solver's first model has been replayed (before minimisation), with the
     /// property's name and the seconds it took: progress for people waiting on a long run.
     public var onFirstCounterexample: (@Sendable (String, Double) -> Void)?
@@ -134,6 +138,8 @@ public final class Prover: @unchecked Sendable {
             result.solverChecks = session.checks
             result.bitwuzlaProofs = session.bitwuzlaProofs
             result.newerZ3Proofs = session.newerZ3Proofs
+            result.prunedCalls = session.pruning?.pruned ?? 0
+            result.pruningChecks = session.pruning?.checks ?? 0
             result.bitwuzlaModels = session.bitwuzlaModels
             result.firstCheckSeconds = session.firstCheckSeconds
             result.resourcesUsed = session.budget.used
@@ -217,6 +223,8 @@ final class Session {
     /// (on a real layout within the bounds, which the query admits), so a proof is not vacuous and
     /// needs no solver check to say so.
     var assumptionsWitnessed = false
+    /// The pruning of infeasible calls while the query was built (nil: off).
+    var pruning: InfeasiblePaths?
     private var canceled = false
 
     init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int, budget: Budget) throws {
@@ -262,7 +270,20 @@ final class Session {
             wellFormed = facts
         }
         evaluator.splitAssertions = options.arithmetic == .both
+        if options.pruneInfeasibleCalls {
+            let layoutFacts = wellFormed
+            let external: ((String) -> CheckResult)? = options.solver != .z3 && ExternalSolver.bitwuzla.version != nil
+                ? { ExternalSolver.bitwuzla.check($0, milliseconds: InfeasiblePaths.externalMilliseconds) } : nil
+            let limits = InfeasiblePaths.limits(units: options.rlimit != nil, alone: external == nil)
+            let paths = try InfeasiblePaths(context: context, domain: domain, limits: limits, external: external) { [abstract] in
+                abstract?.facts ?? layoutFacts
+            }
+            evaluator.prunedCallees = CallGraph(program).costlyIndices()
+            evaluator.infeasible = { paths.isInfeasible($0.name, $1, $2) }
+            pruning = paths
+        }
         let trace = evaluator.run(property, inputs: values)
+        evaluator.infeasible = nil
         if let abstract {
             // The VMAs the run looked at are the layout's inputs (presence first: minimisation
             // drops the highest first).

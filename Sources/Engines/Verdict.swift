@@ -239,6 +239,9 @@ public struct PropertyResult: Sendable {
     public var bitwuzlaModels = 0
     /// Checks that a newer Z3 than the linked one (pip's `z3-solver`) answered `unsat`.
     public var newerZ3Proofs = 0
+    /// Costly calls skipped because their path contradicts the assumptions (`InfeasiblePaths`),
+    /// and the feasibility questions asked.
+    public var prunedCalls = 0, pruningChecks = 0
     /// Time of the first (deciding) solver check; the rest is building, minimising and replaying.
     public var firstCheckSeconds: Double = 0
     /// Z3 resource units the property's checks used (what `--rlimit` bounds).

@@ -21,6 +21,43 @@ public struct CallGraph {
         Set(reachedIndices(from: [root]).map { program.functions[$0].name })
     }
 
+    /// The functions that search the layout for a window (`vma_iter_area_lowest/highest`) or loop,
+    /// themselves or through a callee: the calls whose symbolic encoding is large.
+    public func costlyIndices() -> Set<Int> {
+        let direct = Set(program.functions.indices.filter { Self.searchesOrLoops(program.functions[$0].body) })
+        return Set(program.functions.indices.filter { i in
+            direct.contains(i) || !reachedIndices(from: [program.functions[i]]).isDisjoint(with: direct)
+        })
+    }
+
+    static func searchesOrLoops(_ s: Stmt) -> Bool {
+        func e(_ x: Expr) -> Bool {
+            switch x.kind {
+            case .constant, .config, .load: return false
+            case .unary(_, let a), .not(let a), .convert(let a), .assign(_, let a), .postUpdate(_, let a): return e(a)
+            case .binary(_, let a, let b), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b), .sequence(let a, let b): return e(a) || e(b)
+            case .conditional(let c, let a, let b): return e(c) || e(a) || e(b)
+            case .call(_, let args):
+                for case .value(let a) in args where e(a) { return true }
+                return false
+            case .layout(let q, let args, _): return q == .areaLowest || q == .areaHighest || args.contains(where: e)
+            }
+        }
+        func st(_ s: Stmt) -> Bool {
+            switch s {
+            case .expr(let x), .assume(let x): return e(x)
+            case .assert(let x, _, _): return e(x)
+            case .declare(_, let x): return x.map(e) ?? false
+            case .block(let ss): return ss.contains(where: st)
+            case .ifElse(let c, let t, let f): return e(c) || st(t) || (f.map(st) ?? false)
+            case .loop: return true
+            case .returnValue(let x, _): return x.map(e) ?? false
+            case .goto, .label, .breakLoop, .continueLoop: return false
+            }
+        }
+        return st(s)
+    }
+
     /// The functions a statement calls directly, in order (with repeats).
     public func callees(_ s: Stmt) -> [Int] {
         var out: [Int] = []

@@ -49,6 +49,13 @@ public final class Evaluator<D: Domain> {
     /// The paths that went back to the test of a loop run by induction: another iteration covers
     /// them, so nothing after the loop is asked of them (their return values are made up).
     var halted: D.Truth?
+    /// The prover's pruning of infeasible paths: asked, before a call to one of `prunedCallees`,
+    /// whether the call's path condition can hold together with the assumptions so far (a solver
+    /// check). When it cannot, the call is skipped: everything it would do — obligations, effects,
+    /// its result — is under a guard no execution meets. Unknown must answer false.
+    public var infeasible: ((Function, D.Truth, [D.Truth]) -> Bool)?
+    /// The callees worth a check (`CallGraph.costlyIndices`: window searches and loops).
+    public var prunedCallees: Set<Int> = []
     /// Asserts of `&&`/`||` become one obligation per part (`assertParts`); the prover sets it
     /// when it decides obligations one at a time (`Arithmetic.both`).
     public var splitAssertions = false
@@ -582,6 +589,12 @@ public final class Evaluator<D: Domain> {
     func call(_ index: Int, _ args: [Argument], _ e: Expr, _ f: inout Frame) -> Value<D> {
         let callee = program.functions[index]
         if isDead(f.guardValue) { return zero(e.type) }
+        // A call on every path through its caller is as feasible as the caller's own call, which
+        // was asked about when the caller is a costly callee too (callers of costly calls are).
+        if let infeasible, prunedCallees.contains(index), domain.literal(f.guardValue) != true,
+           infeasible(callee, domain.and(f.entry, f.guardValue), trace.assumptions) {
+            return zero(e.type)
+        }
         var values: [Value<D>] = []
         for a in args {
             switch a {

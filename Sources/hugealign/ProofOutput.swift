@@ -54,7 +54,7 @@ struct ProofOutput {
         let d = TextReport.details(r)
         if !d.isEmpty { print(d.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
         if stats {
-            print("      stats: \(r.solverChecks) solver checks, first check \(String(format: "%.4f", r.firstCheckSeconds)) s, total \(String(format: "%.4f", r.seconds)) s, \(r.resourcesUsed) resource units\(r.bitwuzlaProofs > 0 ? ", \(r.bitwuzlaProofs) proved by Bitwuzla \(SolverChoice.bitwuzlaVersion ?? "")" : "")\(r.bitwuzlaModels > 0 ? ", the model by Bitwuzla \(SolverChoice.bitwuzlaVersion ?? "")" : "")\(r.newerZ3Proofs > 0 ? ", \(r.newerZ3Proofs) proved by Z3 \(SolverChoice.newerZ3Version ?? "")" : "")")
+            print("      stats: \(r.solverChecks) solver checks, first check \(String(format: "%.4f", r.firstCheckSeconds)) s, total \(String(format: "%.4f", r.seconds)) s, \(r.resourcesUsed) resource units\(r.bitwuzlaProofs > 0 ? ", \(r.bitwuzlaProofs) proved by Bitwuzla \(SolverChoice.bitwuzlaVersion ?? "")" : "")\(r.bitwuzlaModels > 0 ? ", the model by Bitwuzla \(SolverChoice.bitwuzlaVersion ?? "")" : "")\(r.newerZ3Proofs > 0 ? ", \(r.newerZ3Proofs) proved by Z3 \(SolverChoice.newerZ3Version ?? "")" : "")\(r.pruningChecks > 0 ? ", \(r.prunedCalls) of \(r.pruningChecks) costly calls asked about skipped as infeasible" : "")")
         }
     }
 

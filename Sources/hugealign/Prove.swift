@@ -60,6 +60,8 @@ struct Prove: ParsableCommand {
     @OptionGroup var solverOptions: SolverOptions
     @Option(help: "Runs of the concrete search (the fuzzer, fixed seed) made before the solver on a property over a symbolic layout: a failure it finds is replayed and reported as the counterexample; 0 turns it off.")
     var searchRuns: Int = 20_000
+    @Flag(inversion: .prefixedNo, help: "Skip window searches and loops on paths that contradict the assumptions so far (a short solver check before each such call; only an 'unsat' skips). Off: every call is encoded.")
+    var pruneInfeasibleCalls = true
 
     func validate() throws {
         try Validate.seconds(timeout, "--timeout")
@@ -81,6 +83,7 @@ struct Prove: ParsableCommand {
         options.defaultLayoutVMAs = vmas
         options.arithmetic = arithmetic
         options.concreteSearchRuns = searchRuns
+        options.pruneInfeasibleCalls = pruneInfeasibleCalls
         options.solver = solverOptions.solver
         // On a terminal, say at once that a counterexample exists; its verdict line follows once
         // it is minimised.

@@ -23,7 +23,14 @@ import Testing
     func verdictsMatchAnnotations(spec: String) throws {
         let results = try expectVerdicts(inSpec: spec)
         try modelCheckerAgrees(spec: spec, results: results)
+        if spec == Self.placementOverEveryLayout {
+            // In reach only because the searches after the hint checks are skipped (InfeasiblePaths).
+            #expect(results.allSatisfy { $0.bounds.anyLayout == true && $0.prunedCalls > 0 })
+        }
     }
+
+    /// The placement path's layout properties over every layout at 64 bits.
+    static let placementOverEveryLayout = Paths.repo("specs/properties/placement_64.spec")
 
     @Test(.enabled(if: SolverChoice.newerZ3Version != nil,
                    "no Z3 newer than the linked libz3 (pip install z3-solver): the 64-bit layout proofs are out of reach"))

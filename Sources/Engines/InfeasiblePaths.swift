@@ -1,0 +1,77 @@
+import Foundation
+import SMT
+import Semantics
+
+/// The prover's check that a costly call lies on a path no execution takes (`Evaluator.infeasible`):
+/// the call's guard, with the assumptions met so far and the layout's facts, is unsatisfiable.
+///
+/// Why: symbolic execution encodes every call on every path, and most placement paths end early —
+/// a free hint is returned before any window search. Encoded anyway, the searches (and the
+/// top-down retry, and the bottom-up fallback) made properties about hints beside a VMA take
+/// minutes at 64 bits; their guards contradict the property's own assumptions, which a short
+/// check shows.
+///
+/// Sound by construction: only an `unsat` prunes (a timeout or `unknown` keeps the call), and
+/// the assumptions used are a subset of the final query's (later assumptions only strengthen it),
+/// so a pruned call's obligations could never be violated in any model of the query.
+final class InfeasiblePaths {
+    let solver: Solver
+    let facts: () -> [SBool]
+    /// A second opinion on what the linked Z3 could not decide in its share (Bitwuzla, where
+    /// installed: 0.2 s on the guard of the search after a free hint, which Z3 4.8 takes 1.5 s for).
+    let external: ((String) -> CheckResult)?
+    let domain: SymbolicDomain
+    /// Each check's limit: short, since most guards are decided at once either way and a call kept
+    /// for want of time only makes a slower query; longer when the linked Z3 decides alone (the
+    /// guard of the search after a free hint takes it 1.5 s). Resource units when the budget counts
+    /// them, so that verdicts stay deterministic.
+    static func limits(units: Bool, alone: Bool) -> SolverLimits {
+        units ? SolverLimits(rlimit: alone ? 5_000_000 : 1_000_000) : SolverLimits(timeoutMilliseconds: alone ? 2_000 : 250)
+    }
+    static let externalMilliseconds: UInt32 = 2000
+    /// Checks made, and how many pruned a call (`--stats`).
+    private(set) var checks = 0, pruned = 0
+
+    /// `limits`: each check's own (a few hundred milliseconds, or resource units when the budget
+    /// counts them, so that verdicts stay deterministic).
+    init(context: Context, domain: SymbolicDomain, limits: SolverLimits, external: ((String) -> CheckResult)?,
+         facts: @escaping () -> [SBool]) throws {
+        solver = try Solver(context, limits: limits)
+        self.external = external
+        self.domain = domain
+        self.facts = facts
+    }
+
+    /// Models of earlier feasible paths, newest first: most calls lie on a path an earlier model
+    /// already takes, and evaluating the formulas in a model is far cheaper than a check.
+    private var models: [Model] = []
+
+    func isInfeasible(_ callee: String, _ guardValue: SymTruth, _ assumptions: [SymTruth]) -> Bool {
+        checks += 1
+        let formulas = facts() + assumptions.map { domain.term($0) } + [domain.term(guardValue)]
+        for m in models where formulas.allSatisfy({ (try? m.value($0)) == true }) {
+            if Session.traceChecks { print("[prune] \(callee) sat by an earlier model") }
+            return false
+        }
+        solver.push()
+        defer { solver.pop() }
+        for f in formulas { solver.assert(f) }
+        let started = ContinuousClock.now
+        var r = try? solver.check()
+        if r == .sat, let m = try? solver.model() {
+            models.insert(m, at: 0)
+            if models.count > 4 { models.removeLast() }
+        }
+        var by = "z3"
+        if case .unknown? = r, let external {
+            r = external(solver.smtlib2())
+            by = "external"
+        }
+        if Session.traceChecks {
+            print("[prune] \(callee) \(r.map { "\($0)" } ?? "error") by \(by) \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
+        }
+        guard r == .unsat else { return false }
+        pruned += 1
+        return true
+    }
+}

@@ -1,0 +1,80 @@
+import Engines
+import Foundation
+import HugeAlignTesting
+import KernelC
+import Placement
+import Testing
+
+/// The prover's pruning of costly calls on infeasible paths (`InfeasiblePaths`): it must skip only
+/// what no execution reaches. (That it brings the hint properties over every layout in reach is
+/// checked where specs/properties/placement_64.spec is proved, `SpecSuiteTests`.)
+@Suite struct InfeasiblePathTests {
+    /// A costly callee (it loops) whose assertion fails for x == 3, called on a dead path, on a
+    /// live one, and on a path that only a later assumption closes.
+    static let spec = """
+    static unsigned long costly(unsigned long x)
+    {
+        unsigned long i, s = 0;
+
+        for (i = 0; i < 2; i++)
+            s += x;
+        assert(s != 6);
+        return s;
+    }
+
+    property dead_call(unsigned long x)
+    {
+        assume(x > 10);
+        if (x < 5)
+            costly(x);
+        assert(x > 10);
+    }
+
+    property live_call(unsigned long x)
+    {
+        assume(x < 5);
+        if (x != 0)
+            costly(x);
+        assert(x < 5);
+    }
+
+    property closed_later(unsigned long x)
+    {
+        if (x < 5)
+            costly(x);
+        assume(x > 10);
+        assert(x > 10);
+    }
+    """
+
+    func prove(prune: Bool) throws -> [String: PropertyResult] {
+        let unit = try SpecLoader.load(text: Self.spec, path: "test.spec")
+        var options = ProverOptions.deterministic()
+        options.pruneInfeasibleCalls = prune
+        options.concreteSearchRuns = 0
+        let prover = Prover(options: options)
+        var out: [String: PropertyResult] = [:]
+        for p in unit.program.properties { out[p.name] = try prover.prove(p, in: unit.program, file: "test.spec") }
+        return out
+    }
+
+    @Test func prunesOnlyWhatNoExecutionReaches() throws {
+        let pruned = try prove(prune: true)
+        let full = try prove(prune: false)
+        for name in ["dead_call", "live_call", "closed_later"] {
+            #expect(pruned[name]?.verdict.kind == full[name]?.verdict.kind, "\(name): pruning changed the verdict")
+        }
+        #expect(pruned["dead_call"]?.verdict.kind == .proved)
+        #expect(pruned["dead_call"]?.prunedCalls == 1)
+        // The live call stays, and its failure is found and replayed.
+        #expect(pruned["live_call"]?.prunedCalls == 0)
+        guard case .counterexample(let c)? = pruned["live_call"]?.verdict else {
+            Issue.record("live_call: \(String(describing: pruned["live_call"]?.verdict))")
+            return
+        }
+        #expect(c.inputs.first { $0.name == "x" }?.bits == 3)
+        // Only assumptions made before the call count: this one is asked about and kept.
+        #expect(pruned["closed_later"]?.prunedCalls == 0 && (pruned["closed_later"]?.pruningChecks ?? 0) > 0)
+        #expect(full["dead_call"]?.pruningChecks == 0)
+    }
+}
