@@ -29,6 +29,11 @@ final class InfeasiblePaths {
         units ? SolverLimits(rlimit: alone ? 5_000_000 : 1_000_000) : SolverLimits(timeoutMilliseconds: alone ? 2_000 : 250)
     }
     static let externalMilliseconds: UInt32 = 2000
+    /// Per property (counts, not time, so that `--check-expectations` stays deterministic): the
+    /// placement path of one request asks 5–10 questions, a property of several requests 40–60,
+    /// most of them answered by an earlier model.
+    static let maxSolverChecks = 32, maxExternalChecks = 6
+    private var solverChecks = 0, externalChecks = 0
     /// Checks made, and how many pruned a call (`--stats`).
     private(set) var checks = 0, pruned = 0
 
@@ -53,6 +58,9 @@ final class InfeasiblePaths {
             if Session.traceChecks { print("[prune] \(callee) sat by an earlier model") }
             return false
         }
+        // A bounded effort per property: past it, every call is kept (a slower query at worst).
+        guard solverChecks < Self.maxSolverChecks else { return false }
+        solverChecks += 1
         solver.push()
         defer { solver.pop() }
         for f in formulas { solver.assert(f) }
@@ -63,7 +71,8 @@ final class InfeasiblePaths {
             if models.count > 4 { models.removeLast() }
         }
         var by = "z3"
-        if case .unknown? = r, let external {
+        if case .unknown? = r, let external, externalChecks < Self.maxExternalChecks {
+            externalChecks += 1
             r = external(solver.smtlib2())
             by = "external"
         }

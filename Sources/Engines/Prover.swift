@@ -117,7 +117,13 @@ public final class Prover: @unchecked Sendable {
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
         do {
             let budget = Budget(start: start, seconds: options.timeoutSeconds, resources: options.rlimit, probeUnits: options.splitAfterResources)
-            let session = try Session(property: property, program: program, options: options, unwind: unwind, vmas: vmas ?? 0, budget: budget)
+            // The concrete search first: when it fails the property, the query only polishes that
+            // case, and is built without the pruning of infeasible calls (seconds of checks).
+            let presearch = try Session.search(property, in: program, options: options, vmas: vmas ?? 0)
+            var sessionOptions = options
+            if presearch?.failing != nil { sessionOptions.pruneInfeasibleCalls = false }
+            let session = try Session(property: property, program: program, options: sessionOptions, unwind: unwind, vmas: vmas ?? 0,
+                                      budget: budget, presearch: presearch)
             setRunning(session)
             defer { setRunning(nil) }
             if interrupted { throw SMTError(code: "canceled", message: "interrupted") }
@@ -225,10 +231,14 @@ final class Session {
     var assumptionsWitnessed = false
     /// The pruning of infeasible calls while the query was built (nil: off).
     var pruning: InfeasiblePaths?
+    /// The concrete search, when `Prover.run` made it before the session.
+    var presearch: FuzzResult?
     private var canceled = false
 
-    init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int, budget: Budget) throws {
+    init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int, budget: Budget,
+         presearch: FuzzResult? = nil) throws {
         self.budget = budget
+        self.presearch = presearch
         self.property = property
         self.program = program
         self.options = options
@@ -701,16 +711,7 @@ final class Session {
     /// replayed by the session's runner like a solver's model, so the counterexample is as sound;
     /// nothing found leaves the decision to the solver.
     func concreteSearch() throws -> Verdict? {
-        guard options.concreteSearchRuns > 0, property.anyLayout || vmaSlots > 0 else { return nil }
-        var o = FuzzOptions()
-        o.runs = options.concreteSearchRuns
-        // Compiled (`ConcreteRunner.compileRepays`): with tcc the search runs native after a few
-        // milliseconds, with only `cc -O0` after half a second, the evaluator until then. The runs
-        // are the same either way, so the verdict does not depend on it.
-        o.optimisedBuild = false
-        o.maxVMAs = property.anyLayout ? nil : vmaSlots
-        o.shrinkBudget = 2000
-        let r = try Fuzzer(program: program, property: property, config: options.config, options: o).run()
+        guard let r = try presearch ?? Self.search(property, in: program, options: options, vmas: vmaSlots) else { return nil }
         assumptionsWitnessed = r.stats.runs > r.stats.vacuous
         guard let c = r.failing, property.anyLayout || c.layout.vmas.count <= vmaSlots else { return nil }
         if property.anyLayout {
@@ -724,6 +725,22 @@ final class Session {
         let verdict = try refute(modelValues(c), shrunk: true)
         if case .counterexample = verdict { concreteSearchRuns = r.stats.runs }
         return verdict
+    }
+
+    /// The concrete search's campaign (nil: none for this property). `Prover.run` makes it before
+    /// the symbolic run, so that a layout bug it finds does not wait for the pruning of infeasible
+    /// calls, which a query only used to polish that case does not need.
+    static func search(_ property: Property, in program: Program, options: ProverOptions, vmas: Int) throws -> FuzzResult? {
+        guard options.concreteSearchRuns > 0, property.anyLayout || vmas > 0 else { return nil }
+        var o = FuzzOptions()
+        o.runs = options.concreteSearchRuns
+        // Compiled (`ConcreteRunner.compileRepays`): with tcc the search runs native after a few
+        // milliseconds, with only `cc -O0` after half a second, the evaluator until then. The runs
+        // are the same either way, so the verdict does not depend on it.
+        o.optimisedBuild = false
+        o.maxVMAs = property.anyLayout ? nil : vmas
+        o.shrinkBudget = 2000
+        return try Fuzzer(program: program, property: property, config: options.config, options: o).run()
     }
 
     /// One obligation at a time, each with an equal share of what is left: the order facts of one
