@@ -37,3 +37,9 @@ static bool range_free(unsigned long addr, unsigned long len)
         return false;
     return true;
 }
+
+// The file kinds the models tell apart (anonymous when NULL): what a request's `file` may be.
+static bool file_kind_ok(struct file *file)
+{
+    return !file || file == FILE_PLAIN || file == FILE_THP || file == FILE_SHMEM || file == FILE_HUGETLBFS || file == FILE_DAX;
+}
