@@ -24,52 +24,36 @@ public struct CallGraph {
     /// The functions that search the layout for a window (`vma_iter_area_lowest/highest`) or loop,
     /// themselves or through a callee: the calls whose symbolic encoding is large.
     public func costlyIndices() -> Set<Int> {
-        let direct = Set(program.functions.indices.filter { Self.searchesOrLoops(program.functions[$0].body) })
+        let direct = Set(program.functions.indices.filter { i in
+            var costly = false
+            Self.walk(program.functions[i].body,
+                      expr: { if case .layout(let q, _, _) = $0.kind, q == .areaLowest || q == .areaHighest { costly = true } },
+                      loop: { costly = true })
+            return costly
+        })
         return Set(program.functions.indices.filter { i in
             direct.contains(i) || !reachedIndices(from: [program.functions[i]]).isDisjoint(with: direct)
         })
     }
 
-    static func searchesOrLoops(_ s: Stmt) -> Bool {
-        func e(_ x: Expr) -> Bool {
-            switch x.kind {
-            case .constant, .config, .load: return false
-            case .unary(_, let a), .not(let a), .convert(let a), .assign(_, let a), .postUpdate(_, let a): return e(a)
-            case .binary(_, let a, let b), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b), .sequence(let a, let b): return e(a) || e(b)
-            case .conditional(let c, let a, let b): return e(c) || e(a) || e(b)
-            case .call(_, let args):
-                for case .value(let a) in args where e(a) { return true }
-                return false
-            case .layout(let q, let args, _): return q == .areaLowest || q == .areaHighest || args.contains(where: e)
-            }
-        }
-        func st(_ s: Stmt) -> Bool {
-            switch s {
-            case .expr(let x), .assume(let x): return e(x)
-            case .assert(let x, _, _): return e(x)
-            case .declare(_, let x): return x.map(e) ?? false
-            case .block(let ss): return ss.contains(where: st)
-            case .ifElse(let c, let t, let f): return e(c) || st(t) || (f.map(st) ?? false)
-            case .loop: return true
-            case .returnValue(let x, _): return x.map(e) ?? false
-            case .goto, .label, .breakLoop, .continueLoop: return false
-            }
-        }
-        return st(s)
-    }
-
     /// The functions a statement calls directly, in order (with repeats).
     public func callees(_ s: Stmt) -> [Int] {
         var out: [Int] = []
+        Self.walk(s, expr: { if case .call(let f, _) = $0.kind { out.append(f) } })
+        return out
+    }
+
+    /// Every expression of a statement, outermost first and in source order (`expr`), and every
+    /// loop (`loop`): the one traversal the call graph's questions share.
+    static func walk(_ s: Stmt, expr visit: (Expr) -> Void, loop: () -> Void = {}) {
         func e(_ x: Expr) {
+            visit(x)
             switch x.kind {
             case .constant, .config, .load: break
             case .unary(_, let a), .not(let a), .convert(let a), .assign(_, let a), .postUpdate(_, let a): e(a)
             case .binary(_, let a, let b), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b), .sequence(let a, let b): e(a); e(b)
             case .conditional(let c, let a, let b): e(c); e(a); e(b)
-            case .call(let f, let args):
-                out.append(f)
-                for case .value(let a) in args { e(a) }
+            case .call(_, let args): for case .value(let a) in args { e(a) }
             case .layout(_, let args, _): args.forEach(e)
             }
         }
@@ -80,12 +64,11 @@ public struct CallGraph {
             case .declare(_, let x): x.map(e)
             case .block(let ss): ss.forEach(st)
             case .ifElse(let c, let t, let f): e(c); st(t); f.map(st)
-            case .loop(let l): l.condition.map(e); l.invariant.map(e); st(l.body); l.step.map(e)
+            case .loop(let l): loop(); l.condition.map(e); l.invariant.map(e); st(l.body); l.step.map(e)
             case .returnValue(let x, _): x.map(e)
             case .goto, .label, .breakLoop, .continueLoop: break
             }
         }
         st(s)
-        return out
     }
 }
