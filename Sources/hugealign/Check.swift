@@ -29,6 +29,8 @@ struct Check: ParsableCommand {
     @Option(help: "I/N: check only the I-th of N deterministic slices (0-based).") var shard = Shard(index: 0, count: 1)
     @Option(name: .customLong("max-runs"), parsing: .unconditional, help: "Stop after this many property runs (the result then says 'not exhausted').") var maxRuns: Int?
     @Option(parsing: .unconditional, help: "Stop each property after this many seconds (the result then says 'not exhausted').") var time: Double?
+    @Flag(name: .customLong("no-input-classes"), help: "Run every value of every parameter, not one of each class of values that no run tells apart (to compare; the classes are sound).")
+    var noInputClasses = false
     @OptionGroup var engine: EngineOptions
     @OptionGroup var ci: CIOutputOptions
 
@@ -70,6 +72,7 @@ struct Check: ParsableCommand {
             options.shard = (shard.index, shard.count)
             options.maxRuns = maxRuns
             options.compiled = engine.compiled
+            options.inputClasses = !noInputClasses
             let name = item.property.name
             let checker: ModelChecker
             let result: ModelCheckResult
@@ -120,11 +123,13 @@ struct Check: ParsableCommand {
                                            runsPerSecond: s.runsPerSecond.rounded(), seconds: (s.seconds * 1000).rounded() / 1000,
                                            secondsToFirst: result.secondsToFirst.map { ($0 * 1000).rounded() / 1000 }, exhausted: s.exhausted,
                                            states: s.states, coverage: nil, report: reportPath, interrupted: result.interrupted,
-                                           compiled: result.compiled))
+                                           compiled: result.compiled,
+                                           inputClasses: result.inputClasses.isEmpty ? nil : result.inputClasses.map(\.description)))
             if engine.engine == .compiled, !result.compiled {
                 FileHandleStream.standardError.write("hugealign check: \(name) ran in the evaluator: \(result.interpretedBecause ?? "the compiled form was not adopted")\n")
             }
-            let scopeText = "config \(item.config.name), " + (depth.map { "sequences ≤ \($0) syscalls" } ?? "layouts ≤ \(layoutVMAs) VMAs") + ", shard \(shard), \(s.runs) runs"
+            let classes = result.inputClasses.isEmpty ? "" : ", one value of each class (" + result.inputClasses.map(\.description).joined(separator: "; ") + ")"
+            let scopeText = "config \(item.config.name), " + (depth.map { "sequences ≤ \($0) syscalls" } ?? "layouts ≤ \(layoutVMAs) VMAs") + ", shard \(shard), \(s.runs) runs" + classes
             records.append(CheckRecord(file: spec, property: name, engine: .modelChecker,
                                        status: finding != nil ? .failed : (s.exhausted ? .passed : .error),
                                        summary: finding != nil ? "counterexample" : (s.exhausted ? "no counterexample (exhausted)" : "no counterexample (NOT exhausted)"),
@@ -141,6 +146,9 @@ struct Check: ParsableCommand {
                     print("    report:  \(path) (+ .txt .svg)")
                 } else {
                     print("\(head) \(s.exhausted ? "no counterexample (exhausted)" : "no counterexample (NOT exhausted)")  \(s.states) \(unit), \(s.runs) runs in \(String(format: "%.2f", s.seconds)) s (\(SearchSupport.rate(s.runsPerSecond))/s) [config \(item.config.name), \(scope), shard \(shard)]\(result.interrupted ? (interruption.happened ? " (interrupted)" : " (--time reached)") : "")")
+                    if !result.inputClasses.isEmpty {
+                        print("    inputs:  one value of each class that no run tells apart: " + result.inputClasses.map(\.description).joined(separator: "; "))
+                    }
                 }
             }
         }

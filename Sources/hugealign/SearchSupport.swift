@@ -92,4 +92,7 @@ struct SearchSummary: Codable {
     var interrupted: Bool
     /// Whether the runs went through the compiled form (else the evaluator).
     var compiled: Bool?
+    /// Model checker: parameters whose values were grouped into classes that no run tells apart,
+    /// one value of each run ("len: 65 classes of 256 values").
+    var inputClasses: [String]?
 }

@@ -16,7 +16,12 @@ public struct InputSpace: @unchecked Sendable {
     /// Leading locals with pure initial values (e.g. `off = pgoff << PAGE_SHIFT`), in order.
     let locals: [(slot: Int, value: Expr)]
 
-    public init(runner: ConcreteRunner, vocabulary: Vocabulary) throws {
+    /// The parameters whose values were grouped into classes (`InputClasses`).
+    public let classes: [InputClasses.Parameter]
+
+    /// `classes`: run one value of each class of values that no run tells apart (sound; off only
+    /// to compare).
+    public init(runner: ConcreteRunner, vocabulary: Vocabulary, classes: Bool = true) throws {
         self.runner = runner
         let params = runner.parameters
         var doms: [[UInt64]] = []
@@ -48,6 +53,16 @@ public struct InputSpace: @unchecked Sendable {
             }
             checks[i].removeAll { e in single.contains { $0 === e } }
         }
+        // Values no run tells apart: one of each class.
+        var grouped: [InputClasses.Parameter] = []
+        if classes {
+            for i in params.indices {
+                let (firsts, summary) = InputClasses.representatives(doms[i], parameter: i, runner: runner)
+                doms[i] = firsts
+                if let summary { grouped.append(summary) }
+            }
+        }
+        self.classes = grouped
         domains = doms
         self.checks = checks
         tests = ParameterTests(runner, checks, locals: locals)

@@ -20,6 +20,9 @@ public struct CheckOptions: Sendable {
     public var useCompiled: Bool { compiled ?? ConcreteRunner.compileRepays(runs: maxRuns) }
     /// Whether the compile goes on from the quick build to the optimised one (`FuzzOptions`).
     public var optimisedBuild = true
+    /// Run one value of each class of values that no run tells apart (`InputClasses`); off only to
+    /// compare.
+    public var inputClasses = true
     public init() {}
 }
 
@@ -45,6 +48,8 @@ public struct ModelCheckResult: Sendable {
     /// Whether the runs ended in the compiled form, and why not when it was asked for.
     public var compiled = false
     public var interpretedBecause: String?
+    /// The parameters whose values were grouped into classes, one value of each run (`InputClasses`).
+    public var inputClasses: [InputClasses.Parameter] = []
 }
 
 /// Exhaustive search in a scaled address space. Mode 1 checks every layout of up to N VMAs
@@ -81,6 +86,7 @@ public final class ModelChecker: @unchecked Sendable {
     var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
     private var started: ContinuousClock.Instant?
     private var inputsPerLayout: Double?
+    private var inputClasses: [InputClasses.Parameter] = []
     /// The bound once the layout-dependent inputs are known (`LayoutDependentInputs`).
     private var listBound: Double?
     /// Mode 1: an upper bound on the runs (layouts × the inputs left after the single-parameter
@@ -157,6 +163,7 @@ public final class ModelChecker: @unchecked Sendable {
         result.stats.exhausted = result.failing == nil && !stopped && !overBudgetLocked
         lock.unlock()
         result.interrupted = isStopped
+        lock.lock(); result.inputClasses = inputClasses; lock.unlock()
         return result
     }
 
@@ -294,7 +301,8 @@ public final class ModelChecker: @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: jobs) { j in
             do {
                 let runner = try ConcreteRunner(program: program, property: property, config: config)
-                let inputs = try InputSpace(runner: runner, vocabulary: vocabulary)
+                let inputs = try InputSpace(runner: runner, vocabulary: vocabulary, classes: self.options.inputClasses)
+                self.lock.lock(); self.inputClasses = inputs.classes; self.lock.unlock()
                 // Two passes over the layouts: a sweep with a sample of the inputs, then every
                 // input. A layout bug shows on many inputs, so the sweep finds it in a fraction
                 // of a second wherever its layout lies in the order (a stack at the bottom of the
@@ -429,7 +437,8 @@ public final class ModelChecker: @unchecked Sendable {
         guard program.functions.contains(where: { $0.name == PlacementEntry.function }) else {
             throw EvaluationError(message: "sequence mode (--depth) needs do_mmap_placement: #include specs/kernel/v6.18/mmap.spec", location: property.location)
         }
-        let inputs = try runners.map { try InputSpace(runner: $0, vocabulary: vocabulary) }
+        let inputs = try runners.map { try InputSpace(runner: $0, vocabulary: vocabulary, classes: options.inputClasses) }
+        lock.lock(); inputClasses = inputs.first?.classes ?? []; lock.unlock()
         let maxErrno = config.number(.maxErrno)
         struct State { var layout: Layout; var path: [Finding.Syscall] }
         var level = [State(layout: .empty, path: [])]
