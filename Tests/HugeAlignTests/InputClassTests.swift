@@ -156,4 +156,86 @@ import Testing
             }
         }
     }
+
+    /// Random helpers that assign, copy, branch, loop, jump and call with the value: wherever the
+    /// analysis groups values, every value of a class gives the helper the same result and the same
+    /// obligations as the class's first value, with every value of the other parameter.
+    @Test func randomProgramsKeepClassesSound() throws {
+        var rng = SplitMix64(seed: 0xC1A55)
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        func expr(_ depth: Int, _ vars: [String]) -> String {
+            if depth == 0 || rng.next() % 4 == 0 {
+                if rng.next() % 3 == 0 { return String(rng.next() % 100) }
+                // Often only a part of a value is read (its high bits, a mask of it).
+                let v = pick(vars)
+                return rng.next() % 2 == 0 ? v : pick(["(\(v) >> 5)", "(\(v) & 96)", "(\(v) < 40)"])
+            }
+            switch rng.next() % 8 {
+            case 0, 1: return "(\(expr(depth - 1, vars)) \(pick(["+", "-", "&", "|", "^"])) \(expr(depth - 1, vars)))"
+            case 2: return "(\(expr(depth - 1, vars)) \(pick(["<<", ">>"])) \(rng.next() % 8))"
+            case 3: return "(\(expr(depth - 1, vars)) \(pick(["==", "!=", "<", ">="])) \(expr(depth - 1, vars)))"
+            case 4: return "(\(expr(depth - 1, vars)) / \(1 + rng.next() % 7))"
+            case 5: return "PAGE_ALIGN(\(expr(depth - 1, vars)))"
+            case 6: return "(\(expr(depth - 1, vars)) ? \(expr(depth - 1, vars)) : \(expr(depth - 1, vars)))"
+            default: return "!(\(expr(depth - 1, vars)))"
+            }
+        }
+        func statement(_ depth: Int) -> String {
+            let vars = ["x", "y", "t"]
+            switch rng.next() % (depth == 0 ? 4 : 8) {
+            case 0: return rng.next() % 2 == 0 ? "\(pick(vars)) = \(expr(2, vars));" : "x = \(pick(["PAGE_ALIGN(x)", "x >> 3", "x & 0x70"]));"
+            case 1: return "t = x;"
+            case 2: return "if (\(expr(2, vars))) goto out;"
+            case 3: return "t = g(\(pick(vars)), \(pick(vars)));"
+            case 4, 5: return "if (\(expr(2, vars))) { \(statement(depth - 1)) } else { \(statement(depth - 1)) }"
+            default: return "for (i = 0; i < 2; i++) { \(statement(depth - 1)) \(statement(depth - 1)) }"
+            }
+        }
+        var grouped = 0
+        for n in 0..<100 {
+            let body = (0..<4).map { _ in "    " + statement(2) }.joined(separator: "\n")
+            let text = """
+            static unsigned long g(unsigned long u, unsigned long w)
+            {
+                if (\(expr(2, ["u", "w"])))
+                    u = \(expr(2, ["u", "w"]));
+                return \(expr(2, ["u", "w"]));
+            }
+            static unsigned long h(unsigned long x, unsigned long y)
+            {
+                unsigned long t = 0;
+                unsigned long i;
+            \(body)
+            out:
+                return \(expr(2, ["x", "y", "t"]));
+            }
+            property p(unsigned long a, unsigned long b) unwind 4
+            {
+                assume(b < 4);
+                assert(h(a, b) != 77);
+            }
+            """
+            let it = try item(text, "p")
+            let runner = try ConcreteRunner(program: it.program, property: it.property, config: it.config)
+            let domain = Array(UInt64(0)..<256)
+            guard let (firsts, classOf) = InputClasses.classes(domain, parameter: 0, runner: runner), firsts.count < 256 else { continue }
+            grouped += 1
+            let h = try #require(it.program.functions.first { $0.name == "h" })
+            func run(_ a: UInt64, _ b: UInt64) -> String {
+                let (r, trace) = runner.evaluator.call(h, arguments: [.word(a), .word(b)])
+                let failed = trace.obligations.filter { $0.violated }.map { "\($0.location)" }
+                return "\(String(describing: r)) \(failed)"
+            }
+            var wrong: [String] = []
+            for v in domain where wrong.isEmpty {
+                let first = firsts[classOf[Int(v)]]
+                for b in UInt64(0)..<4 where run(v, b) != run(first, b) {
+                    wrong.append("a = \(v) (class of \(first)), b = \(b): \(run(v, b)) vs \(run(first, b))")
+                }
+            }
+            #expect(wrong.isEmpty, "program \(n):\n\(text)\n\(wrong.joined(separator: "\n"))")
+        }
+        // The programs must exercise the grouping, or agreeing says nothing.
+        #expect(grouped >= 25, "only \(grouped) of 100 programs grouped values")
+    }
 }

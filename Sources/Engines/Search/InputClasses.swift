@@ -20,10 +20,18 @@ public struct InputClasses: Sendable {
     /// summary when that groups anything; the domain itself when the parameter is read in a way
     /// that tells every value apart.
     static func representatives(_ domain: [UInt64], parameter index: Int, runner: ConcreteRunner) -> ([UInt64], Parameter?) {
+        guard let (firsts, _) = classes(domain, parameter: index, runner: runner), firsts.count < domain.count else { return (domain, nil) }
+        let p = runner.parameters[index]
+        return (firsts, Parameter(name: p.name, values: domain.count, classes: firsts.count))
+    }
+
+    /// The classes of `domain`: the first value of each, and for each value of `domain` the index
+    /// of its class; nil when the parameter is read in a way that tells every value apart.
+    static func classes(_ domain: [UInt64], parameter index: Int, runner: ConcreteRunner) -> (firsts: [UInt64], classOf: [Int])? {
         let p = runner.parameters[index]
         guard domain.count > 2, p.type.isInteger || p.type == .bool,
               let observations = InputObservations.of(parameter: index, in: runner.property.function, program: runner.program)
-        else { return (domain, nil) }
+        else { return nil }
         let evaluator = runner.evaluator
         // One frame's slots per observation, the observed slot set for each value.
         let frames: [(observation: InputObservations.Observation, slots: [Value<ConcreteDomain>], width: Int, isBool: Bool)] = observations.map { o in
@@ -32,6 +40,7 @@ public struct InputClasses: Sendable {
         }
         var seen: [[UInt64]: Int] = [:]
         var firsts: [UInt64] = []
+        var classOf: [Int] = []
         for v in domain {
             var key: [UInt64] = []
             key.reserveCapacity(frames.count)
@@ -43,9 +52,14 @@ public struct InputClasses: Sendable {
                 case .record(let ws): key += ws
                 }
             }
-            if seen[key] == nil { seen[key] = firsts.count; firsts.append(v) }
+            if let k = seen[key] {
+                classOf.append(k)
+            } else {
+                seen[key] = firsts.count
+                classOf.append(firsts.count)
+                firsts.append(v)
+            }
         }
-        guard firsts.count < domain.count else { return (domain, nil) }
-        return (firsts, Parameter(name: p.name, values: domain.count, classes: firsts.count))
+        return (firsts, classOf)
     }
 }
