@@ -7,7 +7,8 @@ import Semantics
 /// statement that could fail, branch or change a parameter — and that reads only parameters and
 /// constants is tested as soon as the parameters it reads are fixed; an input that falsifies it
 /// would only make a vacuous run. `struct file *` parameters range over NULL and the FILE_* kinds,
-/// the only values the models tell apart.
+/// the only values the models tell apart. Of the values of an integer parameter that no run can
+/// tell apart (`InputClasses`), only the first of each class is enumerated.
 public struct InputSpace: @unchecked Sendable {
     public let domains: [[UInt64]]
     /// Per parameter: the leading assumptions whose last parameter read is this one.
