@@ -16,7 +16,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZ3", pkgConfig: "z3", providers: [.apt(["libz3-dev"])]),
-        .target(name: "SMT", dependencies: ["CZ3"]),
+        .target(name: "SMT", dependencies: ["CZ3", "CLinux"]),
         .target(name: "CLinux"),
         .target(name: "KernelC"),
         .target(name: "Placement", dependencies: ["KernelC"]),

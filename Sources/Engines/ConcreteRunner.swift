@@ -194,9 +194,7 @@ public final class ConcreteRunner: @unchecked Sendable {
             if outcome != .vacuous { return f.returnType == .void ? nil : r }
         }
         evaluator.space = space
-        let args = zip(f.parameters, arguments).map { p, v -> Value<ConcreteDomain> in
-            p.type == .bool ? .truth(v != 0) : .word(v & ConcreteDomain.mask(evaluator.width(p.type)))
-        }
+        let args = zip(f.parameters, arguments).map { p, v in evaluator.value(bits: v, of: p.type) }
         guard case .word(let r)? = evaluator.call(f, arguments: args).0 else { return nil }
         return r
     }

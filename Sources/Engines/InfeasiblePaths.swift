@@ -55,7 +55,7 @@ final class InfeasiblePaths {
         checks += 1
         let formulas = facts() + assumptions.map { domain.term($0) } + [domain.term(guardValue)]
         for m in models where formulas.allSatisfy({ (try? m.value($0)) == true }) {
-            if Session.traceChecks { print("[prune] \(callee) sat by an earlier model") }
+            Session.traceLine("[prune] \(callee) sat by an earlier model")
             return false
         }
         // A bounded effort per property: past it, every call is kept (a slower query at worst).
@@ -76,9 +76,7 @@ final class InfeasiblePaths {
             r = external(solver.smtlib2())
             by = "external"
         }
-        if Session.traceChecks {
-            print("[prune] \(callee) \(r.map { "\($0)" } ?? "error") by \(by) \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
-        }
+        Session.traceLine("[prune] \(callee) \(r.map { "\($0)" } ?? "error") by \(by) \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
         guard r == .unsat else { return false }
         pruned += 1
         return true

@@ -374,8 +374,13 @@ final class Session {
 
     /// One line of `HUGEALIGN_TRACE_CHECKS`: who decided what, how, in how long.
     private func trace(_ what: @autoclosure () -> String, _ r: CheckResult, since start: ContinuousClock.Instant) {
-        guard Self.traceChecks else { return }
-        FileHandle.standardError.write(Data("[check] \(property.name) \(what()) -> \(r) \(String(format: "%.3f", (ContinuousClock.now - start).seconds))s\n".utf8))
+        Self.traceLine("[check] \(property.name) \(what()) -> \(r) \(String(format: "%.3f", (ContinuousClock.now - start).seconds))s")
+    }
+
+    /// A line of `HUGEALIGN_TRACE_CHECKS` on stderr (the pruning's too), built only when tracing.
+    static func traceLine(_ line: @autoclosure () -> String) {
+        guard traceChecks else { return }
+        FileHandle.standardError.write(Data((line() + "\n").utf8))
     }
 
     /// The external worker of the check in progress (to cancel it), and the proofs each solver gave.

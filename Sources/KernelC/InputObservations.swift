@@ -49,18 +49,15 @@ public struct InputObservations {
         var seen = Set<ObjectIdentifier>()
         /// Callees analysed, by index and raw parameters.
         var done = Set<[Int]>()
-        var active = Set<Int>()
 
         init(program: Program) { self.program = program }
 
         /// Analyses `f` entered with the slots `raw` holding the value, to a fixpoint over its labels.
         mutating func function(_ f: Function, index: Int?, raw: Set<Int>) throws {
-            if let index {
-                let key = [index] + raw.sorted()
-                if done.contains(key) { return }
-                guard active.insert(index).inserted else { throw Escape() }
-                defer { active.remove(index); done.insert(key) }
-            }
+            // Once per callee and set of raw parameters, marked before its body is walked: nothing
+            // flows back from a callee to its caller (its observations are recorded as its body is
+            // walked), so a recursive call can stop there.
+            if let index, !done.insert([index] + raw.sorted()).inserted { return }
             var body = Body(function: f)
             repeat {
                 body.changed = false
@@ -104,13 +101,13 @@ public struct InputObservations {
                 if !b.loops.isEmpty { b.loops[b.loops.count - 1].continues = union(b.loops[b.loops.count - 1].continues, raw) }
                 return nil
             case .returnValue(let e, _):
-                guard let raw, let e else { return nil }
-                if raw.contains(where: { isLoad(e, $0) }) { throw Escape() }
-                _ = try expr(e, raw, &b)
+                // A bare raw value returned is a bare read (`expr` throws); an observation returned
+                // is the same for every value of a class.
+                if let raw, let e { _ = try expr(e, raw, &b) }
                 return nil
             case .expr(let e):
                 guard let raw else { return nil }
-                if case .assign(.local(let slot), let x) = e.kind, copiedSlot(x, raw, b.function, into: slot) != nil {
+                if case .assign(.local(let slot), let x) = e.kind, isCopy(x, raw, b.function, to: b.function.slotTypes[slot]) {
                     return raw.union([slot])
                 }
                 return try expr(e, raw, &b)
@@ -120,7 +117,7 @@ public struct InputObservations {
             case .declare(let slot, let e):
                 guard var r = raw else { return nil }
                 if let e {
-                    if copiedSlot(e, r, b.function, into: slot) != nil { return r.union([slot]) }
+                    if isCopy(e, r, b.function, to: b.function.slotTypes[slot]) { return r.union([slot]) }
                     r = try expr(e, r, &b)
                 }
                 r.remove(slot)
@@ -149,11 +146,11 @@ public struct InputObservations {
             return exits
         }
 
-        /// The raw slot `x` is a plain load of, when storing it into `slot` copies the value bit for bit.
-        func copiedSlot(_ x: Expr, _ raw: Set<Int>, _ f: Function, into slot: Int) -> Int? {
-            guard case .load(.local(let from)) = x.kind, raw.contains(from),
-                  slot < f.slotTypes.count, f.slotTypes[slot] == f.slotTypes[from] else { return nil }
-            return from
+        /// Whether `x`, read in `f`, is a plain load of a raw slot whose value a slot of type `type`
+        /// holds bit for bit (a local, or a callee's parameter).
+        func isCopy(_ x: Expr, _ raw: Set<Int>, _ f: Function, to type: CType) -> Bool {
+            guard case .load(.local(let from)) = x.kind, raw.contains(from) else { return false }
+            return f.slotTypes[from] == type
         }
 
         /// Walks an expression evaluated with `raw` holding the value: records its observations
@@ -201,8 +198,7 @@ public struct InputObservations {
                 for (j, a) in args.enumerated() {
                     switch a {
                     case .value(let x):
-                        if case .load(.local(let from)) = x.kind, r.contains(from), j < callee.slotTypes.count,
-                           callee.slotTypes[j] == b.function.slotTypes[from] {
+                        if j < callee.slotTypes.count, isCopy(x, r, b.function, to: callee.slotTypes[j]) {
                             given.insert(j)
                         } else {
                             r = try expr(x, r, &b)
@@ -239,13 +235,6 @@ public struct InputObservations {
             }
             walk(e)
             return ok ? slot : nil
-        }
-
-        func isLoad(_ e: Expr, _ slot: Int) -> Bool {
-            var x = e
-            while case .convert(let inner) = x.kind { x = inner }
-            if case .load(.local(let s)) = x.kind { return s == slot }
-            return false
         }
 
         func union(_ a: Set<Int>?, _ b: Set<Int>?) -> Set<Int>? {

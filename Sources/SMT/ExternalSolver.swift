@@ -1,3 +1,4 @@
+import CLinux
 import CZ3
 import Foundation
 
@@ -209,23 +210,15 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
             signal(SIGPIPE, SIG_IGN)
             let python = ProcessInfo.processInfo.environment["HUGEALIGN_PYTHON"] ?? "python3"
             var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
-            // Close-on-exec at once (Glibc's module has no pipe2): a child another thread spawns
-            // meanwhile (a second worker, a compiler) should not inherit this worker's pipes; a
-            // worker that still does closes them as it starts (`script`).
-            guard pipe(&toChild) == 0 else { return nil }
-            guard pipe(&fromChild) == 0 else { close(toChild[0]); close(toChild[1]); return nil }
-            for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-            posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-            for fd in [toChild[0], toChild[1], fromChild[0], fromChild[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
+            // Close-on-exec at once: a child another thread spawns meanwhile (a second worker, a
+            // compiler) should not inherit this worker's pipes.
+            guard hugealign_pipe_cloexec(&toChild) == 0 else { return nil }
+            guard hugealign_pipe_cloexec(&fromChild) == 0 else { close(toChild[0]); close(toChild[1]); return nil }
             let argv = ["/usr/bin/env", python, "-u", "-c", script]
-            var cargs = argv.map { strdup($0) } + [nil]
+            let cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
             defer { for p in cargs { free(p) } }
             var pid: pid_t = 0
-            let rc = posix_spawn(&pid, "/usr/bin/env", &actions, nil, &cargs, environ)
+            let rc = hugealign_spawn(&pid, "/usr/bin/env", cargs, toChild[0], fromChild[1], -1, 0)
             close(toChild[0])
             close(fromChild[1])
             guard rc == 0 else { close(toChild[1]); close(fromChild[0]); return nil }

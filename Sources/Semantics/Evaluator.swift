@@ -618,6 +618,12 @@ public final class Evaluator<D: Domain> {
 /// interpreter unspecialised (half the time went to generic metadata lookups); here the whole call
 /// tree is compiled for `ConcreteDomain`. Swift prefers these to the generic ones.
 extension Evaluator where D == ConcreteDomain {
+    /// A value of type `t` from its bit pattern (the concrete engines' inputs): a truth for `bool`,
+    /// else the word masked to the type's width.
+    public func value(bits: UInt64, of t: CType) -> Value<ConcreteDomain> {
+        t == .bool ? .truth(bits != 0) : .word(bits & ConcreteDomain.mask(width(t)))
+    }
+
     /// Evaluates one expression of `function` with the given slot values (the model checker's
     /// pruning of inputs by the property's leading assumptions).
     public func evaluate(_ e: Expr, in function: Function, arguments: [Value<ConcreteDomain>]) -> Value<ConcreteDomain> {

@@ -135,9 +135,6 @@ struct CompiledFormTests {
         #expect(r.failed == 0, "\(property) holds on the unmodified models")
     }
 
-    /// A campaign does the same runs whatever the engine: the compiled form is adopted when its
-    /// compile ends (at whichever run that is), and the outcomes and coverage it gives are the
-    /// evaluator's, so the same seed gives the same corpus, coverage and counterexample.
     /// A compile nobody waits for is stopped, compiler proper included: a campaign that ends
     /// early must not leave `cc -O2` running for a second on a core the next campaign needs.
     /// (With the compiler started under setsid(1), which forks when given a group leader, the stop
@@ -162,6 +159,9 @@ struct CompiledFormTests {
         #expect("\(error)".contains("was stopped"), "\(error)")
     }
 
+    /// A campaign does the same runs whatever the engine: the compiled form is adopted when its
+    /// compile ends (at whichever run that is), and the outcomes and coverage it gives are the
+    /// evaluator's, so the same seed gives the same corpus, coverage and counterexample.
     @Test func campaignsAreTheSameCompiledOrNot() throws {
         let root = Paths.root
         let mutant = try #require(try MutantCampaign.load(root: root).first { $0.id == "vma-topdown-guard-test" })

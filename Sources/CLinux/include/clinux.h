@@ -1,7 +1,7 @@
 // Linux calls Swift's Glibc module does not expose.
 #pragma once
 #include <stddef.h>
-#include <spawn.h>
+#include <sys/types.h>
 
 /// personality(2); ADDR_NO_RANDOMIZE is 0x0040000.
 int hugealign_personality(unsigned long persona);
@@ -17,6 +17,11 @@ int hugealign_die_with_parent(int sig);
 int hugealign_unshare_mounts(void);
 /// pipe2(fds, O_CLOEXEC): a pipe no other child inherits; -1 and errno on failure.
 int hugealign_pipe_cloexec(int fds[2]);
-/// Adds "close every descriptor from `from` up" to a spawn's actions (glibc 2.34+; else nothing),
-/// so that a child holds none of this process's pipes (a worker's would not see its end of file).
-int hugealign_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
+/// posix_spawn of `path` with `argv`, for the children started often or stopped as a group (the
+/// compiler of the concrete engines, the solver workers). Standard input, output and error are `in`, `out`, `err`: a
+/// descriptor to put there, -1 to leave this process's, -2 for /dev/null. Every other descriptor is
+/// closed in the child (glibc 2.34+), so that it holds none of this process's pipes (a worker
+/// would not see its end of file). `own_group`: the child leads a process group of its own (so
+/// that killing the group reaches what it starts) with SIGTERM and SIGINT at their defaults and no
+/// signal blocked. 0 and the pid, or an errno.
+int hugealign_spawn(pid_t *pid, const char *path, char *const argv[], int in, int out, int err, int own_group);

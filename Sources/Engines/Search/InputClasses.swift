@@ -34,10 +34,7 @@ public struct InputClasses: Sendable {
         else { return nil }
         let evaluator = runner.evaluator
         // One frame's slots per observation, the observed slot set for each value.
-        let frames: [(observation: InputObservations.Observation, slots: [Value<ConcreteDomain>], width: Int, isBool: Bool)] = observations.map { o in
-            let t = o.function.slotTypes[o.slot]
-            return (o, o.function.slotTypes.prefix(o.slot + 1).map { evaluator.zero($0) }, evaluator.width(t), t == .bool)
-        }
+        let frames = observations.map { o in (observation: o, slots: o.function.slotTypes.prefix(o.slot + 1).map { evaluator.zero($0) }) }
         var seen: [[UInt64]: Int] = [:]
         var firsts: [UInt64] = []
         var classOf: [Int] = []
@@ -45,7 +42,7 @@ public struct InputClasses: Sendable {
             var key: [UInt64] = []
             key.reserveCapacity(frames.count)
             for var f in frames {
-                f.slots[f.observation.slot] = f.isBool ? .truth(v != 0) : .word(v & ConcreteDomain.mask(f.width))
+                f.slots[f.observation.slot] = evaluator.value(bits: v, of: f.observation.function.slotTypes[f.observation.slot])
                 switch evaluator.evaluate(f.observation.expr, in: f.observation.function, arguments: f.slots) {
                 case .word(let w): key.append(w)
                 case .truth(let t): key.append(t ? 1 : 0)
