@@ -115,6 +115,26 @@ public final class Prover: @unchecked Sendable {
         bounds.functions = program.functionSource
         var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
+        // The contracts the proof uses, each proved first (once per process, configuration and
+        // program). One that is not proved is not used: its function's calls run as they are.
+        var contracts: [Contract] = []
+        for c in property.contracts.map({ program.contracts[$0] }) {
+            let proof = try ContractProofs.shared.result(ContractProofs.key(c, program, options)) {
+                try run(c.obligation, in: program, file: file, options: options)
+            }
+            let why: String
+            switch proof.verdict {
+            case .proved:
+                contracts.append(c)
+                result.bounds.contracts = (result.bounds.contracts ?? []) + ["\(c.name) (its contract proved for every layout in \(String(format: "%.1f", proof.seconds)) s)"]
+                continue
+            case .counterexample(let cex):
+                why = "its contract fails: \(cex.failures.first.map { "\($0.kind) at \($0.location)" } ?? "counterexample") (hugealign prove --property \(c.obligation.name) shows it)"
+            case .unknown(let r): why = "its contract's proof is unknown (\(r))"
+            case .internalError(let e): why = "its contract's proof hit an internal error (\(e))"
+            }
+            result.bounds.contractsNotUsed = (result.bounds.contractsNotUsed ?? []) + ["\(c.name): \(why)"]
+        }
         do {
             let budget = Budget(start: start, seconds: options.timeoutSeconds, resources: options.rlimit, probeUnits: options.splitAfterResources)
             // The concrete search first: when it fails the property, the query only polishes that
@@ -123,7 +143,7 @@ public final class Prover: @unchecked Sendable {
             var sessionOptions = options
             if presearch?.failing != nil { sessionOptions.pruneInfeasibleCalls = false }
             let session = try Session(property: property, program: program, options: sessionOptions, unwind: unwind, vmas: vmas ?? 0,
-                                      budget: budget, presearch: presearch)
+                                      budget: budget, presearch: presearch, contracts: contracts)
             setRunning(session)
             defer { setRunning(nil) }
             if interrupted { throw SMTError(code: "canceled", message: "interrupted") }
@@ -210,6 +230,8 @@ final class Session {
     var isAbstract = false
     /// Set when a model over the abstract layout did not replay (the verdict is then unknown).
     var spurious = false
+    /// Calls were replaced by proved contracts (a model may then hold only through a contract).
+    var usesContracts = false
     var assumptions: [SBool] = []
     /// Each obligation (described) and when it fails; `violation` is their disjunction.
     var obligations: [(text: String, violated: SBool)] = []
@@ -236,7 +258,7 @@ final class Session {
     private var canceled = false
 
     init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int, budget: Budget,
-         presearch: FuzzResult? = nil) throws {
+         presearch: FuzzResult? = nil, contracts: [Contract] = []) throws {
         self.budget = budget
         self.presearch = presearch
         self.property = property
@@ -272,6 +294,8 @@ final class Session {
                 truth: { [context] in made += 1; return .term(context.boolConst("any!\(made)")) })
             abstract = space
             vmaSlots = 0
+            for c in contracts { evaluator.contracted[c.function] = c }
+            usesContracts = !contracts.isEmpty
         } else {
             vmaSlots = vmas
             let (space, facts) = Session.symbolicLayout(slots: vmaSlots, context: context, domain: domain,
@@ -945,7 +969,8 @@ final class Session {
                 // The abstract layout allows answers no real layout gives (a search that skips a
                 // lower fit, or fails with room): this model is one of them.
                 let what = lastViolated.isEmpty ? "" : "; the model breaks \(lastViolated.joined(separator: "; "))"
-                return .unknown(reason: "the prover's model over the abstract layout does not replay on the layout of its \(c.layout.vmas.count) VMAs (a search answer no real layout gives, or a loop state no run reaches)\(what): neither proved nor refuted for every layout")
+                let contract = usesContracts ? ", or a result only a contract allows" : ""
+                return .unknown(reason: "the prover's model over the abstract layout does not replay on the layout of its \(c.layout.vmas.count) VMAs (a search answer no real layout gives, or a loop state no run reaches\(contract))\(what): neither proved nor refuted for every layout")
             }
             if runner.run(c) == .vacuous {
                 return .internalError("the solver's model (\(rendered)) violates an assumption when replayed concretely")

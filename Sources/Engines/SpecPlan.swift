@@ -23,6 +23,11 @@ public struct SpecPlan: Sendable {
         let base = try SpecLoader.load(path: file, model: defaultConfig.dataModel, replacement: try replacements?(defaultConfig))
         var programs: [String: Program] = [defaultConfig.name: base.program]
         var items: [Item] = []
+        // A contract's own proof, by its name (`contract_NAME`), under the default configuration.
+        if let only, let c = base.program.contracts.first(where: { $0.obligation.name == only }) {
+            self.items = [Item(property: c.obligation, program: base.program, config: defaultConfig)]
+            return
+        }
         for p in base.program.properties where only == nil || p.name == only {
             let name = p.config ?? defaultConfig.name
             // A built-in name, or a config file beside the spec (configs/NAME.hconfig, or a path).

@@ -14,6 +14,10 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
     public var anyLayout: Bool?
     /// Where the functions came from when not from the spec files (a kernel tree).
     public var functions: String?
+    /// Functions whose calls the proof replaced by their proved contracts (with each proof's time).
+    public var contracts: [String]?
+    /// Contracts the property names that were not proved, and why: their functions ran as they are.
+    public var contractsNotUsed: [String]?
 
     public init(config: String, intBits: Int, longBits: Int, unwind: Int, layoutVMAs: Int?) {
         self.config = config
@@ -30,6 +34,8 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
         } else {
             s += layoutVMAs.map { ", layouts ≤ \($0) VMAs" } ?? ", no layout"
         }
+        if let contracts { s += ", calls through the contracts of \(contracts.joined(separator: ", "))" }
+        if let contractsNotUsed { s += ", contracts not used (\(contractsNotUsed.joined(separator: "; ")))" }
         if let functions { s += ", functions from \(functions)" }
         return s
     }

@@ -59,6 +59,9 @@ public struct Checker {
             syntaxes.append(f)
             signatures.append((try f.parameters.map { try parameter($0, forProperty: false) }, try resolveReturn(f.returnType)))
         }
+        for c in unit.contracts where functionIndex[c.name] == nil {
+            throw Diagnostic(c.location, "contract for unknown function '\(c.name)'")
+        }
         callGraph = Array(repeating: [], count: syntaxes.count + 1)
         nullCallIndex = syntaxes.count
         for f in unit.functions {
@@ -76,19 +79,37 @@ public struct Checker {
                                           body: f.body!, location: f.location))
         }
         try rejectRecursion()
+        var contracts: [Contract] = []
+        for c in unit.contracts {
+            guard contracts.allSatisfy({ $0.name != c.name }) else { throw Diagnostic(c.location, "function '\(c.name)' has two contracts") }
+            contracts.append(try contract(c))
+        }
+        func used(_ p: PropertySyntax) throws -> [Int] {
+            var out: [Int] = []
+            for (name, location) in p.contracts {
+                guard let i = contracts.firstIndex(where: { $0.name == name }) else {
+                    throw Diagnostic(location, "no contract for '\(name)' (declare one: contract RET \(name)(params) requires C ensures C;)")
+                }
+                guard p.anyLayout else { throw Diagnostic(location, "'contract' needs 'layout any' (a contract is proved for every layout)") }
+                if !out.contains(i) { out.append(i) }
+            }
+            return out
+        }
+        // A contract's proof may use other contracts, never (through others) itself.
+        for (i, c) in unit.contracts.enumerated() { contracts[i].obligation.contracts = try used(c.obligation) }
+        for (i, c) in contracts.enumerated() {
+            var seen: Set<Int> = [], work = c.obligation.contracts
+            while let j = work.popLast() {
+                guard j != i else { throw Diagnostic(c.location, "the proof of the contract of '\(c.name)' would use that contract itself") }
+                if seen.insert(j).inserted { work += contracts[j].obligation.contracts }
+            }
+        }
         var properties: [Property] = []
         var names: Set<String> = []
         for p in unit.properties {
             guard names.insert(p.name).inserted else { throw Diagnostic(p.location, "property '\(p.name)' is defined twice") }
-            currentFunction = -1
-            let params = try p.parameters.map { try parameter($0, forProperty: true) }
-            let fn = try function(name: p.name, params: params, returnType: .void, body: p.body, location: p.location)
-            var property = Property(name: p.name, function: fn, unwind: p.unwind, layoutVMAs: p.layoutVMAs, config: p.config,
-                                    expected: p.expect.flatMap { ExpectedVerdict(rawValue: $0.verdict) }, location: p.location)
-            property.anyLayout = p.anyLayout
-            property.arithmetic = p.arithmetic
-            property.expectedByVersion = p.expectByVersion.compactMapValues { ExpectedVerdict(rawValue: $0) }
-            property.versionNotes = p.versionNotes
+            var property = try property(p)
+            property.contracts = try used(p)
             properties.append(property)
         }
         if callsThroughPointers {
@@ -101,8 +122,44 @@ public struct Checker {
                                       location: loc))
         }
         var program = Program(dataModel: model, functions: functions, properties: properties, configNames: configNames, configTypes: configTypes)
+        program.contracts = contracts
         program.usesLayout = usesLayout
         return program
+    }
+
+    mutating func property(_ p: PropertySyntax) throws -> Property {
+        currentFunction = -1
+        let params = try p.parameters.map { try parameter($0, forProperty: true) }
+        let fn = try function(name: p.name, params: params, returnType: .void, body: p.body, location: p.location)
+        var property = Property(name: p.name, function: fn, unwind: p.unwind, layoutVMAs: p.layoutVMAs, config: p.config,
+                                expected: p.expect.flatMap { ExpectedVerdict(rawValue: $0.verdict) }, location: p.location)
+        property.anyLayout = p.anyLayout
+        property.arithmetic = p.arithmetic
+        property.expectedByVersion = p.expectByVersion.compactMapValues { ExpectedVerdict(rawValue: $0) }
+        property.versionNotes = p.versionNotes
+        return property
+    }
+
+    /// A contract: its function must exist with the contract's parameter and result types.
+    mutating func contract(_ c: ContractSyntax) throws -> Contract {
+        let f = functionIndex[c.name]!
+        let requires = c.requiresFunctions.map { functionIndex[$0]! }, ensures = c.ensuresFunctions.map { functionIndex[$0]! }
+        let mine = signatures[ensures[0]].params
+        let theirs = signatures[f]
+        guard mine.dropLast().map(\.type) == theirs.params.map(\.type), mine.last?.type == theirs.returnType else {
+            let written = mine.dropLast().map { "\($0.type)" }.joined(separator: ", ")
+            let actual = theirs.params.map { "\($0.type)" }.joined(separator: ", ")
+            throw Diagnostic(c.location, "contract for '\(c.name)' has the signature (\(written)) -> \(mine.last.map { "\($0.type)" } ?? "?"), the function (\(actual)) -> \(theirs.returnType)")
+        }
+        // A struct the function is given is checked unchanged by the obligation; a value it returns
+        // through `unsigned long *` or a VMA handle it is given is not something a contract covers.
+        for p in signatures[f].params {
+            switch p.type {
+            case .pointer(.record), .pointer(.file), .bool, .int: continue
+            default: throw Diagnostic(c.location, "contract for '\(c.name)': parameter '\(p.name)' has type \(p.type) (a contract's function takes integers, bools, 'struct file *' and pointers to the known structs)")
+            }
+        }
+        return Contract(name: c.name, function: f, requires: requires, ensures: ensures, obligation: try property(c.obligation), location: c.location)
     }
 
     func resolve(_ t: TypeSyntax) throws -> CType {

@@ -90,6 +90,10 @@ public struct Parser {
                 _ = next()
             case .identifier("property"):
                 unit.properties.append(try parseProperty())
+            case .identifier("contract"):
+                let (contract, functions) = try parseContract()
+                unit.contracts.append(contract)
+                unit.functions += functions
             default:
                 if let f = try parseFunction() { unit.functions.append(f) }
             }
@@ -105,6 +109,7 @@ public struct Parser {
         var anyLayout = false
         var arithmetic: String?
         var config: String?
+        var contracts: [(name: String, location: SourceLocation)] = []
         while !current.isPunct("{") {
             let (clause, cloc) = try identifier("'unwind', 'layout', 'config' or '{'")
             switch clause {
@@ -116,6 +121,9 @@ public struct Parser {
                 _ = next()
             case "unwind":
                 unwind = try smallInteger("an unwinding bound", range: 1...10_000)
+            case "contract":
+                let (c, l) = try identifier("the name of a function with a contract")
+                contracts.append((c, l))
             case "arithmetic":
                 let (a, al) = try identifier("'bv', 'int' or 'both'")
                 guard ["bv", "int", "both"].contains(a) else { throw Diagnostic(al, "unknown arithmetic '\(a)' (expected 'bv', 'int' or 'both')") }
@@ -130,7 +138,7 @@ public struct Parser {
                 try expect("<=", "in 'layout vmas <= N'")
                 layout = try smallInteger("a VMA bound", range: 0...64)
             default:
-                throw Diagnostic(cloc, "unknown property clause '\(clause)' (expected 'unwind N', 'layout vmas <= N', 'layout any', 'arithmetic bv|int|both' or 'config NAME')")
+                throw Diagnostic(cloc, "unknown property clause '\(clause)' (expected 'unwind N', 'layout vmas <= N', 'layout any', 'arithmetic bv|int|both', 'contract FUNCTION' or 'config NAME')")
             }
         }
         let body = try parseBlock()
@@ -158,6 +166,7 @@ public struct Parser {
         property.arithmetic = arithmetic
         property.expectByVersion = byVersion
         property.versionNotes = notes
+        property.contracts = contracts
         return property
     }
 
@@ -175,7 +184,7 @@ public struct Parser {
     /// A function definition or prototype; prototypes are skipped (returns nil).
     mutating func parseFunction() throws -> FunctionSyntax? {
         guard isTypeStart(current) else {
-            throw Diagnostic(current.location, "expected a function definition or 'property' but found '\(current.text)'")
+            throw Diagnostic(current.location, "expected a function definition, 'property' or 'contract' but found '\(current.text)'")
         }
         var type = try parseType()
         type.pointers += countStars()

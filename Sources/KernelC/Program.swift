@@ -181,6 +181,8 @@ public struct Property: Sendable {
     public var versionNotes: [String] = []
     public var location: SourceLocation
     public var file: String { location.file?.path ?? "" }
+    /// `contract NAME` clauses: indices into `Program.contracts` of the contracts its proof uses.
+    public var contracts: [Int] = []
 
     /// The verdict expected on a kernel of this version (`6.1.192` takes the `6.1` one).
     public func expected(onVersion version: String) -> ExpectedVerdict? {
@@ -200,10 +202,28 @@ public struct Property: Sendable {
     }
 }
 
+/// A function's contract (`Contracts.swift`): the prover replaces the calls of properties that
+/// name it by `requires` (an obligation), a fresh result and `ensures` (an assumption), once
+/// `obligation` is proved under the same configuration.
+public struct Contract: Sendable {
+    /// The function's name, as written after `contract`.
+    public var name: String
+    public var function: Int
+    /// Spec functions of the clauses: `requires(args)`, `ensures(args, result)`.
+    public var requires: [Int]
+    public var ensures: [Int]
+    /// For all arguments and every layout: `requires` ⇒ the result meets `ensures` and the structs
+    /// passed are unchanged.
+    public var obligation: Property
+    public var location: SourceLocation
+}
+
 public struct Program: Sendable {
     public var dataModel: DataModel
     public var functions: [Function]
     public var properties: [Property]
+    /// The contracts declared in the spec and its includes.
+    public var contracts: [Contract] = []
     /// Names of the config values `Expr.Kind.config` refers to, by index.
     public var configNames: [String]
     public var configTypes: [CType]

@@ -63,7 +63,9 @@ public enum SpecLoader {
         var included: Set<String> = [(file.path as NSString).standardizingPath]
         var parser = try Parser(file: file)
         var unit = try parser.parseUnit()
-        unit.functions = try includedFunctions(of: unit, in: file, included: &included) + unit.functions
+        let (functions, contracts) = try includedDeclarations(of: unit, in: file, included: &included)
+        unit.functions = functions + unit.functions
+        unit.contracts = contracts + unit.contracts
         if let replacement { unit.functions = try replacement.merged(into: unit.functions) }
         var program = try Checker.check(unit, model: model)
         program.functionSource = replacement?.sourceDescription
@@ -73,8 +75,11 @@ public enum SpecLoader {
         return SpecUnit(path: file.path, program: program)
     }
 
-    static func includedFunctions(of unit: TranslationUnitSyntax, in file: SourceFile, included: inout Set<String>) throws -> [FunctionSyntax] {
+    /// The functions and contracts an included file (and what it includes) contributes.
+    static func includedDeclarations(of unit: TranslationUnitSyntax, in file: SourceFile,
+                         included: inout Set<String>) throws -> ([FunctionSyntax], [ContractSyntax]) {
         var out: [FunctionSyntax] = []
+        var contracts: [ContractSyntax] = []
         for (name, loc) in unit.includes {
             let dir = (file.path as NSString).deletingLastPathComponent
             let target = name.hasPrefix("/") ? name : (dir as NSString).appendingPathComponent(name)
@@ -84,10 +89,11 @@ public enum SpecLoader {
             let inner = try read(target, from: loc)
             var innerParser = try Parser(file: inner)
             let innerUnit = try innerParser.parseUnit()
-            out += try includedFunctions(of: innerUnit, in: inner, included: &included)
-            out += innerUnit.functions
+            let (functions, innerContracts) = try includedDeclarations(of: innerUnit, in: inner, included: &included)
+            out += functions + innerUnit.functions
+            contracts += innerContracts + innerUnit.contracts
         }
-        return out
+        return (out, contracts)
     }
 
     static func read(_ path: String, from: SourceLocation?) throws -> SourceFile {

@@ -120,6 +120,21 @@ public struct PropertySyntax: Sendable {
     public var expectByVersion: [String: String] = [:]
     /// Those comments as written, reasons included, in file order.
     public var versionNotes: [String] = []
+    /// `contract NAME` clauses: calls to these functions are replaced by their contracts.
+    public var contracts: [(name: String, location: SourceLocation)] = []
+}
+
+/// `contract RET NAME(params) [unwind N] [arithmetic A] (requires C)* (ensures C)+;`: what every
+/// call to NAME may assume of its result (`ensures`, with `result` for it) when the caller
+/// establishes `requires`. The parser turns each clause into a spec function and the contract's own
+/// proof into `obligation`, a property over every layout: for all inputs, the requires clauses ⇒
+/// NAME's result meets every ensures clause, and NAME leaves the structs it is given unchanged.
+public struct ContractSyntax: Sendable {
+    public var name: String
+    public var requiresFunctions: [String]
+    public var ensuresFunctions: [String]
+    public var obligation: PropertySyntax
+    public var location: SourceLocation
 }
 
 /// One parsed file, its includes already resolved into their own units.
@@ -128,6 +143,8 @@ public struct TranslationUnitSyntax: Sendable {
     public var includes: [(String, SourceLocation)] = []
     public var functions: [FunctionSyntax] = []
     public var properties: [PropertySyntax] = []
+    /// Contracts, from this file and (after `SpecLoader`) from its includes.
+    public var contracts: [ContractSyntax] = []
 
     public init(includes: [(String, SourceLocation)] = [], functions: [FunctionSyntax] = [], properties: [PropertySyntax] = []) {
         self.includes = includes

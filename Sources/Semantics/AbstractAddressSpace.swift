@@ -107,15 +107,28 @@ public final class AbstractAddressSpace: AddressSpace {
         }
     }
 
+    /// The questions asked so far, by address term and kind: the same question of the same layout
+    /// has the same answer, so it gets the same VMA (Z3 shares equal terms, so equal addresses are
+    /// one term). A property that restates what a contract ensures (`range_free(r, len)`) then
+    /// asks about the very VMAs the contract spoke of, and the solver has no equalities to find.
+    /// (Each entry keeps its address term alive, so its pointer is never another term's.)
+    private var answered: [String: (address: SBV, vma: Int)] = [:]
+
     private func firstAbove(_ a: SBV) -> Int {
+        let key = "above \(a.term.raw)"
+        if let known = answered[key] { return known.vma }
         let i = see()
+        answered[key] = (a, i)
         facts.append(seen[i].present.implies(a.ult(seen[i].end)))
         ask(.firstAbove(address: a, vma: i))
         return i
     }
 
     private func lastAtOrBelow(_ a: SBV) -> Int {
+        let key = "below \(a.term.raw)"
+        if let known = answered[key] { return known.vma }
         let i = see()
+        answered[key] = (a, i)
         facts.append(seen[i].present.implies(seen[i].end.ule(a)))
         ask(.lastAtOrBelow(address: a, vma: i))
         return i

@@ -54,6 +54,10 @@ public final class Evaluator<D: Domain> {
     /// check). When it cannot, the call is skipped: everything it would do — obligations, effects,
     /// its result — is under a guard no execution meets. Unknown must answer false.
     public var infeasible: ((Function, D.Truth, [D.Truth]) -> Bool)?
+    /// The prover's assume-guarantee (`Contract`), by function index: with `havoc` set, a call to
+    /// one of these obliges its `requires`, returns a fresh value and assumes its `ensures` of it.
+    /// The prover sets it only once the contract's obligation is proved.
+    public var contracted: [Int: Contract] = [:]
     /// The callees worth a check (`CallGraph.costlyIndices`: window searches and loops).
     public var prunedCallees: Set<Int> = []
     /// Asserts of `&&`/`||` become one obligation per part (`assertParts`); the prover sets it
@@ -602,6 +606,9 @@ public final class Evaluator<D: Domain> {
             case .reference(let lv): values.append(read(lv, f))
             }
         }
+        if !contracted.isEmpty, let contract = contracted[index], let havoc {
+            return callByContract(contract, values, e.location, &f, havoc)
+        }
         var frame = makeFrame(callee, arguments: values, guardValue: domain.and(f.entry, f.guardValue))
         exec(callee.body, &frame)
         finish(&frame)
@@ -611,6 +618,32 @@ public final class Evaluator<D: Domain> {
         }
         if recordCalls && f.isProperty { calls.append((callee.name, values, frame.returnValue)) }
         return frame.returnValue ?? zero(e.type)
+    }
+}
+
+extension Evaluator {
+    /// A call replaced by its contract: `requires` of the arguments is an obligation, the result
+    /// is arbitrary and `ensures` of it an assumption. Structs passed by reference are not copied
+    /// back: the contract's obligation proves the function leaves them unchanged.
+    func callByContract(_ c: Contract, _ values: [Value<D>], _ location: SourceLocation, _ f: inout Frame, _ h: Havoc) -> Value<D> {
+        for (i, r) in c.requires.enumerated() {
+            let holds = truth(invoke(r, values, &f))
+            oblige(.precondition, domain.and(f.guardValue, domain.not(holds)), location, "\(c.name)'s contract, requires #\(i + 1)", f)
+        }
+        let result = arbitrary(program.functions[c.function].returnType, h)
+        for e in c.ensures {
+            trace.assumptions.append(domain.or(domain.not(live(f)), truth(invoke(e, values + [result], &f))))
+        }
+        return result
+    }
+
+    /// Runs a function under the caller's path and returns its result.
+    func invoke(_ index: Int, _ values: [Value<D>], _ f: inout Frame) -> Value<D> {
+        let callee = program.functions[index]
+        var frame = makeFrame(callee, arguments: values, guardValue: domain.and(f.entry, f.guardValue))
+        exec(callee.body, &frame)
+        finish(&frame)
+        return frame.returnValue ?? zero(callee.returnType)
     }
 }
 

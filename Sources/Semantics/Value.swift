@@ -19,6 +19,8 @@ public enum ObligationKind: String, Sendable, Codable, CustomStringConvertible {
     case invariant = "loop invariant"
     /// `insert_vma` of an empty range or over a mapped one: the layout after it is not a layout.
     case insertion = "insert_vma of a range that is not free"
+    /// A call to a function with a contract (replaced by it) where the contract's `requires` fails.
+    case precondition = "contract precondition"
 
     /// Whether execution after this failure runs on a made-up value (the result of an undefined
     /// operation, a loop cut at its bound, a missing return): later failures then say nothing.

@@ -10,10 +10,12 @@ import Testing
 /// on any unexpected verdict.
 @Suite struct SpecSuiteTests {
     static let specs: [String] = ((try? SpecLoader.specFiles(in: [Paths.repo("specs")])) ?? [])
-        .filter { !$0.hasPrefix(Paths.repo("specs/seed") + "/") && $0 != sixtyFourBitLayouts }
+        .filter { !$0.hasPrefix(Paths.repo("specs/seed") + "/") && !sixtyFourBitLayouts.contains($0) }
 
-    /// The 64-bit layout proofs, which need a newer Z3 than Debian's (the solver portfolio).
-    static let sixtyFourBitLayouts = Paths.repo("specs/properties/vm_unmapped_area_64.spec")
+    /// The 64-bit layout proofs, which need a newer Z3 than Debian's (the solver portfolio): those
+    /// of vm_unmapped_area, and the placement path's over every layout (through the searches'
+    /// contracts, specs/properties/contracts.h, whose proofs take the newer Z3's integer checks).
+    static let sixtyFourBitLayouts = [Paths.repo("specs/properties/vm_unmapped_area_64.spec"), placementOverEveryLayout]
 
     @Test func thereAreSpecs() {
         #expect(Self.specs.count >= 2)
@@ -23,21 +25,30 @@ import Testing
     func verdictsMatchAnnotations(spec: String) throws {
         let results = try expectVerdicts(inSpec: spec)
         try modelCheckerAgrees(spec: spec, results: results)
-        if spec == Self.placementOverEveryLayout {
-            // In reach only because the searches after the hint checks are skipped (InfeasiblePaths).
-            #expect(results.allSatisfy { $0.bounds.anyLayout == true && $0.prunedCalls > 0 })
-        }
     }
 
     /// The placement path's layout properties over every layout at 64 bits.
     static let placementOverEveryLayout = Paths.repo("specs/properties/placement_64.spec")
 
     @Test(.enabled(if: SolverChoice.newerZ3Version != nil,
-                   "no Z3 newer than the linked libz3 (pip install z3-solver): the 64-bit layout proofs are out of reach"))
-    func sixtyFourBitLayoutProofs() throws {
-        let results = try expectVerdicts(inSpec: Self.sixtyFourBitLayouts)
-        #expect(results.count >= 10)
-        #expect(results.allSatisfy { $0.newerZ3Proofs > 0 }, "every proof here takes the newer Z3's integer checks")
+                   "no Z3 newer than the linked libz3 (pip install z3-solver): the 64-bit layout proofs are out of reach"),
+          arguments: sixtyFourBitLayouts)
+    func sixtyFourBitLayoutProofs(spec: String) throws {
+        let results = try expectVerdicts(inSpec: spec)
+        let plan = try SpecPlan(file: spec, defaultConfig: .x86_64)
+        // A property that names contracts was proved through them: each contract was proved.
+        for item in plan.items where !item.property.contracts.isEmpty {
+            let r = results.first { $0.property == item.property.name }
+            #expect(r?.bounds.contracts?.count == item.property.contracts.count && r?.bounds.contractsNotUsed == nil,
+                    "\(item.property.name): \(String(describing: r?.bounds))")
+        }
+        if spec == Self.placementOverEveryLayout {
+            // In reach only because the searches after the hint checks are skipped (InfeasiblePaths).
+            #expect(results.allSatisfy { $0.bounds.anyLayout == true && $0.prunedCalls > 0 })
+        } else {
+            #expect(results.count >= 10)
+            #expect(results.allSatisfy { $0.newerZ3Proofs > 0 }, "every proof here takes the newer Z3's integer checks")
+        }
     }
 
     /// Prover ≡ model checker on every scaled property: a property the prover proved has no

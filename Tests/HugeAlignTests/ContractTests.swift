@@ -1,0 +1,160 @@
+import Engines
+import Foundation
+import HugeAlignTesting
+import KernelC
+import Placement
+import Testing
+
+/// Contracts (assume-guarantee, `Contracts.swift`): a property that names one sees the function's
+/// calls only through it, and only once the contract itself is proved. (The bundled contracts of
+/// the window searches are proved where specs/properties/placement_64.spec is, `SpecSuiteTests`.)
+@Suite struct ContractTests {
+    static let spec = """
+    // Divides, so a call without its precondition can fail; loops, so its encoding is not free.
+    static unsigned long share(unsigned long total, unsigned long parts)
+    {
+        unsigned long i, r = 0;
+
+        for (i = 0; i < 3; i++)
+            r += total / parts;
+        return r / 3;
+    }
+
+    contract unsigned long share(unsigned long total, unsigned long parts)
+        requires parts != 0
+        ensures result <= total;
+
+    // False: share() may return less than total.
+    static unsigned long half(unsigned long x) { return x / 2; }
+    contract unsigned long half(unsigned long x) ensures result == x;
+
+    // True but weaker than what the function does.
+    static unsigned long five(unsigned long x) { return 5; }
+    contract unsigned long five(unsigned long x) ensures result <= 10;
+
+    static unsigned long copy_length(struct vm_unmapped_area_info *info)
+    {
+        info->length = info->low_limit;
+        return 0;
+    }
+    contract unsigned long copy_length(struct vm_unmapped_area_info *info) ensures result == 0;
+
+    property share_is_bounded(unsigned long total, unsigned long parts) layout any contract share
+    {
+        assume(parts != 0);
+        assert(share(total, parts) <= total);
+    }
+
+    // The contract's requires is not met (parts may be 0): the real run divides by zero.
+    property share_without_precondition(unsigned long total, unsigned long parts) layout any contract share
+    {
+        share(total, parts);
+    }
+
+    property half_is_identity(unsigned long x) layout any contract half
+    {
+        assert(half(x) == x);
+    }
+
+    property five_is_five(unsigned long x) layout any contract five
+    {
+        assert(five(x) == 5);
+    }
+
+    property copy_keeps_length(unsigned long len) layout any contract copy_length
+    {
+        struct vm_unmapped_area_info info = {};
+
+        info.length = len;
+        copy_length(&info);
+        assert(info.length == len);
+    }
+    """
+
+    func prove() throws -> [String: PropertyResult] {
+        let unit = try SpecLoader.load(text: Self.spec, path: "contracts.spec")
+        var options = ProverOptions.deterministic()
+        options.concreteSearchRuns = 0
+        let prover = Prover(options: options)
+        var out: [String: PropertyResult] = [:]
+        for p in unit.program.properties { out[p.name] = try prover.prove(p, in: unit.program, file: "contracts.spec") }
+        return out
+    }
+
+    @Test func provedContractsAreUsedAndOthersNever() throws {
+        let r = try prove()
+        // Proved through the contract, and the bounds say so.
+        #expect(r["share_is_bounded"]?.verdict.kind == .proved)
+        #expect(r["share_is_bounded"]?.bounds.contracts?.first?.hasPrefix("share (its contract proved") == true)
+        #expect(r["share_is_bounded"]?.bounds.description.contains("calls through the contracts of share") == true)
+        // A call that breaks the precondition: the model replays on the real function, which fails.
+        guard case .counterexample(let c)? = r["share_without_precondition"]?.verdict else {
+            Issue.record("share_without_precondition: \(String(describing: r["share_without_precondition"]?.verdict))")
+            return
+        }
+        #expect(c.inputs.first { $0.name == "parts" }?.bits == 0)
+        // A false contract is never used: the property is decided with the function itself (with
+        // the contract it would be "proved"), and the bounds say why.
+        guard case .counterexample(let h)? = r["half_is_identity"]?.verdict else {
+            Issue.record("half_is_identity: \(String(describing: r["half_is_identity"]?.verdict))")
+            return
+        }
+        #expect((h.inputs.first { $0.name == "x" }?.bits ?? 0) != 0)
+        #expect(r["half_is_identity"]?.bounds.contracts == nil)
+        #expect(r["half_is_identity"]?.bounds.contractsNotUsed?.first?.hasPrefix("half: its contract fails") == true)
+        // A true but weak contract: the model (a result of 7, say) does not replay — unknown, never
+        // a counterexample.
+        guard case .unknown(let weak)? = r["five_is_five"]?.verdict else {
+            Issue.record("five_is_five: \(String(describing: r["five_is_five"]?.verdict))")
+            return
+        }
+        #expect(weak.contains("a result only a contract allows"))
+        // A function that changes the struct it is given has no contract (callers would read the
+        // struct as it was): the property sees the change.
+        #expect(r["copy_keeps_length"]?.verdict.kind == .counterexample)
+        #expect(r["copy_keeps_length"]?.bounds.contractsNotUsed?.first?.hasPrefix("copy_length: its contract fails") == true)
+    }
+
+    /// A contract's own proof is a plan item by its name.
+    @Test func aContractsProofIsProvedByName() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hugealign-contract-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("c.spec").path
+        try Self.spec.write(toFile: file, atomically: true, encoding: .utf8)
+        var options = ProverOptions.deterministic()
+        options.concreteSearchRuns = 0
+        for (name, kind) in [("contract_share", Verdict.Kind.proved), ("contract_half", .counterexample)] {
+            let plan = try SpecPlan(file: file, defaultConfig: .x86_64, only: name)
+            #expect(plan.items.count == 1)
+            let result = try Prover(options: options).prove(plan.items[0], file: file)
+            #expect(result.verdict.kind == kind, "\(name): \(result.verdict)")
+        }
+    }
+
+    @Test func contractErrorsPointAtTheDeclaration() throws {
+        let cases: [(String, String)] = [
+            ("contract unsigned long nowhere(unsigned long x) ensures result == x;", "contract for unknown function 'nowhere'"),
+            ("static unsigned long f(unsigned long x) { return x; }\ncontract int f(unsigned long x) ensures result == 0;",
+             "contract for 'f' has the signature"),
+            ("static unsigned long f(unsigned long x) { return x; }\ncontract unsigned long f(unsigned long x) requires x != 0;",
+             "has no 'ensures' clause"),
+            ("static unsigned long f(unsigned long result) { return 0; }\ncontract unsigned long f(unsigned long result) ensures 1;",
+             "cannot be named 'result'"),
+            ("static unsigned long f(unsigned long x) { return x; }\ncontract unsigned long f(unsigned long x) ensures result == x;\nproperty p(unsigned long x) contract f { assert(f(x) == x); }",
+             "'contract' needs 'layout any'"),
+            ("property p(unsigned long x) layout any contract g { assert(x == x); }", "no contract for 'g'"),
+            ("static unsigned long f(unsigned long x) { return x; }\ncontract unsigned long f(unsigned long x) ensures result == x unwind 0;",
+             "unwinding bound must be in"),
+        ]
+        for (text, message) in cases {
+            do {
+                _ = try SpecLoader.load(text: text, path: "bad.spec")
+                Issue.record("accepted: \(text)")
+            } catch let d as Diagnostic {
+                #expect(d.message.contains(message), "\(text): \(d.message)")
+                #expect(d.location.line >= 1)
+            }
+        }
+    }
+}
