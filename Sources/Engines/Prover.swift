@@ -136,7 +136,8 @@ public final class Prover: @unchecked Sendable {
             result.bounds.contractsNotUsed = (result.bounds.contractsNotUsed ?? []) + ["\(c.name): \(why)"]
         }
         do {
-            let budget = Budget(start: start, seconds: options.timeoutSeconds, resources: options.rlimit, probeUnits: options.splitAfterResources)
+            // The property's own budget starts after its contracts' proofs (each had its own).
+            let budget = Budget(start: clock.now, seconds: options.timeoutSeconds, resources: options.rlimit, probeUnits: options.splitAfterResources)
             // The concrete search first: when it fails the property, the query only polishes that
             // case, and is built without the pruning of infeasible calls (seconds of checks).
             let presearch = try Session.search(property, in: program, options: options, vmas: vmas ?? 0)

@@ -147,6 +147,23 @@ import Testing
 /// random concrete layouts and questions, the real answers (the reference scan, at 16 bits) with
 /// the facts must be satisfiable, each VMA the questions saw being one of the layout's.
 @Suite struct AbstractLayoutFactTests {
+    /// The same question of the same address is answered by the same VMA (the facts above check
+    /// that this is true of real layouts: their questions repeat addresses); another address or
+    /// another question makes a new one. A property restating a contract's `range_free(r, len)`
+    /// then meets the contract's own VMAs (anonymous THP over every layout is proved only so).
+    @Test func aRepeatedQuestionMeetsTheSameVMA() throws {
+        let c = Context()
+        let d = SymbolicDomain(context: c)
+        let space = AbstractAddressSpace(domain: d, bits: 16, pageSize: 0x10, taskSizeMax: 0xf000)
+        let a = SymWord.term(c.bvConst("a", width: 16)), b = SymWord.term(c.bvConst("b", width: 16))
+        let first = d.term(space.findVMA(a), bits: 16), again = d.term(space.findVMA(a), bits: 16)
+        #expect(space.seen.count == 1 && first.term.raw == again.term.raw)
+        _ = space.vmaBefore(a)
+        #expect(space.seen.count == 2)
+        _ = space.findVMA(b)
+        #expect(space.seen.count == 3)
+    }
+
     @Test func realLayoutsSatisfyEveryFact() throws {
         var rng = SplitMix64(seed: 7)
         let bits = 16
