@@ -89,6 +89,12 @@ public final class Expr: @unchecked Sendable {
     }
 }
 
+extension Expr: CustomStringConvertible {
+    /// The whole tree (operation, operands, type): two expressions read the same exactly when
+    /// they compute the same (what a contract's proof is shared by, `ContractProofs`).
+    public var description: String { "(\(kind) : \(type))" }
+}
+
 /// A loop, unrolled by the evaluator up to the property's bound (with an unwinding check).
 public struct Loop: Sendable {
     public var condition: Expr?

@@ -1,4 +1,4 @@
-import Engines
+@testable import Engines
 import Foundation
 import HugeAlignTesting
 import KernelC
@@ -130,6 +130,21 @@ import Testing
             let result = try Prover(options: options).prove(plan.items[0], file: file)
             #expect(result.verdict.kind == kind, "\(name): \(result.verdict)")
         }
+    }
+
+    /// A contract's proof is shared by programs whose code it runs is the same — another spec
+    /// that includes the same models — and never by one where that code differs (a mutant).
+    @Test func proofsAreSharedOnlyOverTheSameCode() throws {
+        let other = Self.spec + "\nproperty unrelated(unsigned long y) { assert(y == y); }\n"
+        let mutant = Self.spec.replacingOccurrences(of: "r += total / parts;", with: "r += total / parts + 1;")
+        func key(_ text: String, _ options: ProverOptions = .deterministic()) throws -> String {
+            let program = try SpecLoader.load(text: text, path: "contracts.spec").program
+            return ContractProofs.key(try #require(program.contracts.first { $0.name == "share" }), program, options)
+        }
+        let base = try key(Self.spec)
+        #expect(try key(other) == base)
+        #expect(try key(mutant) != base)
+        #expect(try key(Self.spec, .deterministic(config: .arm64_4k)) != base)
     }
 
     @Test func contractErrorsPointAtTheDeclaration() throws {
