@@ -38,15 +38,8 @@ extension Parser {
                 requires.append(try parseExpression())
             case "ensures":
                 ensures.append(try parseExpression())
-            case "unwind":
-                unwind = try smallInteger("an unwinding bound", range: 1...10_000)
-            case "contract":
-                let (c, l) = try identifier("the name of a function with a contract")
-                uses.append((c, l))
-            case "arithmetic":
-                let (a, al) = try identifier("'bv', 'int' or 'both'")
-                guard ["bv", "int", "both"].contains(a) else { throw Diagnostic(al, "unknown arithmetic '\(a)' (expected 'bv', 'int' or 'both')") }
-                arithmetic = a
+            case "unwind", "contract", "arithmetic":
+                try proofClause(clause, unwind: &unwind, arithmetic: &arithmetic, contracts: &uses)
             default:
                 throw Diagnostic(cloc, "unknown contract clause '\(clause)' (expected 'requires C', 'ensures C', 'unwind N', 'arithmetic bv|int|both' or 'contract FUNCTION')")
             }

@@ -119,15 +119,8 @@ public struct Parser {
                 default: throw Diagnostic(current.location, "expected a configuration name after 'config' (quote names with dashes: config \"arm64-4k\")")
                 }
                 _ = next()
-            case "unwind":
-                unwind = try smallInteger("an unwinding bound", range: 1...10_000)
-            case "contract":
-                let (c, l) = try identifier("the name of a function with a contract")
-                contracts.append((c, l))
-            case "arithmetic":
-                let (a, al) = try identifier("'bv', 'int' or 'both'")
-                guard ["bv", "int", "both"].contains(a) else { throw Diagnostic(al, "unknown arithmetic '\(a)' (expected 'bv', 'int' or 'both')") }
-                arithmetic = a
+            case "unwind", "contract", "arithmetic":
+                try proofClause(clause, unwind: &unwind, arithmetic: &arithmetic, contracts: &contracts)
             case "layout":
                 let (w, wl) = try identifier("'vmas' or 'any'")
                 if w == "any" {
@@ -168,6 +161,23 @@ public struct Parser {
         property.versionNotes = notes
         property.contracts = contracts
         return property
+    }
+
+    /// The clauses of how a proof is made, shared by properties and contracts: `unwind N`,
+    /// `arithmetic bv|int|both`, `contract FUNCTION`.
+    mutating func proofClause(_ clause: String, unwind: inout Int?, arithmetic: inout String?,
+                              contracts: inout [(name: String, location: SourceLocation)]) throws {
+        switch clause {
+        case "unwind":
+            unwind = try smallInteger("an unwinding bound", range: 1...10_000)
+        case "contract":
+            let (c, l) = try identifier("the name of a function with a contract")
+            contracts.append((c, l))
+        default:
+            let (a, al) = try identifier("'bv', 'int' or 'both'")
+            guard ["bv", "int", "both"].contains(a) else { throw Diagnostic(al, "unknown arithmetic '\(a)' (expected 'bv', 'int' or 'both')") }
+            arithmetic = a
+        }
     }
 
     mutating func smallInteger(_ what: String, range: ClosedRange<Int>) throws -> Int {

@@ -72,13 +72,7 @@ import Testing
     """
 
     func prove() throws -> [String: PropertyResult] {
-        let unit = try SpecLoader.load(text: Self.spec, path: "contracts.spec")
-        var options = ProverOptions.deterministic()
-        options.concreteSearchRuns = 0
-        let prover = Prover(options: options)
-        var out: [String: PropertyResult] = [:]
-        for p in unit.program.properties { out[p.name] = try prover.prove(p, in: unit.program, file: "contracts.spec") }
-        return out
+        try proveAll(Self.spec, config: .x86_64) { $0.concreteSearchRuns = 0 }
     }
 
     @Test func provedContractsAreUsedAndOthersNever() throws {

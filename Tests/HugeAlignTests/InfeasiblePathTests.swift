@@ -48,14 +48,10 @@ import Testing
     """
 
     func prove(prune: Bool) throws -> [String: PropertyResult] {
-        let unit = try SpecLoader.load(text: Self.spec, path: "test.spec")
-        var options = ProverOptions.deterministic()
-        options.pruneInfeasibleCalls = prune
-        options.concreteSearchRuns = 0
-        let prover = Prover(options: options)
-        var out: [String: PropertyResult] = [:]
-        for p in unit.program.properties { out[p.name] = try prover.prove(p, in: unit.program, file: "test.spec") }
-        return out
+        try proveAll(Self.spec, config: .x86_64) {
+            $0.pruneInfeasibleCalls = prune
+            $0.concreteSearchRuns = 0
+        }
     }
 
     @Test func prunesOnlyWhatNoExecutionReaches() throws {

@@ -78,10 +78,12 @@ extension Tag {
     @Tag static var hostKernel: Tag
 }
 
-/// Proves every property of a spec text with the deterministic budget, by name.
-func proveAll(_ text: String, config: Config = .scaled8) throws -> [String: PropertyResult] {
+/// Proves every property of a spec text with the deterministic budget (as `adjust` leaves it), by name.
+func proveAll(_ text: String, config: Config = .scaled8, adjust: (inout ProverOptions) -> Void = { _ in }) throws -> [String: PropertyResult] {
     let unit = try SpecLoader.load(text: text, path: "test.spec", model: config.dataModel)
-    let prover = Prover(options: .deterministic(config: config))
+    var options = ProverOptions.deterministic(config: config)
+    adjust(&options)
+    let prover = Prover(options: options)
     var out: [String: PropertyResult] = [:]
     for p in unit.program.properties { out[p.name] = try prover.prove(p, in: unit.program, file: "test.spec") }
     return out
