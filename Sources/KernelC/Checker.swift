@@ -95,6 +95,20 @@ public struct Checker {
             }
             return out
         }
+        // A clause never calls a function with a contract: at a call the clauses are run, and a
+        // call in them would be replaced by a contract in turn (without end, for its own).
+        let contracted = Set(contracts.map(\.function))
+        for c in contracts {
+            for clause in c.requires + c.ensures {
+                var seen: Set<Int> = [], work = Array(callGraph[clause])
+                while let j = work.popLast() {
+                    if contracted.contains(j) {
+                        throw Diagnostic(c.location, "a clause of the contract of '\(c.name)' calls '\(syntaxes[j].name)', a function with a contract")
+                    }
+                    if j < callGraph.count, seen.insert(j).inserted { work += callGraph[j] }
+                }
+            }
+        }
         // A contract's proof may use other contracts, never (through others) itself.
         for (i, c) in unit.contracts.enumerated() { contracts[i].obligation.contracts = try used(c.obligation) }
         for (i, c) in contracts.enumerated() {

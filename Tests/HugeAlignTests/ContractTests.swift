@@ -153,6 +153,10 @@ import Testing
             ("static unsigned long f(unsigned long x) { return x; }\ncontract unsigned long f(unsigned long x) ensures result == x;\nproperty p(unsigned long x) contract f { assert(f(x) == x); }",
              "'contract' needs 'layout any'"),
             ("property p(unsigned long x) layout any contract g { assert(x == x); }", "no contract for 'g'"),
+            ("static unsigned long f(unsigned long x) { return x; }\ncontract unsigned long f(unsigned long x) ensures result == f(x);",
+             "calls 'f', a function with a contract"),
+            ("static unsigned long f(unsigned long x) { return x; }\nstatic unsigned long g(unsigned long x) { return x; }\ncontract unsigned long f(unsigned long x) contract g ensures result == x;\ncontract unsigned long g(unsigned long x) contract f ensures result == x;",
+             "would use that contract itself"),
             ("static unsigned long f(unsigned long x) { return x; }\ncontract unsigned long f(unsigned long x) ensures result == x unwind 0;",
              "unwinding bound must be in"),
         ]
