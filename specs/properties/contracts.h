@@ -4,7 +4,7 @@
 // every layout, under the property's configuration — and the verdict says it did. A header: it
 // holds no properties.
 
-#include "../kernel/v6.18/thp.spec"
+#include "../kernel/v6.18/vma.spec"
 #include "guards.h"
 
 // The window searches as their callers use them (the preconditions of search.h): page-aligned
@@ -43,16 +43,3 @@ contract unsigned long unmapped_area_topdown(struct vm_unmapped_area_info *info)
     ensures result == -ENOMEM || ((result - info->align_offset) & info->align_mask) == 0
     ensures result == -ENOMEM || range_free(result, info->length)
     ensures result == -ENOMEM || !info->start_gap || range_free(result - PAGE_SIZE, PAGE_SIZE);
-
-// __thp_get_unmapped_area() for private anonymous memory without a hint (the only THP request of
-// anonymous memory: __get_unmapped_area() asks it for PMD multiples with addr == 0): 0 (no
-// opinion), or a range inside the padded one the search found — page-aligned, above mmap_min_addr
-// and free. Proved through the searches' contracts: the padded range they return is free, and the
-// aligned range is inside it.
-contract unsigned long __thp_get_unmapped_area(struct file *filp, unsigned long addr, unsigned long len, loff_t off,
-                                               unsigned long flags, unsigned long size, vm_flags_t vm_flags)
-    contract unmapped_area contract unmapped_area_topdown
-    requires !filp && addr == 0 && off == 0 && size == PMD_SIZE && len != 0 && !offset_in_page(len)
-    requires !vma_within_guard_gap_of_zero()
-    ensures result == 0 || (!offset_in_page(result) && result >= mmap_min_addr)
-    ensures result == 0 || range_free(result, len);
