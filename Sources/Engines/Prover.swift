@@ -119,9 +119,7 @@ public final class Prover: @unchecked Sendable {
         // program). One that is not proved is not used: its function's calls run as they are.
         var contracts: [Contract] = []
         for c in property.contracts.map({ program.contracts[$0] }) {
-            let proof = try ContractProofs.shared.result(ContractProofs.key(c, program, options)) {
-                try run(c.obligation, in: program, file: file, options: options)
-            }
+            let proof = try proveContract(c, in: program, file: file, options: options)
             let why: String
             switch proof.verdict {
             case .proved:
@@ -179,6 +177,20 @@ public final class Prover: @unchecked Sendable {
         }
         result.seconds = (clock.now - start).seconds
         return result
+    }
+
+    /// A contract's own proof under a configuration: made once per process and the code it runs
+    /// (`ContractProofs`), then shared by every property that uses the contract.
+    public func proveContract(_ c: Contract, in program: Program, file: String, config: Config) throws -> PropertyResult {
+        var options = self.options
+        options.config = config
+        return try proveContract(c, in: program, file: file, options: options)
+    }
+
+    func proveContract(_ c: Contract, in program: Program, file: String, options: ProverOptions) throws -> PropertyResult {
+        try ContractProofs.shared.result(ContractProofs.key(c, program, options)) {
+            try run(c.obligation, in: program, file: file, options: options)
+        }
     }
 
     /// The session Ctrl-C interrupts.

@@ -36,3 +36,42 @@ func benchSuite(jobs: Int, solvers: [SolverChoice]) throws {
         say("| `\(name)` | " + ([t] + others.map { times[$0]?[name] ?? .nan }).map { String(format: "%.2f s", $0) }.joined(separator: " | ") + " |")
     }
 }
+
+/// The properties of the 64-bit specs that name contracts, proved with them and without (issue 10's
+/// before/after): each contract's own proof first (once per configuration, as in a run), then each
+/// property through the proved contracts — its own time — and the same property with its calls
+/// encoded as they are, within `seconds`.
+func benchContracts(seconds: Double) throws {
+    var options = ProverOptions(timeoutSeconds: seconds)
+    options.concreteSearchRuns = 20_000
+    let prover = Prover(options: options)
+    say("| contract or property | config | with contracts | without |")
+    say("|---|---|---|---|")
+    func shown(_ r: PropertyResult) -> String {
+        let verdict: String
+        switch r.verdict {
+        case .proved: verdict = "proved"
+        case .counterexample: verdict = "counterexample"
+        case .unknown(let why): verdict = "unknown (\(why.prefix(40)))"
+        case .internalError: verdict = "internal error"
+        }
+        return "\(verdict), \(String(format: "%.2f", r.seconds)) s"
+    }
+    // A contract is proved once per configuration: the second spec shares the first's proof.
+    var proved: Set<String> = []
+    for name in ["placement_64.spec", "vm_unmapped_area_64.spec"] {
+        let file = repoPath("specs/properties/\(name)")
+        let plan = try SpecPlan(file: file, defaultConfig: .x86_64)
+        for item in plan.items where !item.property.contracts.isEmpty {
+            for c in item.property.contracts.map({ item.program.contracts[$0] }) where proved.insert("\(c.name) \(item.config.name)").inserted {
+                let r = try prover.proveContract(c, in: item.program, file: file, config: item.config)
+                say("| contract of `\(c.name)` | \(item.config.name) | \(shown(r)) (its own proof) | — |")
+            }
+            let with = try prover.prove(item, file: file)
+            var plain = item
+            plain.property.contracts = []
+            let without = try prover.prove(plain, file: file)
+            say("| `\(item.property.name)` | \(item.config.name) | \(shown(with)) | \(shown(without)) |")
+        }
+    }
+}
