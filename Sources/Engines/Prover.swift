@@ -116,7 +116,7 @@ public final class Prover: @unchecked Sendable {
         var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
         // The contracts the proof uses, each proved first (once per process, configuration and
-        // program). One that is not proved is not used: its function's calls run as they are.
+        // code it runs). One that is not proved is not used: its function's calls run as they are.
         var contracts: [Contract] = []
         for c in property.contracts.map({ program.contracts[$0] }) {
             let proof = try proveContract(c, in: program, file: file, options: options)
