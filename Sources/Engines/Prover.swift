@@ -118,6 +118,7 @@ public final class Prover: @unchecked Sendable {
         // The contracts the proof uses, each proved first (once per process, configuration and
         // code it runs). One that is not proved is not used: its function's calls run as they are.
         var contracts: [Contract] = []
+        if !property.contractsSetAside.isEmpty { result.bounds.contractsNotUsed = property.contractsSetAside }
         for c in property.contracts.map({ program.contracts[$0] }) {
             let proof = try proveContract(c, in: program, file: file, options: options)
             let why: String

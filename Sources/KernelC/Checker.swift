@@ -86,7 +86,7 @@ public struct Checker {
         }
         func used(_ p: PropertySyntax) throws -> [Int] {
             var out: [Int] = []
-            for (name, location) in p.contracts {
+            for (name, location) in p.contracts where unit.contractsSetAside[name] == nil {
                 guard let i = contracts.firstIndex(where: { $0.name == name }) else {
                     throw Diagnostic(location, "no contract for '\(name)' (declare one: contract RET \(name)(params) requires C ensures C;)")
                 }
@@ -124,6 +124,7 @@ public struct Checker {
             guard names.insert(p.name).inserted else { throw Diagnostic(p.location, "property '\(p.name)' is defined twice") }
             var property = try property(p)
             property.contracts = try used(p)
+            property.contractsSetAside = p.contracts.compactMap { c in unit.contractsSetAside[c.name].map { "\(c.name): \($0)" } }
             properties.append(property)
         }
         if callsThroughPointers {

@@ -189,6 +189,8 @@ public struct Property: Sendable {
     public var file: String { location.file?.path ?? "" }
     /// `contract NAME` clauses: indices into `Program.contracts` of the contracts its proof uses.
     public var contracts: [Int] = []
+    /// `contract NAME` clauses of contracts a kernel tree's function does not fit: "NAME: why".
+    public var contractsSetAside: [String] = []
 
     /// The verdict expected on a kernel of this version (`6.1.192` takes the `6.1` one).
     public func expected(onVersion version: String) -> ExpectedVerdict? {

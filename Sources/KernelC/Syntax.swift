@@ -145,6 +145,9 @@ public struct TranslationUnitSyntax: Sendable {
     public var properties: [PropertySyntax] = []
     /// Contracts, from this file and (after `SpecLoader`) from its includes.
     public var contracts: [ContractSyntax] = []
+    /// Contracts left out because a kernel tree's function does not take their parameters, by
+    /// function name: why (`SpecLoader`).
+    public var contractsSetAside: [String: String] = [:]
 
     public init(includes: [(String, SourceLocation)] = [], functions: [FunctionSyntax] = [], properties: [PropertySyntax] = []) {
         self.includes = includes
