@@ -19,59 +19,7 @@ final class ContractProofs: @unchecked Sendable {
         let arithmetic = c.obligation.arithmetic ?? options.arithmetic.rawValue
         let config = "\(options.config.name) \(options.config.dataModel) " + options.config.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         let decide = "\(config)|\(arithmetic)|\(options.solver)|\(options.rlimit.map { "\($0)" } ?? "wall")|\(options.timeoutSeconds)|\(options.defaultUnwind)"
-        return "\(decide)|\(c.name)|\(code(reachedFrom: c.obligation.function, in: program))"
-    }
-
-    /// The functions `root` reaches — by calls and by function designators — and `root` itself,
-    /// in name order, with calls, designators and configuration values named rather than numbered:
-    /// the same code in two programs reads the same.
-    static func code(reachedFrom root: Function, in program: Program) -> String {
-        var reached: [Int: Function] = [:]
-        func targets(_ f: Function) -> [Int] {
-            var out: [Int] = []
-            _ = f.body.mapExpressions { e in
-                e.transformed { kind, type in
-                    if case .call(let i, _) = kind { out.append(i) }
-                    if case .constant(let v) = kind, case .pointer(.function) = type, v != 0 { out.append(Int(v) - 1) }
-                    return kind
-                }
-            }
-            return out
-        }
-        var work = targets(root)
-        while let i = work.popLast() {
-            guard i < program.functions.count, reached[i] == nil else { continue }
-            reached[i] = program.functions[i]
-            work += targets(program.functions[i])
-        }
-        func name(_ i: Int) -> String { i < program.functions.count ? program.functions[i].name : "#\(i)" }
-        let configNames = program.configNames
-        // Numbers that depend on the program become the names they stand for (`call#name`), in
-        // constants no code can hold (a designator is an index + 1, a configuration an index).
-        var names: [String: UInt64] = [:]
-        func stand(_ s: String) -> UInt64 {
-            if let v = names[s] { return v }
-            names[s] = UInt64.max - UInt64(names.count)
-            return names[s]!
-        }
-        func canonical(_ f: Function) -> String {
-            var g = f
-            g.body = f.body.mapExpressions { e in
-                e.transformed { kind, type in
-                    switch kind {
-                    case .call(let i, let args): return .call(Int(truncatingIfNeeded: stand("call " + name(i))), args)
-                    case .constant(let v) where v != 0:
-                        if case .pointer(.function) = type { return .constant(stand("designator " + name(Int(v) - 1))) }
-                        return kind
-                    case .config(let i): return .config(Int(truncatingIfNeeded: stand("config " + configNames[i])))
-                    default: return kind
-                    }
-                }
-            }
-            return "\(g)"
-        }
-        let body = ([root] + reached.values.sorted { $0.name < $1.name }).map(canonical).joined(separator: "\n")
-        return body + "\n" + names.sorted { $0.value > $1.value }.map(\.key).joined(separator: ",")
+        return "\(decide)|\(c.name)|\(CallGraph(program).code(reachedFrom: c.obligation.function))"
     }
 
     /// The proof's result, made by `prove` unless it was made (or is being made) already. A proof

@@ -609,9 +609,7 @@ public final class Evaluator<D: Domain> {
         if !contracted.isEmpty, let contract = contracted[index], let havoc {
             return callByContract(contract, values, e.location, &f, havoc)
         }
-        var frame = makeFrame(callee, arguments: values, guardValue: domain.and(f.entry, f.guardValue))
-        exec(callee.body, &frame)
-        finish(&frame)
+        let frame = run(callee, values, under: f)
         // Copy struct arguments back (pass by reference).
         for (i, a) in args.enumerated() {
             if case .reference(let lv) = a { store(lv, frame.slots[i], &f) }
@@ -627,23 +625,28 @@ extension Evaluator {
     /// back: the contract's obligation proves the function leaves them unchanged.
     func callByContract(_ c: Contract, _ values: [Value<D>], _ location: SourceLocation, _ f: inout Frame, _ h: Havoc) -> Value<D> {
         for (i, r) in c.requires.enumerated() {
-            let holds = truth(invoke(r, values, &f))
+            let holds = truth(invoke(r, values, under: f))
             oblige(.precondition, domain.and(f.guardValue, domain.not(holds)), location, "\(c.name)'s contract, requires #\(i + 1)", f)
         }
         let result = arbitrary(program.functions[c.function].returnType, h)
         for e in c.ensures {
-            trace.assumptions.append(domain.or(domain.not(live(f)), truth(invoke(e, values + [result], &f))))
+            trace.assumptions.append(domain.or(domain.not(live(f)), truth(invoke(e, values + [result], under: f))))
         }
         return result
     }
 
     /// Runs a function under the caller's path and returns its result.
-    func invoke(_ index: Int, _ values: [Value<D>], _ f: inout Frame) -> Value<D> {
+    func invoke(_ index: Int, _ values: [Value<D>], under f: Frame) -> Value<D> {
         let callee = program.functions[index]
+        return run(callee, values, under: f).returnValue ?? zero(callee.returnType)
+    }
+
+    /// A callee's frame after its body ran under the caller's path: every call goes through here.
+    func run(_ callee: Function, _ values: [Value<D>], under f: Frame) -> Frame {
         var frame = makeFrame(callee, arguments: values, guardValue: domain.and(f.entry, f.guardValue))
         exec(callee.body, &frame)
         finish(&frame)
-        return frame.returnValue ?? zero(callee.returnType)
+        return frame
     }
 }
 
