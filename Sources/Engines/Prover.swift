@@ -111,7 +111,10 @@ public final class Prover: @unchecked Sendable {
         let vmas = property.anyLayout ? nil : property.layoutVMAs ?? (program.usesLayout ? options.defaultLayoutVMAs : nil)
         var bounds = Bounds(config: options.config.name, intBits: program.dataModel.intBits,
                             longBits: program.dataModel.longBits, unwind: unwind, layoutVMAs: vmas)
-        if property.anyLayout { bounds.anyLayout = true }
+        if property.anyLayout {
+            bounds.anyLayout = true
+            if property.unwind != nil { bounds.invariantLoopsUnwound = true }
+        }
         bounds.functions = program.functionSource
         var result = PropertyResult(file: file, property: property.name, verdict: .unknown(reason: "not run"), bounds: bounds,
                                     seconds: 0, expected: property.expected, smtlib2: nil, solverChecks: 0)
@@ -307,6 +310,8 @@ final class Session {
                 word: { [context] bits in made += 1; return .term(context.bvConst("any!\(made)", width: bits)) },
                 truth: { [context] in made += 1; return .term(context.boolConst("any!\(made)")) })
             abstract = space
+            // The property's own `unwind N`: its loops unwound, invariants or not (Bounds).
+            evaluator.inductiveLoops = property.unwind == nil
             vmaSlots = 0
             for c in contracts { evaluator.contracted[c.function] = c }
             usesContracts = !contracts.isEmpty
@@ -318,6 +323,7 @@ final class Session {
             wellFormed = facts
         }
         evaluator.splitAssertions = options.arithmetic == .both
+        evaluator.checksUnusedInvariants = false
         if options.pruneInfeasibleCalls {
             let layoutFacts = wellFormed
             let external: ((String) -> CheckResult)? = options.solver != .z3 && ExternalSolver.bitwuzla.version != nil
@@ -984,6 +990,7 @@ final class Session {
                 // lower fit, or fails with room): this model is one of them.
                 let what = lastViolated.isEmpty ? "" : "; the model breaks \(lastViolated.joined(separator: "; "))"
                 let contract = usesContracts ? ", or a result only a contract allows" : ""
+                Self.traceLine("spurious model \(rendered), layout \(c.layout.vmas.map { "[0x\(String($0.start, radix: 16)), 0x\(String($0.end, radix: 16))) flags 0x\(String($0.flags, radix: 16))" })")
                 return .unknown(reason: "the prover's model over the abstract layout does not replay on the layout of its \(c.layout.vmas.count) VMAs (a search answer no real layout gives, or a loop state no run reaches\(contract))\(what): neither proved nor refuted for every layout")
             }
             if runner.run(c) == .vacuous {

@@ -12,6 +12,9 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
     /// `layout any`: every layout of any size (the abstract layout), loops with an invariant by
     /// induction (any number of iterations), the others unwound.
     public var anyLayout: Bool?
+    /// `layout any` with the property's own `unwind N`: loops with an invariant are unwound too —
+    /// no run needs more passes (the unwinding check is proved with the rest).
+    public var invariantLoopsUnwound: Bool?
     /// Where the functions came from when not from the spec files (a kernel tree).
     public var functions: String?
     /// Functions whose calls the proof replaced by their proved contracts (with each proof's time).
@@ -29,7 +32,9 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
 
     public var description: String {
         var s = "config \(config), long \(longBits)-bit, int \(intBits)-bit, loops unwound \(unwind)×"
-        if anyLayout == true {
+        if anyLayout == true, invariantLoopsUnwound == true {
+            s += ", every layout (any number of VMAs; every loop unwound, invariants or not: a run needing more than \(unwind) passes fails the unwinding check)"
+        } else if anyLayout == true {
             s += ", every layout (any number of VMAs; loops with an invariant: any number of iterations)"
         } else {
             s += layoutVMAs.map { ", layouts ≤ \($0) VMAs" } ?? ", no layout"

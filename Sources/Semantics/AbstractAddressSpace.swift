@@ -162,8 +162,19 @@ public final class AbstractAddressSpace: AddressSpace {
         domain.term(SlotAddressSpace(domain: domain, bits: bits, slots: []).valid(min: .term(min), max: .term(max), size: .term(size)))
     }
 
+    /// The searches asked so far, by their terms: asked again with the very same terms, a search
+    /// gets the same answer without new facts (a helper evaluated in several places — a loop
+    /// invariant, a contract's clause — asks the same questions each time).
+    private var searched: [String: (terms: [SBV], found: SBool, value: SBV)] = [:]
+
+    private func searchKey(_ lowest: Bool, _ terms: [SBV]) -> String {
+        "\(lowest ? "lowest" : "highest") " + terms.map { "\($0.term.raw)" }.joined(separator: " ")
+    }
+
     public func areaLowest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, start: SymWord) {
         let min = t(low), max = t(high).sub(k(1)), size = t(size)
+        let key = searchKey(true, [min, max, size])
+        if let known = searched[key] { return (domain.lift(known.found), domain.lift(known.found.ite(known.value, k(0)))) }
         let found = context.boolConst(name("found"))
         let start = context.bvConst(name("start"), width: bits)
         // Inside the window with room for size bytes, and free of every VMA.
@@ -179,6 +190,7 @@ public final class AbstractAddressSpace: AddressSpace {
         let blocked = first.present && (first.start.ule(min) || first.start.sub(min).ult(size))
         facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !start.eq(min))).implies(blocked))
         sameAnswer(lowest: true, min: min, max: max, size: size, found: found, value: start)
+        searched[key] = ([min, max, size], found, start)
         return (domain.lift(found), domain.lift(found.ite(start, k(0))))
     }
 
@@ -192,6 +204,8 @@ public final class AbstractAddressSpace: AddressSpace {
 
     public func areaHighest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, end: SymWord) {
         let min = t(low), max = t(high).sub(k(1)), size = t(size)
+        let key = searchKey(false, [min, max, size])
+        if let known = searched[key] { return (domain.lift(known.found), domain.lift(known.found.ite(known.value, k(0)).add(k(1)))) }
         let found = context.boolConst(name("found"))
         let last = context.bvConst(name("last"), width: bits)
         let first = last.sub(size.sub(k(1)))
@@ -208,6 +222,7 @@ public final class AbstractAddressSpace: AddressSpace {
         let blocked = blocker.present && blocker.start.ule(max) && top.ult(blocker.end)
         facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !last.eq(max))).implies(blocked))
         sameAnswer(lowest: false, min: min, max: max, size: size, found: found, value: last)
+        searched[key] = ([min, max, size], found, last)
         return (domain.lift(found), domain.lift(found.ite(last, k(0)).add(k(1))))
     }
 }

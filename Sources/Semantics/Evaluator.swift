@@ -46,6 +46,15 @@ public final class Evaluator<D: Domain> {
         }
     }
     public var havoc: Havoc?
+    /// Whether loops with an invariant run by induction when `havoc` is set (`inductiveLoop`);
+    /// off, they are unwound like the others — with the unwinding check, so a proof still covers
+    /// every run (a `layout any` property with its own `unwind N`: what a first pass finds is then
+    /// known exactly, which the one arbitrary iteration of the induction forgets).
+    public var inductiveLoops = true
+    /// Whether an invariant is an obligation where no proof rests on it (an unwound loop). On for
+    /// the concrete engines, which check the bundled invariants at every pass for nothing; off for
+    /// the prover, where it is one more query about the model's annotation, not about the property.
+    public var checksUnusedInvariants = true
     /// The paths that went back to the test of a loop run by induction: another iteration covers
     /// them, so nothing after the loop is asked of them (their return values are made up).
     var halted: D.Truth?
@@ -247,13 +256,13 @@ public final class Evaluator<D: Domain> {
 
     /// The invariant, where the loop's test is about to run: an obligation on the paths here.
     func checkInvariant(_ l: Loop, _ what: String, _ f: inout Frame) {
-        guard let inv = l.invariant, !isDead(f.guardValue) else { return }
+        guard let inv = l.invariant, checksUnusedInvariants || (inductiveLoops && havoc != nil), !isDead(f.guardValue) else { return }
         let holds = truth(eval(inv, &f))
         oblige(.invariant, domain.and(f.guardValue, domain.not(holds)), inv.location, "loop invariant \(what)", f)
     }
 
     func loop(_ l: Loop, _ f: inout Frame) {
-        if l.invariant != nil, let havoc {
+        if l.invariant != nil, inductiveLoops, let havoc {
             inductiveLoop(l, havoc, &f)
             return
         }

@@ -108,6 +108,44 @@ import Testing
         #expect(r["same_answer"]?.verdict == .proved(vacuous: false), "\(String(describing: r["same_answer"]?.verdict))")
     }
 
+    /// A property's own `unwind N` unwinds the retry loops too (the bounds say so): the first pass
+    /// searches the window the property asked about. Never a proof on its own: beside a stack a
+    /// second pass is needed (the claim is false, and its counterexample replays), and by induction
+    /// — the one arbitrary pass — which fit the search takes is not known. (That it proves what
+    /// one pass settles at 64 bits, placement_64.spec's `…_any_layout…` properties with
+    /// `unwind 1`, is checked by SpecSuiteTests with the solver portfolio.)
+    @Test func ownUnwindIsOnlyAProofOfWhatItCovers() throws {
+        let property = """
+            property abut_NAME(unsigned long len) config scaled8 layout any CLAUSE {
+                unsigned long r, end;
+                struct vm_area_struct *above;
+                assume(len != 0 && IS_ALIGNED(len, PMD_SIZE) && len <= TASK_SIZE && len + PMD_SIZE > len);
+                assume(vma_iter_area_highest(mmap_min_addr, current->mm->mmap_base, len + PMD_SIZE, &end) == 0);
+                assume(IS_ALIGNED(end, PMD_SIZE));
+                above = find_vma(current->mm, end - 1);
+                GUARD
+                r = do_mmap_placement(NULL, 0, len, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0);
+                assert(r + len == end);
+            }
+            """
+        func variant(_ name: String, _ clause: String, guarded: Bool) -> String {
+            property.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "CLAUSE", with: clause)
+                .replacingOccurrences(of: "GUARD", with: guarded ? "assume(!above || guard_below(above) >= end);" : "")
+        }
+        let r = try prove("""
+            #include "\(Paths.repo("specs/kernel/v6.18/mmap.spec"))"
+            #include "\(Paths.repo("specs/properties/guards.h"))"
+            \(variant("by_induction", "", guarded: true))
+            \(variant("next_to_a_stack", "unwind 1", guarded: false))
+            """)
+        if case .proved? = r["abut_by_induction"]?.verdict { Issue.record("the induction cannot know which fit the search takes") }
+        #expect(r["abut_by_induction"]?.bounds.description.contains("loops with an invariant: any number of iterations") == true)
+        if let c = counterexample(r, "abut_next_to_a_stack") {
+            #expect(c.layout?.contains { $0.flags & 3 != 0 } == true, "a stack beside the fit (scaled8: VM_GROWSDOWN 0x1, VM_SHADOW_STACK 0x2)")
+        }
+        #expect(r["abut_next_to_a_stack"]?.bounds.description.contains("every loop unwound") == true)
+    }
+
     /// False claims need several VMAs: the abstract layout must find them, and they replay.
     @Test func falseClaimsAreRefutedOnRealLayouts() throws {
         let r = try prove("""
