@@ -15,7 +15,7 @@ import Testing
     /// The 64-bit layout proofs, which need a newer Z3 than Debian's (the solver portfolio): those
     /// of vm_unmapped_area, and the placement path's over every layout (through the searches'
     /// contracts, specs/properties/contracts.h, whose proofs take the newer Z3's integer checks).
-    static let sixtyFourBitLayouts = [Paths.repo("specs/properties/vm_unmapped_area_64.spec"), placementOverEveryLayout]
+    static let sixtyFourBitLayouts = [Paths.repo("specs/properties/vm_unmapped_area_64.spec"), placementOverEveryLayout, whichFitOverEveryLayout]
 
     @Test func thereAreSpecs() {
         #expect(Self.specs.count >= 2)
@@ -29,6 +29,8 @@ import Testing
 
     /// The placement path's layout properties over every layout at 64 bits.
     static let placementOverEveryLayout = Paths.repo("specs/properties/placement_64.spec")
+    /// Which fit the placement path takes, over every layout at 64 bits: the loops unwound.
+    static let whichFitOverEveryLayout = Paths.repo("specs/properties/placement_64_fit.spec")
 
     @Test(.enabled(if: SolverChoice.newerZ3Version != nil,
                    "no Z3 newer than the linked libz3 (pip install z3-solver): the 64-bit layout proofs are out of reach"),
@@ -42,7 +44,10 @@ import Testing
             #expect(r?.bounds.contracts?.count == item.property.contracts.count && r?.bounds.contractsNotUsed == nil,
                     "\(item.property.name): \(String(describing: r?.bounds))")
         }
-        if spec == Self.placementOverEveryLayout {
+        if spec == Self.whichFitOverEveryLayout {
+            // Every layout, every loop unwound: one pass is enough, which the unwinding check proved.
+            #expect(results.count >= 2 && results.allSatisfy { $0.bounds.anyLayout == true && $0.bounds.invariantLoopsUnwound == true })
+        } else if spec == Self.placementOverEveryLayout {
             // In reach only because the searches after the hint checks are skipped (InfeasiblePaths).
             #expect(results.allSatisfy { $0.bounds.anyLayout == true && $0.prunedCalls > 0 })
         } else {
