@@ -12,8 +12,8 @@ public struct Bounds: Sendable, Codable, Equatable, CustomStringConvertible {
     /// `layout any`: every layout of any size (the abstract layout), loops with an invariant by
     /// induction (any number of iterations), the others unwound.
     public var anyLayout: Bool?
-    /// `layout any` with the property's own `unwind N`: loops with an invariant are unwound too —
-    /// no run needs more passes (the unwinding check is proved with the rest).
+    /// `layout any` with the property's own `unwind N`: loops with an invariant are unwound too,
+    /// with the unwinding check (a proof says no run needs more passes).
     public var invariantLoopsUnwound: Bool?
     /// Where the functions came from when not from the spec files (a kernel tree).
     public var functions: String?

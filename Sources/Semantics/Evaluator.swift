@@ -52,8 +52,9 @@ public final class Evaluator<D: Domain> {
     /// known exactly, which the one arbitrary iteration of the induction forgets).
     public var inductiveLoops = true
     /// Whether an invariant is an obligation where no proof rests on it (an unwound loop). On for
-    /// the concrete engines, which check the bundled invariants at every pass for nothing; off for
-    /// the prover, where it is one more query about the model's annotation, not about the property.
+    /// the concrete engines, where checking the annotation at every pass costs next to nothing;
+    /// off for the prover, where it is one more query, about the model's annotation rather than
+    /// the property (it is still asked wherever the induction uses it).
     public var checksUnusedInvariants = true
     /// The paths that went back to the test of a loop run by induction: another iteration covers
     /// them, so nothing after the loop is asked of them (their return values are made up).
