@@ -990,7 +990,6 @@ final class Session {
                 // lower fit, or fails with room): this model is one of them.
                 let what = lastViolated.isEmpty ? "" : "; the model breaks \(lastViolated.joined(separator: "; "))"
                 let contract = usesContracts ? ", or a result only a contract allows" : ""
-                Self.traceLine("spurious model \(rendered), layout \(c.layout.vmas.map { "[0x\(String($0.start, radix: 16)), 0x\(String($0.end, radix: 16))) flags 0x\(String($0.flags, radix: 16))" })")
                 return .unknown(reason: "the prover's model over the abstract layout does not replay on the layout of its \(c.layout.vmas.count) VMAs (a search answer no real layout gives, or a loop state no run reaches\(contract))\(what): neither proved nor refuted for every layout")
             }
             if runner.run(c) == .vacuous {

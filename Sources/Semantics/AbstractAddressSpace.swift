@@ -45,7 +45,8 @@ public final class AbstractAddressSpace: AddressSpace {
     private var questions: [Question] = []
     /// The window searches asked so far: the same search of the same layout has the same answer
     /// (the facts above do not say which fit a search takes, so without this two runs of one
-    /// search — a property's assumption and the placement's own — could disagree).
+    /// search — a property's assumption and the placement's own — could disagree). Asked again
+    /// with the very same terms, a search is answered from here without new facts (`asked`).
     private var searches: [(lowest: Bool, min: SBV, max: SBV, size: SBV, found: SBool, value: SBV)] = []
     /// Facts about the VMAs and answers: true in every real layout.
     public private(set) var facts: [SBool] = []
@@ -162,19 +163,18 @@ public final class AbstractAddressSpace: AddressSpace {
         domain.term(SlotAddressSpace(domain: domain, bits: bits, slots: []).valid(min: .term(min), max: .term(max), size: .term(size)))
     }
 
-    /// The searches asked so far, by their terms: asked again with the very same terms, a search
-    /// gets the same answer without new facts (a helper evaluated in several places — a loop
-    /// invariant, a contract's clause — asks the same questions each time).
-    private var searched: [String: (terms: [SBV], found: SBool, value: SBV)] = [:]
-
-    private func searchKey(_ lowest: Bool, _ terms: [SBV]) -> String {
-        "\(lowest ? "lowest" : "highest") " + terms.map { "\($0.term.raw)" }.joined(separator: " ")
+    /// The answer of an earlier search with the very same terms (Z3 shares equal terms; each entry
+    /// of `searches` keeps its terms alive, so their pointers are never another term's).
+    private func asked(lowest: Bool, min: SBV, max: SBV, size: SBV) -> (found: SBool, value: SBV)? {
+        searches.first { $0.lowest == lowest && $0.min.term.raw == min.term.raw && $0.max.term.raw == max.term.raw
+                         && $0.size.term.raw == size.term.raw }.map { ($0.found, $0.value) }
     }
 
     public func areaLowest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, start: SymWord) {
         let min = t(low), max = t(high).sub(k(1)), size = t(size)
-        let key = searchKey(true, [min, max, size])
-        if let known = searched[key] { return (domain.lift(known.found), domain.lift(known.found.ite(known.value, k(0)))) }
+        if let known = asked(lowest: true, min: min, max: max, size: size) {
+            return (domain.lift(known.found), domain.lift(known.found.ite(known.value, k(0))))
+        }
         let found = context.boolConst(name("found"))
         let start = context.bvConst(name("start"), width: bits)
         // Inside the window with room for size bytes, and free of every VMA.
@@ -190,7 +190,6 @@ public final class AbstractAddressSpace: AddressSpace {
         let blocked = first.present && (first.start.ule(min) || first.start.sub(min).ult(size))
         facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !start.eq(min))).implies(blocked))
         sameAnswer(lowest: true, min: min, max: max, size: size, found: found, value: start)
-        searched[key] = ([min, max, size], found, start)
         return (domain.lift(found), domain.lift(found.ite(start, k(0))))
     }
 
@@ -204,8 +203,9 @@ public final class AbstractAddressSpace: AddressSpace {
 
     public func areaHighest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, end: SymWord) {
         let min = t(low), max = t(high).sub(k(1)), size = t(size)
-        let key = searchKey(false, [min, max, size])
-        if let known = searched[key] { return (domain.lift(known.found), domain.lift(known.found.ite(known.value, k(0)).add(k(1)))) }
+        if let known = asked(lowest: false, min: min, max: max, size: size) {
+            return (domain.lift(known.found), domain.lift(known.found.ite(known.value, k(0)).add(k(1))))
+        }
         let found = context.boolConst(name("found"))
         let last = context.bvConst(name("last"), width: bits)
         let first = last.sub(size.sub(k(1)))
@@ -222,7 +222,6 @@ public final class AbstractAddressSpace: AddressSpace {
         let blocked = blocker.present && blocker.start.ule(max) && top.ult(blocker.end)
         facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !last.eq(max))).implies(blocked))
         sameAnswer(lowest: false, min: min, max: max, size: size, found: found, value: last)
-        searched[key] = ([min, max, size], found, last)
         return (domain.lift(found), domain.lift(found.ite(last, k(0)).add(k(1))))
     }
 }

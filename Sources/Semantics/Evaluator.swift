@@ -257,13 +257,16 @@ public final class Evaluator<D: Domain> {
 
     /// The invariant, where the loop's test is about to run: an obligation on the paths here.
     func checkInvariant(_ l: Loop, _ what: String, _ f: inout Frame) {
-        guard let inv = l.invariant, checksUnusedInvariants || (inductiveLoops && havoc != nil), !isDead(f.guardValue) else { return }
+        guard let inv = l.invariant, checksUnusedInvariants || isInductive(l), !isDead(f.guardValue) else { return }
         let holds = truth(eval(inv, &f))
         oblige(.invariant, domain.and(f.guardValue, domain.not(holds)), inv.location, "loop invariant \(what)", f)
     }
 
+    /// Whether `l` runs by induction over its invariant rather than unwound.
+    func isInductive(_ l: Loop) -> Bool { l.invariant != nil && inductiveLoops && havoc != nil }
+
     func loop(_ l: Loop, _ f: inout Frame) {
-        if l.invariant != nil, inductiveLoops, let havoc {
+        if isInductive(l), let havoc {
             inductiveLoop(l, havoc, &f)
             return
         }
