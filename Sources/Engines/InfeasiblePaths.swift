@@ -19,7 +19,7 @@ final class InfeasiblePaths {
     let facts: () -> [SBool]
     /// A second opinion on what the linked Z3 could not decide in its share (Bitwuzla, where
     /// installed: 0.2 s on the guard of the search after a free hint, which Z3 4.8 takes 1.5 s for).
-    let external: ((String) -> CheckResult)?
+    let external: ((String, UInt32) -> CheckResult)?
     let domain: SymbolicDomain
     /// Each check's limit: short, since most guards are decided at once either way and a call kept
     /// for want of time only makes a slower query; longer when the linked Z3 decides alone (the
@@ -28,8 +28,16 @@ final class InfeasiblePaths {
     static func limits(units: Bool, alone: Bool) -> SolverLimits {
         units ? SolverLimits(rlimit: alone ? 5_000_000 : 1_000_000) : SolverLimits(timeoutMilliseconds: alone ? 2_000 : 250)
     }
-    static let externalMilliseconds: UInt32 = 2000
-    /// Per property (counts, not time, so that `--check-expectations` stays deterministic): the
+    /// The second opinion's limits: per check, and in all per property. A check that takes
+    /// Bitwuzla 2.3 s (THP's plain fallback after the padded search, in the 64-bit adjacency over
+    /// every layout) decides whether the proof takes 4 s or ends unknown; a fixed 2 s limit missed it
+    /// on every run, and with two jobs Bitwuzla runs slower still. A total caps what the property
+    /// can lose to guards no solver decides.
+    static let externalMilliseconds: UInt32 = 6000, externalTotalMilliseconds: UInt32 = 12_000
+    private var externalSpent: UInt32 = 0
+    /// `HUGEALIGN_DUMP_PRUNES=DIR`: each question as SMT-LIB2, to time other solvers on it.
+    static let dumpFolder = ProcessInfo.processInfo.environment["HUGEALIGN_DUMP_PRUNES"]
+    /// Per property (counts, so that the linked Z3's part stays deterministic under `--check-expectations`): the
     /// placement path of one request asks 5–10 questions, a property of several requests 40–60,
     /// most of them answered by an earlier model.
     static let maxSolverChecks = 32, maxExternalChecks = 6
@@ -39,7 +47,7 @@ final class InfeasiblePaths {
 
     /// `limits`: each check's own (a few hundred milliseconds, or resource units when the budget
     /// counts them, so that verdicts stay deterministic).
-    init(context: Context, domain: SymbolicDomain, limits: SolverLimits, external: ((String) -> CheckResult)?,
+    init(context: Context, domain: SymbolicDomain, limits: SolverLimits, external: ((String, UInt32) -> CheckResult)?,
          facts: @escaping () -> [SBool]) throws {
         solver = try Solver(context, limits: limits)
         self.external = external
@@ -65,15 +73,21 @@ final class InfeasiblePaths {
         defer { solver.pop() }
         for f in formulas { solver.assert(f) }
         let started = ContinuousClock.now
+        if let dir = Self.dumpFolder {
+            try? solver.smtlib2().write(toFile: "\(dir)/\(checks)-\(callee).smt2", atomically: true, encoding: .utf8)
+        }
         var r = try? solver.check()
         if r == .sat, let m = try? solver.model() {
             models.insert(m, at: 0)
             if models.count > 4 { models.removeLast() }
         }
         var by = "z3"
-        if case .unknown? = r, let external, externalChecks < Self.maxExternalChecks {
+        let left = Self.externalTotalMilliseconds - externalSpent
+        if case .unknown? = r, let external, externalChecks < Self.maxExternalChecks, left >= 500 {
             externalChecks += 1
-            r = external(solver.smtlib2())
+            let askedAt = ContinuousClock.now
+            r = external(solver.smtlib2(), min(Self.externalMilliseconds, left))
+            externalSpent += min(left, UInt32((ContinuousClock.now - askedAt).seconds * 1000))
             by = "external"
         }
         Session.traceLine("[prune] \(callee) \(r.map { "\($0)" } ?? "error") by \(by) \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")

@@ -191,6 +191,26 @@ public final class Prover: @unchecked Sendable {
         return try proveContract(c, in: program, file: file, options: options)
     }
 
+    /// The contract proofs `item`'s proof starts with, innermost first (a contract's proof uses
+    /// the contracts it names), each under the options `run` proves it with and with its key in
+    /// `ContractProofs`: what a campaign schedules as work of its own.
+    func contractProofs(_ item: SpecPlan.Item) -> [(contract: Contract, options: ProverOptions, key: String)] {
+        var out: [(contract: Contract, options: ProverOptions, key: String)] = []
+        func add(_ property: Property, _ options: ProverOptions) {
+            var options = options
+            if let a = property.arithmetic.flatMap(Arithmetic.init(rawValue:)) { options.arithmetic = a }
+            for c in property.contracts.map({ item.program.contracts[$0] }) {
+                add(c.obligation, options)
+                let key = ContractProofs.key(c, item.program, options)
+                if !out.contains(where: { $0.key == key }) { out.append((c, options, key)) }
+            }
+        }
+        var options = self.options
+        options.config = item.config
+        add(item.property, options)
+        return out
+    }
+
     func proveContract(_ c: Contract, in program: Program, file: String, options: ProverOptions) throws -> PropertyResult {
         try ContractProofs.shared.result(ContractProofs.key(c, program, options)) {
             try run(c.obligation, in: program, file: file, options: options)
@@ -326,8 +346,8 @@ final class Session {
         evaluator.checksUnusedInvariants = false
         if options.pruneInfeasibleCalls {
             let layoutFacts = wellFormed
-            let external: ((String) -> CheckResult)? = options.solver != .z3 && ExternalSolver.bitwuzla.version != nil
-                ? { ExternalSolver.bitwuzla.check($0, milliseconds: InfeasiblePaths.externalMilliseconds) } : nil
+            let external: ((String, UInt32) -> CheckResult)? = options.solver != .z3 && ExternalSolver.bitwuzla.version != nil
+                ? { ExternalSolver.bitwuzla.check($0, milliseconds: $1) } : nil
             let limits = InfeasiblePaths.limits(units: options.rlimit != nil, alone: external == nil)
             let paths = try InfeasiblePaths(context: context, domain: domain, limits: limits, external: external) { [abstract] in
                 abstract?.facts ?? layoutFacts
@@ -336,7 +356,9 @@ final class Session {
             evaluator.infeasible = { paths.isInfeasible($0.name, $1, $2) }
             pruning = paths
         }
+        let encodingStarted = ContinuousClock.now
         let trace = evaluator.run(property, inputs: values)
+        Self.traceLine("[encode] \(property.name) \(trace.obligations.count) obligations \(String(format: "%.3f", (ContinuousClock.now - encodingStarted).seconds))s")
         evaluator.infeasible = nil
         if let abstract {
             // The VMAs the run looked at are the layout's inputs (presence first: minimisation
@@ -619,7 +641,9 @@ final class Session {
         checks += 1
         // Only a question whose `unsat` means something (not the vacuity check, which wants a model).
         if arithmetic == .bitVector, !incremental, share != .quick, !extra.isEmpty, usesBitwuzla {
+            let traceStart = ContinuousClock.now
             let (r, model) = try bitwuzla(extra, pin: pin, share: share, limits: limits)
+            trace("bitwuzla extra=\(extra.count) share=\(share)", r, since: traceStart)
             if canceled { throw SMTError(code: "canceled", message: "interrupted") }
             if r == .unsat {
                 bitwuzlaProofs += 1
@@ -789,7 +813,14 @@ final class Session {
         o.optimisedBuild = false
         o.maxVMAs = property.anyLayout ? nil : vmas
         o.shrinkBudget = 2000
-        return try Fuzzer(program: program, property: property, config: options.config, options: o).run()
+        // A contract's obligation is no property of the program; added, it gets a compiled form
+        // (the THP contract's 20 000 runs took 6–8 s in the debug build's evaluator, 0.2 s native).
+        var program = program
+        if program.property(named: property.name) == nil { program.properties.append(property) }
+        let started = ContinuousClock.now
+        let r = try Fuzzer(program: program, property: property, config: options.config, options: o).run()
+        traceLine("[search] \(property.name) \(r.stats.runs) runs \(r.compiled ? "compiled" : "interpreted (\(r.interpretedBecause ?? ""))")\(r.failing != nil ? ", failing" : "") \(String(format: "%.3f", (ContinuousClock.now - started).seconds))s")
+        return r
     }
 
     /// One obligation at a time, each with an equal share of what is left: the order facts of one
@@ -805,6 +836,7 @@ final class Session {
         for pass in 0..<2 {
             while !open.isEmpty {
                 let o = open.removeFirst()
+                Self.traceLine("[obligation] \(property.name) \(o.text)")
                 let left = Double(open.count + 1)
                 budget.startPhase(seconds: budget.remainingSeconds / left, units: (budget.remainingResources ?? 0) / UInt64(left))
                 let r = try check([o.violated])

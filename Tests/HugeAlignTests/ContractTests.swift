@@ -1,4 +1,5 @@
 @testable import Engines
+import Compiled
 import Foundation
 import HugeAlignTesting
 import KernelC
@@ -216,5 +217,65 @@ import Testing
                 #expect(d.location.line >= 1)
             }
         }
+    }
+
+    /// A parallel run proves each contract once, as work of its own just before the first
+    /// property that uses it, and a contract's own contracts before it: two provers then make two
+    /// proofs side by side instead of one waiting for the other's.
+    @Test func aParallelRunSchedulesEachContractBeforeItsFirstUser() throws {
+        let spec = Self.spec + """
+
+        static unsigned long both(unsigned long total, unsigned long parts) { return share(total, parts); }
+        contract unsigned long both(unsigned long total, unsigned long parts) contract share
+            requires parts != 0
+            ensures result <= total;
+
+        property plain(unsigned long y) { assert(y == y); }
+        property both_is_bounded(unsigned long total, unsigned long parts) layout any contract both
+        {
+            assume(parts != 0);
+            assert(both(total, parts) <= total);
+        }
+        """
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hugealign-contract-tasks-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("c.spec").path
+        try spec.write(toFile: file, atomically: true, encoding: .utf8)
+        let work = try ProofCampaign.plan([file])
+        var options = ProverOptions.deterministic()
+        options.concreteSearchRuns = 0
+        let tasks = ProofCampaign.tasks(work, prover: Prover(options: options)).map { t -> String in
+            switch t {
+            case .property(let i): return work[i].item.property.name
+            case .contract(_, let c, _): return "contract \(c.name)"
+            }
+        }
+        #expect(tasks == ["contract share", "share_is_bounded", "share_without_precondition", "contract half", "half_is_identity",
+                          "contract five", "five_is_five", "contract copy_length", "copy_keeps_length", "plain",
+                          "contract both", "both_is_bounded"])
+        // Run with two provers, every property is reported once, in plan order, with the
+        // contract it uses proved.
+        var names: [String] = []
+        var bounded: PropertyResult?
+        try ProofCampaign(work: work, options: options, jobs: 2).run { i, r in
+            names.append(work[i].item.property.name)
+            if case .success(let p)? = r, p.property == "both_is_bounded" { bounded = p }
+        }
+        #expect(names == work.map(\.item.property.name))
+        #expect(bounded?.verdict.kind == .proved)
+        #expect(bounded?.bounds.contracts?.first?.hasPrefix("both (its contract proved") == true)
+    }
+
+    /// Before its query, a contract's proof runs the concrete search compiled, as a property's
+    /// does (its obligation is no property of the program; interpreted, the THP contract's runs
+    /// took seconds).
+    @Test(.enabled(if: NativeLibrary.compiler != nil, "no C compiler: the concrete search runs interpreted"))
+    func aContractsConcreteSearchRunsCompiled() throws {
+        let program = try SpecLoader.load(text: Self.spec, path: "contracts.spec").program
+        let share = try #require(program.contracts.first { $0.name == "share" })
+        let r = try #require(try Session.search(share.obligation, in: program, options: .deterministic(), vmas: 0))
+        #expect(r.compiled, "\(r.interpretedBecause ?? "")")
+        #expect(r.failing == nil)
     }
 }
