@@ -3,7 +3,7 @@ import CZ3
 import Foundation
 
 /// A second solver of the prover's portfolio, reached through its Python binding in long-lived
-/// `python3` workers that read SMT-LIB2 queries — Z3's own printing of the query it would check —
+/// `python3` workers that read SMT-LIB2 queries — the printing of the query Z3 would check (`SMTLIB2Writer`) —
 /// on stdin and answer `sat`, `unsat` or `unknown`. Debian 12 ships neither as a package; both come
 /// from pip, and each is used only where it is installed.
 ///

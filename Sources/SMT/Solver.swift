@@ -106,9 +106,11 @@ public final class Solver: @unchecked Sendable {
         if let comment {
             for line in comment.split(separator: "\n", omittingEmptySubsequences: false) { out += "; \(line)\n" }
         }
-        out += "(set-logic \(logic))\n"
-        out += String(cString: Z3_solver_to_string(context.raw, raw))
-        if !out.hasSuffix("\n") { out += "\n" }
+        let vec = Z3_solver_get_assertions(context.raw, raw)!
+        Z3_ast_vector_inc_ref(context.raw, vec)
+        defer { Z3_ast_vector_dec_ref(context.raw, vec) }
+        let assertions = (0..<Z3_ast_vector_size(context.raw, vec)).map { Z3_ast_vector_get(context.raw, vec, $0)! }
+        out += SMTLIB2Writer.script(context, logic: logic, assertions: assertions)
         out += "(check-sat)\n; for the model of a sat answer: z3 -smt2 model=true FILE\n"
         return out
     }

@@ -66,6 +66,69 @@ import Testing
         #expect(try s2.check() == .sat)
     }
 
+    /// The printer (`SMTLIB2Writer`) says what Z3 holds: every operator the encodings use — the
+    /// bit-vector form's and the integer form's — parses back to an equivalent assertion.
+    @Test func exportedSMTLIB2IsTheSameQuery() throws {
+        let c = Context()
+        // 8 bits: the equivalence checks bit-blast multiplications and divisions.
+        let x = c.bvConst("x", width: 8), y = c.bvConst("vma0.start", width: 8), b = c.boolConst("layout!found1")
+        let k = { (v: UInt64) in c.bv(v, width: 8) }
+        let terms: [SBool] = [
+            (b && x.add(k(3)).ult(y)) || (!b && x.sub(y).ule(k(0xf0))),
+            b.ite(x.mul(k(5)), y.udiv(k(7))).urem(k(11)).eq(x.and(y).or(x.xor(k(1)))),
+            x.shl(k(3)).lshr(k(1)).ashr(k(2)).not().neg().slt(y.sdiv(k(3)).srem(k(5))),
+            x.extract(high: 3, low: 0).zeroExtend(to: 8).sle(y.extract(high: 7, low: 4).signExtend(to: 8)),
+            b.implies(x.eq(y)).iff(c.boolConst("any!2")),
+        ]
+        for (n, t) in terms.enumerated() {
+            for integer in [false, true] {
+                let text: String
+                if integer {
+                    let s = try IntegerSolver(c)
+                    guard (try? s.assert(t)) != nil else { continue }
+                    text = s.smtlib2()
+                } else {
+                    let s = try Solver(c)
+                    s.assert(t)
+                    text = s.smtlib2()
+                }
+                let parsed = try c.parseSMTLIB2(text.replacingOccurrences(of: "(check-sat)\n", with: ""))
+                if !integer {
+                    // Same context, same names: the parsed assertion is the same function of x, y, b.
+                    let s = try Solver(c)
+                    s.assert(!parsed.iff(t))
+                    #expect(try s.check() == .unsat, "term \(n): \(text)")
+                }
+                // Either form is satisfiable or not as the original is.
+                let original = integer ? try IntegerSolver(c) : nil
+                try original?.assert(t)
+                let s = try Solver(c, logic: integer ? "QF_LIA" : "QF_BV")
+                s.assert(parsed)
+                if let original { #expect(try s.check() == original.check(), "term \(n) (integer form)") }
+            }
+        }
+    }
+
+    /// Linear in the DAG: a term whose tree has 2⁶⁰ nodes but 180 distinct ones prints in a few
+    /// kilobytes, and one nested 5 000 deep prints without exhausting the stack.
+    @Test func exportedSMTLIB2IsLinearInTheDAG() throws {
+        let c = Context()
+        var v = c.bvConst("x", width: 64)
+        for i in 0..<60 { v = c.boolConst("c\(i)").ite(v.add(c.bv(1, width: 64)), v.mul(v)) }
+        let s = try Solver(c)
+        s.assert(v.eq(c.bv(7, width: 64)))
+        let text = s.smtlib2()
+        #expect(text.utf8.count < 20_000)
+        var deep = c.bvConst("y", width: 64)
+        for i in 0..<5_000 { deep = deep.add(c.bv(UInt64(i % 7 + 1), width: 64)) }
+        let d = try Solver(c)
+        d.assert(deep.eq(c.bv(0, width: 64)))
+        let parsed = try c.parseSMTLIB2(d.smtlib2().replacingOccurrences(of: "(check-sat)\n", with: ""))
+        let check = try Solver(c)
+        check.assert(!parsed.iff(deep.eq(c.bv(0, width: 64))))
+        #expect(try check.check() == .unsat)
+    }
+
     /// The z3 binary runs an exported query and exits 0 on both answers (an unsat query once ended
     /// in `(get-model)`, which z3 rejects with exit 1). CI installs z3; without it this is skipped.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/z3"), "needs the z3 binary (apt-get install z3)"),
