@@ -34,6 +34,7 @@ final class InfeasiblePaths {
     /// on every run, and with two jobs Bitwuzla runs slower still. A total caps what the property
     /// can lose to guards no solver decides.
     static let externalMilliseconds: UInt32 = 6000, externalTotalMilliseconds: UInt32 = 12_000
+    let externalTotal: UInt32
     private var externalSpent: UInt32 = 0
     /// `HUGEALIGN_DUMP_PRUNES=DIR`: each question as SMT-LIB2, to time other solvers on it.
     static let dumpFolder = ProcessInfo.processInfo.environment["HUGEALIGN_DUMP_PRUNES"]
@@ -48,8 +49,9 @@ final class InfeasiblePaths {
     /// `limits`: each check's own (a few hundred milliseconds, or resource units when the budget
     /// counts them, so that verdicts stay deterministic).
     init(context: Context, domain: SymbolicDomain, limits: SolverLimits, external: ((String, UInt32) -> CheckResult)?,
-         facts: @escaping () -> [SBool]) throws {
+         externalTotalMilliseconds: UInt32 = InfeasiblePaths.externalTotalMilliseconds, facts: @escaping () -> [SBool]) throws {
         solver = try Solver(context, limits: limits)
+        externalTotal = externalTotalMilliseconds
         self.external = external
         self.domain = domain
         self.facts = facts
@@ -82,7 +84,7 @@ final class InfeasiblePaths {
             if models.count > 4 { models.removeLast() }
         }
         var by = "z3"
-        let left = Self.externalTotalMilliseconds - externalSpent
+        let left = externalTotal - min(externalTotal, externalSpent)
         if case .unknown? = r, let external, externalChecks < Self.maxExternalChecks, left >= 500 {
             externalChecks += 1
             let askedAt = ContinuousClock.now

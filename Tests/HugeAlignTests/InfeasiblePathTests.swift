@@ -1,8 +1,10 @@
-import Engines
+@testable import Engines
 import Foundation
 import HugeAlignTesting
 import KernelC
 import Placement
+import SMT
+import Semantics
 import Testing
 
 /// The prover's pruning of costly calls on infeasible paths (`InfeasiblePaths`): it must skip only
@@ -72,5 +74,29 @@ import Testing
         // Only assumptions made before the call count: this one is asked about and kept.
         #expect(pruned["closed_later"]?.prunedCalls == 0 && (pruned["closed_later"]?.pruningChecks ?? 0) > 0)
         #expect(full["dead_call"]?.pruningChecks == 0)
+    }
+
+    /// The second opinion (Bitwuzla) is asked what the linked Z3 leaves undecided, each time with
+    /// what is left of the property's total, and no more once less than half a second is left: a
+    /// property loses at most that total to guards no solver decides.
+    @Test func theSecondOpinionKeepsToItsTotal() throws {
+        let c = Context()
+        let domain = SymbolicDomain(context: c)
+        var asked: [UInt32] = []
+        // Z3 with one resource unit decides nothing; the "second opinion" takes 300 ms to say unknown.
+        let paths = try InfeasiblePaths(context: c, domain: domain, limits: SolverLimits(rlimit: 1), external: { _, ms in
+            asked.append(ms)
+            Thread.sleep(forTimeInterval: 0.3)
+            return .unknown(reason: "test")
+        }, externalTotalMilliseconds: 1_000, facts: { [] })
+        let x = c.bvConst("x", width: 64)
+        for i in 0..<5 {
+            let guardTerm = x.mul(x).eq(c.bv(UInt64(2 * i + 3), width: 64))
+            #expect(!paths.isInfeasible("costly", .term(guardTerm), []))
+        }
+        // 1 000 ms: asked with all of it, then with what the first 300 ms left, then no more.
+        #expect(asked.count == 2)
+        #expect(asked.first == 1_000)
+        #expect((asked.last ?? 0) <= 700)
     }
 }
