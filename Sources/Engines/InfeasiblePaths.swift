@@ -35,6 +35,8 @@ final class InfeasiblePaths {
     /// can lose to guards no solver decides.
     static let externalMilliseconds: UInt32 = 6000, externalTotalMilliseconds: UInt32 = 12_000
     let externalTotal: UInt32
+    /// True once no question should be asked any more (the property's time is up, the run interrupted).
+    let stop: () -> Bool
     private var externalSpent: UInt32 = 0
     /// `HUGEALIGN_DUMP_PRUNES=DIR`: each question as SMT-LIB2, to time other solvers on it.
     static let dumpFolder = ProcessInfo.processInfo.environment["HUGEALIGN_DUMP_PRUNES"]
@@ -49,8 +51,10 @@ final class InfeasiblePaths {
     /// `limits`: each check's own (a few hundred milliseconds, or resource units when the budget
     /// counts them, so that verdicts stay deterministic).
     init(context: Context, domain: SymbolicDomain, limits: SolverLimits, external: ((String, UInt32) -> CheckResult)?,
-         externalTotalMilliseconds: UInt32 = InfeasiblePaths.externalTotalMilliseconds, facts: @escaping () -> [SBool]) throws {
+         externalTotalMilliseconds: UInt32 = InfeasiblePaths.externalTotalMilliseconds, stop: @escaping () -> Bool = { false },
+         facts: @escaping () -> [SBool]) throws {
         solver = try Solver(context, limits: limits)
+        self.stop = stop
         externalTotal = externalTotalMilliseconds
         self.external = external
         self.domain = domain
@@ -63,6 +67,7 @@ final class InfeasiblePaths {
 
     func isInfeasible(_ callee: String, _ guardValue: SymTruth, _ assumptions: [SymTruth]) -> Bool {
         checks += 1
+        if stop() { return false }
         let formulas = facts() + assumptions.map { domain.term($0) } + [domain.term(guardValue)]
         for m in models where formulas.allSatisfy({ (try? m.value($0)) == true }) {
             Session.traceLine("[prune] \(callee) sat by an earlier model")

@@ -146,7 +146,7 @@ public final class Prover: @unchecked Sendable {
             var sessionOptions = options
             if presearch?.failing != nil { sessionOptions.pruneInfeasibleCalls = false }
             let session = try Session(property: property, program: program, options: sessionOptions, unwind: unwind, vmas: vmas ?? 0,
-                                      budget: budget, presearch: presearch, contracts: contracts)
+                                      budget: budget, presearch: presearch, contracts: contracts) { [unowned self] in interrupted }
             setRunning(session)
             defer { setRunning(nil) }
             if interrupted { throw SMTError(code: "canceled", message: "interrupted") }
@@ -294,8 +294,10 @@ final class Session {
     var presearch: FuzzResult?
     private var canceled = false
 
+    /// `stopped`: whether the run was interrupted (Ctrl-C, SIGTERM) — asked while the query is
+    /// built, before this session is there to interrupt.
     init(property: Property, program: Program, options: ProverOptions, unwind: Int, vmas: Int, budget: Budget,
-         presearch: FuzzResult? = nil, contracts: [Contract] = []) throws {
+         presearch: FuzzResult? = nil, contracts: [Contract] = [], stopped: @escaping () -> Bool = { false }) throws {
         self.budget = budget
         self.presearch = presearch
         self.property = property
@@ -349,7 +351,12 @@ final class Session {
             let external: ((String, UInt32) -> CheckResult)? = options.solver != .z3 && ExternalSolver.bitwuzla.version != nil
                 ? { ExternalSolver.bitwuzla.check($0, milliseconds: $1) } : nil
             let limits = InfeasiblePaths.limits(units: options.rlimit != nil, alone: external == nil)
-            let paths = try InfeasiblePaths(context: context, domain: domain, limits: limits, external: external) { [abstract] in
+            // Past the property's deadline, or once the run is interrupted, no more questions: the
+            // calls are kept, the query is built at once, and its first check answers "timeout" or
+            // "canceled" (the questions, up to 32 of Z3 and 12 s of Bitwuzla, once outlasted both).
+            let deadline = budget.deadline
+            let paths = try InfeasiblePaths(context: context, domain: domain, limits: limits, external: external,
+                                            stop: { stopped() || ContinuousClock.now >= deadline }) { [abstract] in
                 abstract?.facts ?? layoutFacts
             }
             evaluator.prunedCallees = CallGraph(program).costlyIndices()

@@ -99,4 +99,17 @@ import Testing
         #expect(asked.first == 1_000)
         #expect((asked.last ?? 0) <= 700)
     }
+
+    /// Once the property's time is up or the run interrupted, nothing more is asked: the call is
+    /// kept (a bigger query, whose first check then answers at once).
+    @Test func noQuestionsOnceStopped() throws {
+        let c = Context()
+        let x = c.bvConst("x", width: 64)
+        let dead = x.ult(c.bv(5, width: 64)) && c.bv(10, width: 64).ult(x)
+        for stopped in [false, true] {
+            let paths = try InfeasiblePaths(context: c, domain: SymbolicDomain(context: c), limits: SolverLimits(timeoutMilliseconds: 1_000),
+                                            external: nil, stop: { stopped }, facts: { [] })
+            #expect(paths.isInfeasible("costly", .term(dead), []) == !stopped)
+        }
+    }
 }
