@@ -49,7 +49,10 @@ public final class ProofCampaign: @unchecked Sendable {
     /// from `options`.
     public init(work: [Work], options: ProverOptions, jobs: Int, runSeconds: Double? = nil) {
         self.work = work
-        self.provers = (0..<InOrderRunner<Void>.workers(jobs, for: work.count)).map { _ in Prover(options: options) }
+        let n = InOrderRunner<Void>.workers(jobs, for: work.count)
+        var options = options
+        options.solverLanes = max(1, options.solverLanes / n)
+        self.provers = (0..<n).map { _ in Prover(options: options) }
         self.runSeconds = runSeconds
     }
 
@@ -78,10 +81,14 @@ public final class ProofCampaign: @unchecked Sendable {
         }
         defer { timer?.cancel() }
         let work = self.work, provers = self.provers
+        let campaignStart = ContinuousClock.now
         let tasks = provers.count > 1 ? Self.tasks(work, prover: provers[0]) : work.indices.map { Task.property($0) }
         try InOrderRunner<Result<PropertyResult, Error>?>().run(
             count: tasks.count, workers: provers.count, shouldStop: { [self] in stopReason != nil },
             work: { j, t in
+                let t0 = ContinuousClock.now
+                // `HUGEALIGN_TRACE_CHECKS`: which prover ran which task when (is any idle?).
+                defer { Session.traceLine("[task] prover \(j) task \(t) from \(String(format: "%.2f to %.2f", (t0 - campaignStart).seconds, (ContinuousClock.now - campaignStart).seconds)) s") }
                 switch tasks[t] {
                 case .property(let i):
                     return Result { try provers[j].prove(work[i].item, file: work[i].file) }

@@ -38,6 +38,9 @@ public struct ProverOptions: Sendable {
     /// layout (0: none). A counterexample it finds is replayed like a solver's model; finding
     /// nothing proves nothing. A fixed number of runs, not a time, so verdicts stay deterministic.
     public var concreteSearchRuns = 20_000
+    /// How many external solvers one property may run side by side (the relaxed integer forms of
+    /// its obligations): the cores, shared among the provers of a parallel run (`ProofCampaign`).
+    public var solverLanes = ProcessInfo.processInfo.activeProcessorCount
     /// Skip costly calls (window searches, loops) whose path contradicts the assumptions so far,
     /// by a short solver check each (`InfeasiblePaths`): a free hint returned before any search
     /// then costs no search encoding.
@@ -546,7 +549,7 @@ final class Session {
         answers.results = Array(repeating: nil, count: queries.count)
         let lock = NSLock()
         let started = ContinuousClock.now
-        let lanes = min(queries.count, ProcessInfo.processInfo.activeProcessorCount)
+        let lanes = max(1, min(queries.count, options.solverLanes))
         // Only the workers are touched from the lanes (`running` takes its lock).
         nonisolated(unsafe) let session = self
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
