@@ -40,7 +40,7 @@ public final class ProofCampaign: @unchecked Sendable {
     }
 
     public let work: [Work]
-    private let provers: [Prover]
+    let provers: [Prover]
     private let runSeconds: Double?
     private let lock = NSLock()
     private var stopReason_: StopReason?

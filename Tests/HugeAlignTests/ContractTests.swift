@@ -258,7 +258,10 @@ import Testing
         // contract it uses proved.
         var names: [String] = []
         var bounded: PropertyResult?
-        try ProofCampaign(work: work, options: options, jobs: 2).run { i, r in
+        let campaign = ProofCampaign(work: work, options: options, jobs: 2)
+        // The two provers share the cores for their solvers' side-by-side workers.
+        #expect(campaign.provers.map(\.options.solverLanes) == Array(repeating: max(1, ProcessInfo.processInfo.activeProcessorCount / 2), count: 2))
+        try campaign.run { i, r in
             names.append(work[i].item.property.name)
             if case .success(let p)? = r, p.property == "both_is_bounded" { bounded = p }
         }
