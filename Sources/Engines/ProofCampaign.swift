@@ -105,8 +105,8 @@ public final class ProofCampaign: @unchecked Sendable {
 
     /// What the workers take in turn: a property, or the proof of a contract that the properties
     /// after it use — scheduled just before its first user, so that two workers prove two
-    /// contracts side by side instead of one waiting for the proof the other makes (placement_64's
-    /// three contracts kept one of two cores idle for 11 s).
+    /// contracts side by side instead of one waiting for the proof the other makes (each of
+    /// placement_64's first three properties needs two or three contracts, 4–6 s each).
     enum Task {
         case property(Int)
         case contract(Int, Contract, ProverOptions)
