@@ -58,6 +58,7 @@ public final class ConcreteRunner: @unchecked Sendable {
     /// else through the evaluator (`interpretedBecause` says why). Descriptions of failures
     /// (`counterexample`) always come from the evaluator.
     public init(program: Program, property: Property, config: Config, unwind: Int? = nil, compiled: Bool = false) throws {
+        let program = program.including(property)
         self.program = program
         self.property = property
         self.config = config
@@ -120,6 +121,7 @@ public final class ConcreteRunner: @unchecked Sendable {
     /// `optimised`: false stops at the quick build (`CompiledProgramFuture`).
     public static func compileInBackground(_ property: Property, of program: Program, config: Config, roots: Set<String> = [],
                                            wait: Bool = false, optimised: Bool = true) -> CompiledProgramFuture {
+        let program = program.including(property)
         let future = CompiledProgramFuture(program: program, config: config, unwind: ConcreteRunner.unwind(property, nil),
                                            property: program.properties.firstIndex { $0.name == property.name }, roots: roots,
                                            optimised: optimised)

@@ -105,9 +105,15 @@ public final class Prover: @unchecked Sendable {
         try run(property, in: program, file: file, options: options)
     }
 
-    func run(_ property: Property, in program: Program, file: String, options: ProverOptions) throws -> PropertyResult {
+    /// The options `property` is proved under: its own `arithmetic` clause over the run's.
+    static func options(_ options: ProverOptions, for property: Property) -> ProverOptions {
         var options = options
         if let a = property.arithmetic.flatMap(Arithmetic.init(rawValue:)) { options.arithmetic = a }
+        return options
+    }
+
+    func run(_ property: Property, in program: Program, file: String, options: ProverOptions) throws -> PropertyResult {
+        let options = Self.options(options, for: property)
         let clock = ContinuousClock()
         let start = clock.now
         let unwind = property.unwind ?? options.defaultUnwind
@@ -200,8 +206,7 @@ public final class Prover: @unchecked Sendable {
     func contractProofs(_ item: SpecPlan.Item) -> [(contract: Contract, options: ProverOptions, key: String)] {
         var out: [(contract: Contract, options: ProverOptions, key: String)] = []
         func add(_ property: Property, _ options: ProverOptions) {
-            var options = options
-            if let a = property.arithmetic.flatMap(Arithmetic.init(rawValue:)) { options.arithmetic = a }
+            let options = Self.options(options, for: property)
             for c in property.contracts.map({ item.program.contracts[$0] }) {
                 add(c.obligation, options)
                 let key = ContractProofs.key(c, item.program, options)
@@ -823,10 +828,6 @@ final class Session {
         o.optimisedBuild = false
         o.maxVMAs = property.anyLayout ? nil : vmas
         o.shrinkBudget = 2000
-        // A contract's obligation is no property of the program; added, it gets a compiled form
-        // (the THP contract's 20 000 runs took 6–8 s in the debug build's evaluator, 0.2 s native).
-        var program = program
-        if program.property(named: property.name) == nil { program.properties.append(property) }
         let started = ContinuousClock.now
         let r = try Fuzzer(program: program, property: property, config: options.config, options: o).run()
         traceLine("[search] \(property.name) \(r.stats.runs) runs \(r.compiled ? "compiled" : "interpreted (\(r.interpretedBecause ?? ""))")\(r.failing != nil ? ", failing" : "") \(String(format: "%.3f", (ContinuousClock.now - started).seconds))s")

@@ -241,6 +241,16 @@ public struct Program: Sendable {
     public var functionSource: String?
 
     public func property(named n: String) -> Property? { properties.first { $0.name == n } }
+
+    /// The program with `p` among its properties: a contract's obligation is none of them, and a
+    /// compiled form holds only the program's properties (interpreted, the THP contract's 20 000
+    /// concrete runs took 6–8 s of a debug build; compiled, 0.2 s).
+    public func including(_ p: Property) -> Program {
+        guard property(named: p.name) == nil else { return self }
+        var program = self
+        program.properties.append(p)
+        return program
+    }
 }
 
 extension Expr {

@@ -13,9 +13,8 @@ struct SMTLIB2Writer {
     /// Per term (by AST id): how many parents use it, and its name once defined.
     private var uses: [UInt32: Int] = [:]
     private var defined: [UInt32: String] = [:]
-    private var declared: [String: String] = [:]
-    private var declarationOrder: [String] = []
-    private var definitions = ""
+    private var declared: Set<String> = []
+    private var declarations = "", definitions = ""
 
     init(_ context: Context) { c = context.raw }
 
@@ -25,8 +24,7 @@ struct SMTLIB2Writer {
         for a in assertions { w.count(a) }
         let bodies = assertions.map { w.expression($0) }
         var out = "(set-logic \(logic))\n"
-        for name in w.declarationOrder { out += w.declared[name]! }
-        out += w.definitions
+        out += w.declarations + w.definitions
         for b in bodies { out += "(assert \(b))\n" }
         return out
     }
@@ -120,10 +118,7 @@ struct SMTLIB2Writer {
         case Z3_OP_FALSE: return "false"
         case Z3_OP_UNINTERPRETED:
             let name = quoted(symbol(Z3_get_decl_name(c, decl)))
-            if declared[name] == nil {
-                declared[name] = "(declare-fun \(name) () \(sort(s)))\n"
-                declarationOrder.append(name)
-            }
+            if declared.insert(name).inserted { declarations += "(declare-fun \(name) () \(sort(s)))\n" }
             return name
         default: return op(a)
         }
