@@ -369,12 +369,16 @@ final class Session {
             }
             evaluator.prunedCallees = CallGraph(program).costlyIndices()
             evaluator.infeasible = { paths.isInfeasible($0.name, $1, $2) }
+            abstract?.excluded = { [unowned evaluator] in
+                paths.cannotHold($0, under: evaluator.questionGuard ?? .known(true), evaluator.trace.assumptions)
+            }
             pruning = paths
         }
         let encodingStarted = ContinuousClock.now
         let trace = evaluator.run(property, inputs: values)
         Self.traceLine("[encode] \(property.name) \(trace.obligations.count) obligations \(String(format: "%.3f", (ContinuousClock.now - encodingStarted).seconds))s")
         evaluator.infeasible = nil
+        abstract?.excluded = nil
         if let abstract {
             // The VMAs the run looked at are the layout's inputs (presence first: minimisation
             // drops the highest first).
@@ -906,7 +910,11 @@ final class Session {
     /// shift: pinned, its masks become constants, which the integer form needs) up to 32. For
     /// bit-blasting alone, splitting on a number (measured: `align_order`) only multiplies the work.
     var splitCandidates: [(input: Int, most: Int)] {
-        let files = (0..<parameterCount).filter { inputs[$0].type == .pointer(.file) }.map { ($0, 8) }
+        // A file the assumptions fix (a contract's `requires !filp`) has one kind: no cases, and a
+        // first check with a probe's share would only delay the one that decides.
+        let files = (0..<parameterCount).filter { i in
+            inputs[i].type == .pointer(.file) && !assumptions.contains { a in inputs[i].bv.map { a.fixes($0) } ?? false }
+        }.map { ($0, 8) }
         guard engines.contains(where: { $0.engine == .integer }) else { return files }
         let ints = (0..<parameterCount).filter { inputs[$0].bv != nil && inputs[$0].width <= 32 && inputs[$0].type.isInteger }.map { ($0, 32) }
         return files + ints

@@ -115,6 +115,11 @@ public final class AbstractAddressSpace: AddressSpace {
     /// (Each entry keeps its address term alive, so its pointer is never another term's.)
     private var answered: [String: (address: SBV, vma: Int)] = [:]
 
+    /// True when no execution that asks the current question meets the condition (with the
+    /// question's path and the assumptions so far); false when one may, or the check does not
+    /// tell. Set by the prover while it runs the property (a short solver check).
+    public var excluded: ((SBool) -> Bool)?
+
     private func firstAbove(_ a: SBV) -> Int {
         let key = "above \(a.term.raw)"
         if let known = answered[key] { return known.vma }
@@ -137,9 +142,67 @@ public final class AbstractAddressSpace: AddressSpace {
 
     // MARK: - AddressSpace
 
-    public func findVMA(_ addr: SymWord) -> SymWord { domain.lift(seen[firstAbove(t(addr))].handle) }
+    public func findVMA(_ addr: SymWord) -> SymWord { domain.lift(answer(t(addr), kind: "above", firstAbove)) }
 
-    public func vmaBefore(_ addr: SymWord) -> SymWord { domain.lift(seen[lastAtOrBelow(t(addr))].handle) }
+    public func vmaBefore(_ addr: SymWord) -> SymWord { domain.lift(answer(t(addr), kind: "below", lastAtOrBelow)) }
+
+    /// The VMA (handle) a question about `a` gives. An address merged from addresses already asked
+    /// about (`r = ok ? hint : found`, the placement's result) gets the merge of their answers —
+    /// the question about `ite(c, x, y)` has the answer about `x` where `c` holds, in every layout.
+    /// Of the other merged values, those no execution that asks the question takes need no answer
+    /// (`excluded`: error codes under `!IS_ERR_VALUE(r)`, paths the assumptions rule out); a few
+    /// others get a question each. Else, or when that is not shown, `a` gets a VMA of its own:
+    /// the solver must then identify it with the earlier answers through the order facts.
+    private func answer(_ a: SBV, kind: String, _ ask: (SBV) -> Int) -> SBV {
+        guard a.iteParts != nil, let excluded else { return seen[ask(a)].handle }
+        // The paths to each value not asked about (the merge tree shares subtrees, so its paths
+        // can be many more than its nodes: at most 256 merges are followed).
+        func isAnswered(_ x: SBV) -> Bool { answered["\(kind) \(x.term.raw)"] != nil }
+        var others: [String: (value: SBV, paths: [SBool])] = [:], visits = 0, answeredOne = false
+        func walk(_ x: SBV, _ path: SBool) -> Bool {
+            if isAnswered(x) {
+                answeredOne = true
+                return true
+            }
+            guard let p = x.iteParts else {
+                others["\(x.term.raw)", default: (x, [])].paths.append(path)
+                return true
+            }
+            visits += 1
+            return visits <= 256 && walk(p.then, path && p.condition) && walk(p.else, path && !p.condition)
+        }
+        guard walk(a, context.bool(true)), answeredOne else { return seen[ask(a)].handle }
+        // The values some execution here may take: none (one check), or each on its own.
+        var asked: Set<String> = []
+        let reach = others.mapValues { SBool.or($0.paths, in: context) }
+        if !others.isEmpty && !excluded(SBool.or(Array(reach.values), in: context)) {
+            guard others.count <= 4 else { return seen[ask(a)].handle }
+            asked = Set(others.keys.filter { !excluded(reach[$0]!) })
+        }
+        var built: [String: SBV] = [:]
+        func merged(_ x: SBV) -> SBV {
+            let key = "\(x.term.raw)"
+            if let done = built[key] { return done }
+            let r: SBV
+            if let known = answered["\(kind) \(key)"] {
+                r = seen[known.vma].handle
+            } else if let p = x.iteParts {
+                let then = merged(p.then), other = merged(p.else)
+                r = then.term.raw == unused.term.raw ? other : other.term.raw == unused.term.raw ? then : p.condition.ite(then, other)
+            } else if asked.contains(key) {
+                r = seen[ask(x)].handle
+            } else {
+                // On a path no execution here takes: this side is never used.
+                r = unused
+            }
+            built[key] = r
+            return r
+        }
+        return merged(a)
+    }
+
+    /// Stands for the answer about a value no execution takes (never part of a merged answer).
+    private lazy var unused = context.bvConst("layout!unused", width: bits)
 
     public func field(_ vma: SymWord, _ f: VMAField) -> SymWord {
         let h = t(vma)
@@ -151,8 +214,15 @@ public final class AbstractAddressSpace: AddressSpace {
             case .pgoff: return v.pgoff
             }
         }
-        // A handle straight from a question names its VMA; a merged one is looked up by value.
-        if let v = seen.first(where: { $0.handle.term.raw == h.term.raw }) { return domain.lift(v.present.ite(value(v), k(0))) }
+        // A handle straight from a question names its VMA, and a merge of such handles the merge of
+        // their fields; any other is looked up by value.
+        func named(_ h: SBV, depth: Int) -> SBV? {
+            if let v = seen.first(where: { $0.handle.term.raw == h.term.raw }) { return v.present.ite(value(v), k(0)) }
+            if h.numeral == 0 { return k(0) }
+            guard depth < 16, let p = h.iteParts, let a = named(p.then, depth: depth + 1), let b = named(p.else, depth: depth + 1) else { return nil }
+            return p.condition.ite(a, b)
+        }
+        if let known = named(h, depth: 0) { return domain.lift(known) }
         var r = k(0)
         for v in seen.reversed() { r = (v.present && h.eq(v.end)).ite(value(v), r) }
         return domain.lift(r)

@@ -68,6 +68,9 @@ public final class Evaluator<D: Domain> {
     /// one of these obliges its `requires`, returns a fresh value and assumes its `ensures` of it.
     /// The prover sets it only once the contract's obligation is proved.
     public var contracted: [Int: Contract] = [:]
+    /// The path condition of the layout question being asked (`AbstractAddressSpace.excluded`
+    /// weighs the values merged into the address it is asked about against it).
+    public private(set) var questionGuard: D.Truth?
     /// The callees worth a check (`CallGraph.costlyIndices`: window searches and loops).
     public var prunedCallees: Set<Int> = []
     /// Asserts of `&&`/`||` become one obligation per part (`assertParts`); the prover sets it
@@ -522,6 +525,7 @@ public final class Evaluator<D: Domain> {
 
     func layout(_ q: LayoutQuery, _ args: [Expr], _ out: LValue?, _ location: SourceLocation, _ f: inout Frame) -> Value<D> {
         let values = args.map { word(eval($0, &f)) }
+        questionGuard = live(f)
         let space = currentSpace
         switch q {
         case .insert:
