@@ -202,6 +202,39 @@ import Testing
         #expect(space.seen.count == 3)
     }
 
+    /// A question about a merge of answered addresses gets the merge of their answers, once the
+    /// other merged values are excluded; where one is not, or no `excluded` is set, the merged
+    /// address gets a VMA of its own. The merged answer is the answer: a solver finds no layout
+    /// where it differs from the answers about the merged addresses.
+    @Test func aMergedAddressMeetsTheAnswersAlreadyGiven() throws {
+        let c = Context()
+        let d = SymbolicDomain(context: c)
+        let space = AbstractAddressSpace(domain: d, bits: 16, pageSize: 0x10, taskSizeMax: 0xf000)
+        let ok = c.boolConst("ok"), bad = c.boolConst("bad")
+        let a = c.bvConst("a", width: 16), b = c.bvConst("b", width: 16)
+        let ha = d.term(space.findVMA(.term(a)), bits: 16), hb = d.term(space.findVMA(.term(b)), bits: 16)
+        // `bad ? -ENOMEM : (ok ? a : b)`, as a placement's result merges them.
+        let merged = bad.ite(c.bv(0xfff4, width: 16), ok.ite(a, b))
+        // No `excluded`: a VMA of its own.
+        _ = space.findVMA(.term(bad.ite(c.bv(0xffea, width: 16), ok.ite(a, b))))
+        #expect(space.seen.count == 3)
+        // The error code lies on a path the check excludes: the merge of the two answers.
+        var asked: [SBool] = []
+        space.excluded = { asked.append($0); return true }
+        let h = d.term(space.findVMA(.term(merged)), bits: 16)
+        #expect(space.seen.count == 3 && asked.count == 1)
+        let s = try Solver(c)
+        for f in space.facts { s.assert(f) }
+        s.assert(!bad)
+        s.assert(!h.eq(ok.ite(ha, hb)))
+        #expect(try s.check() == .unsat)
+        // A value not excluded (here `b`'s sibling `a + 1`) gets its own question; only the merged
+        // values are asked about, not the merged address.
+        space.excluded = { _ in false }
+        _ = space.findVMA(.term(ok.ite(a, a.add(c.bv(1, width: 16)))))
+        #expect(space.seen.count == 4)
+    }
+
     @Test func realLayoutsSatisfyEveryFact() throws {
         var rng = SplitMix64(seed: 7)
         let bits = 16

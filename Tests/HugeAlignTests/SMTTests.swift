@@ -68,6 +68,18 @@ import Testing
 
     /// The printer (`SMTLIB2Writer`) says what Z3 holds: every operator the encodings use — the
     /// bit-vector form's and the integer form's — parses back to an equivalent assertion.
+    /// `fixes`: a conjunct `x = numeral` (through `and` and double negation) fixes `x`; an order, a
+    /// disjunction or another term's equality does not.
+    @Test func aConjunctEqualToANumeralFixesItsTerm() {
+        let c = Context()
+        let x = c.bvConst("x", width: 8), y = c.bvConst("y", width: 8)
+        #expect((x.eq(c.bv(0, width: 8)) && y.ult(c.bv(3, width: 8))).fixes(x))
+        #expect((!(!x.eq(c.bv(5, width: 8)))).fixes(x))
+        #expect(!(x.eq(c.bv(0, width: 8)) || y.eq(c.bv(0, width: 8))).fixes(x))
+        #expect(!(x.ult(c.bv(1, width: 8)) && y.eq(c.bv(2, width: 8))).fixes(x))
+        #expect(!x.eq(y).fixes(x))
+    }
+
     @Test func exportedSMTLIB2IsTheSameQuery() throws {
         let c = Context()
         // 8 bits: the equivalence checks bit-blast multiplications and divisions.
