@@ -67,7 +67,8 @@ final class InfeasiblePaths {
 
     /// Whether `condition` contradicts `path` and the assumptions so far (for the abstract layout's
     /// questions about merged addresses: a merged value no execution there takes needs no VMA of
-    /// its own). The linked Z3 in its short limit, then the second opinion; only `unsat` says yes.
+    /// its own). The linked Z3 alone, in its short limit; only `unsat` says yes. (Bitwuzla as a
+    /// second opinion here cost 0.5–0.7 s a question, mostly to say `sat`, and no proof needed it.)
     func cannotHold(_ condition: SBool, under path: SymTruth, _ assumptions: [SymTruth]) -> Bool {
         if stop() { return false }
         let formulas = facts() + assumptions.map { domain.term($0) } + [domain.term(path), condition]
@@ -78,41 +79,19 @@ final class InfeasiblePaths {
         defer { solver.pop() }
         for f in formulas { solver.assert(f) }
         let started = ContinuousClock.now
-        var r = try? solver.check()
-        var by = "z3"
+        let r = try? solver.check()
         if r == .sat, let m = try? solver.model() {
             models.insert(m, at: 0)
             if models.count > 4 { models.removeLast() }
-        } else if case .unknown? = r, let answer = askExternal(milliseconds: Self.externalMergeMilliseconds, merge: true) {
-            r = answer
-            by = "external"
         }
-        Session.traceLine("[merge] other values \(r.map { "\($0)" } ?? "error") by \(by) \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
+        Session.traceLine("[merge] other values \(r.map { "\($0)" } ?? "error") by z3 \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
         return r == .unsat
     }
 
     /// Per property, for `cannotHold`: a property asks about 2–6 merged addresses, a contract's
     /// proof 1–3, each one check or one per merged value (at most 4).
     static let maxMergeChecks = 24
-    /// The second opinion's limit on one of them (Bitwuzla: 0.3–0.8 s on those the linked Z3
-    /// leaves), and in all per property, apart from the calls' budget.
-    static let externalMergeMilliseconds: UInt32 = 1500, externalMergeTotalMilliseconds: UInt32 = 6000
-    private var mergeChecks = 0, externalMergeSpent: UInt32 = 0
-
-    /// The second opinion on the solver's current question, within what is left of its budget
-    /// (`merge`: the questions about merged addresses', else the calls'); nil: none asked.
-    private func askExternal(milliseconds: UInt32, merge: Bool = false) -> CheckResult? {
-        let total = merge ? Self.externalMergeTotalMilliseconds : externalTotal
-        let spent = merge ? externalMergeSpent : externalSpent
-        let left = total - min(total, spent)
-        guard let external, merge || externalChecks < Self.maxExternalChecks, left >= 500 else { return nil }
-        if !merge { externalChecks += 1 }
-        let askedAt = ContinuousClock.now
-        let r = external(solver.smtlib2(), min(milliseconds, left))
-        let used = min(left, UInt32((ContinuousClock.now - askedAt).seconds * 1000))
-        if merge { externalMergeSpent += used } else { externalSpent += used }
-        return r
-    }
+    private var mergeChecks = 0
 
     func isInfeasible(_ callee: String, _ guardValue: SymTruth, _ assumptions: [SymTruth]) -> Bool {
         checks += 1
@@ -138,8 +117,12 @@ final class InfeasiblePaths {
             if models.count > 4 { models.removeLast() }
         }
         var by = "z3"
-        if case .unknown? = r, let answer = askExternal(milliseconds: Self.externalMilliseconds) {
-            r = answer
+        let left = externalTotal - min(externalTotal, externalSpent)
+        if case .unknown? = r, let external, externalChecks < Self.maxExternalChecks, left >= 500 {
+            externalChecks += 1
+            let askedAt = ContinuousClock.now
+            r = external(solver.smtlib2(), min(Self.externalMilliseconds, left))
+            externalSpent += min(left, UInt32((ContinuousClock.now - askedAt).seconds * 1000))
             by = "external"
         }
         Session.traceLine("[prune] \(callee) \(r.map { "\($0)" } ?? "error") by \(by) \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
