@@ -75,17 +75,24 @@ final class InfeasiblePaths {
         if models.contains(where: { m in formulas.allSatisfy { (try? m.value($0)) == true } }) { return false }
         guard mergeChecks < Self.maxMergeChecks else { return false }
         mergeChecks += 1
+        let started = ContinuousClock.now
+        let r = asking(formulas) { $0 }
+        Session.traceLine("[merge] other values \(r.map { "\($0)" } ?? "error") by z3 \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
+        return r == .unsat
+    }
+
+    /// The linked Z3's answer about `formulas`, asserted in a scope that stays open for `then`
+    /// (which may ask the second opinion about the same query); a model it finds is kept.
+    private func asking<T>(_ formulas: [SBool], then: (CheckResult?) -> T) -> T {
         solver.push()
         defer { solver.pop() }
         for f in formulas { solver.assert(f) }
-        let started = ContinuousClock.now
         let r = try? solver.check()
         if r == .sat, let m = try? solver.model() {
             models.insert(m, at: 0)
             if models.count > 4 { models.removeLast() }
         }
-        Session.traceLine("[merge] other values \(r.map { "\($0)" } ?? "error") by z3 \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
-        return r == .unsat
+        return then(r)
     }
 
     /// Per property, for `cannotHold`: a property asks about 2–6 merged addresses, a contract's
@@ -104,26 +111,19 @@ final class InfeasiblePaths {
         // A bounded effort per property: past it, every call is kept (a slower query at worst).
         guard solverChecks < Self.maxSolverChecks else { return false }
         solverChecks += 1
-        solver.push()
-        defer { solver.pop() }
-        for f in formulas { solver.assert(f) }
         let started = ContinuousClock.now
-        if let dir = Self.dumpFolder {
-            try? solver.smtlib2().write(toFile: "\(dir)/\(checks)-\(callee).smt2", atomically: true, encoding: .utf8)
-        }
-        var r = try? solver.check()
-        if r == .sat, let m = try? solver.model() {
-            models.insert(m, at: 0)
-            if models.count > 4 { models.removeLast() }
-        }
         var by = "z3"
-        let left = externalTotal - min(externalTotal, externalSpent)
-        if case .unknown? = r, let external, externalChecks < Self.maxExternalChecks, left >= 500 {
+        let r: CheckResult? = asking(formulas) { r in
+            if let dir = Self.dumpFolder {
+                try? solver.smtlib2().write(toFile: "\(dir)/\(checks)-\(callee).smt2", atomically: true, encoding: .utf8)
+            }
+            let left = externalTotal - min(externalTotal, externalSpent)
+            guard case .unknown? = r, let external, externalChecks < Self.maxExternalChecks, left >= 500 else { return r }
             externalChecks += 1
             let askedAt = ContinuousClock.now
-            r = external(solver.smtlib2(), min(Self.externalMilliseconds, left))
-            externalSpent += min(left, UInt32((ContinuousClock.now - askedAt).seconds * 1000))
             by = "external"
+            defer { externalSpent += min(left, UInt32((ContinuousClock.now - askedAt).seconds * 1000)) }
+            return external(solver.smtlib2(), min(Self.externalMilliseconds, left))
         }
         Session.traceLine("[prune] \(callee) \(r.map { "\($0)" } ?? "error") by \(by) \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
         guard r == .unsat else { return false }
