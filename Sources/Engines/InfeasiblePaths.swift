@@ -72,13 +72,18 @@ final class InfeasiblePaths {
     func cannotHold(_ condition: SBool, under path: SymTruth, _ assumptions: [SymTruth]) -> Bool {
         if stop() { return false }
         let formulas = facts() + assumptions.map { domain.term($0) } + [domain.term(path), condition]
-        if models.contains(where: { m in formulas.allSatisfy { (try? m.value($0)) == true } }) { return false }
+        if metByAnEarlierModel(formulas) { return false }
         guard mergeChecks < Self.maxMergeChecks else { return false }
         mergeChecks += 1
         let started = ContinuousClock.now
         let r = asking(formulas) { $0 }
         Session.traceLine("[merge] other values \(r.map { "\($0)" } ?? "error") by z3 \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
         return r == .unsat
+    }
+
+    /// Whether a model kept from an earlier check makes every formula true.
+    private func metByAnEarlierModel(_ formulas: [SBool]) -> Bool {
+        models.contains { m in formulas.allSatisfy { (try? m.value($0)) == true } }
     }
 
     /// The linked Z3's answer about `formulas`, asserted in a scope that stays open for `then`
@@ -104,7 +109,7 @@ final class InfeasiblePaths {
         checks += 1
         if stop() { return false }
         let formulas = facts() + assumptions.map { domain.term($0) } + [domain.term(guardValue)]
-        for m in models where formulas.allSatisfy({ (try? m.value($0)) == true }) {
+        if metByAnEarlierModel(formulas) {
             Session.traceLine("[prune] \(callee) sat by an earlier model")
             return false
         }

@@ -369,6 +369,7 @@ final class Session {
             }
             evaluator.prunedCallees = CallGraph(program).costlyIndices()
             evaluator.infeasible = { paths.isInfeasible($0.name, $1, $2) }
+            evaluator.recordsQuestionGuard = abstract != nil
             abstract?.excluded = { [unowned evaluator] in
                 paths.cannotHold($0, under: evaluator.questionGuard ?? .known(true), evaluator.trace.assumptions)
             }
@@ -910,14 +911,17 @@ final class Session {
     /// shift: pinned, its masks become constants, which the integer form needs) up to 32. For
     /// bit-blasting alone, splitting on a number (measured: `align_order`) only multiplies the work.
     var splitCandidates: [(input: Int, most: Int)] {
-        // A file the assumptions fix (a contract's `requires !filp`) has one kind: no cases, and a
-        // first check with a probe's share would only delay the one that decides.
-        let files = (0..<parameterCount).filter { i in
-            inputs[i].type == .pointer(.file) && !assumptions.contains { a in inputs[i].bv.map { a.fixes($0) } ?? false }
-        }.map { ($0, 8) }
+        let files = (0..<parameterCount).filter { inputs[$0].type == .pointer(.file) && !isFixed($0) }.map { ($0, 8) }
         guard engines.contains(where: { $0.engine == .integer }) else { return files }
-        let ints = (0..<parameterCount).filter { inputs[$0].bv != nil && inputs[$0].width <= 32 && inputs[$0].type.isInteger }.map { ($0, 32) }
+        let ints = (0..<parameterCount).filter { inputs[$0].bv != nil && inputs[$0].width <= 32 && inputs[$0].type.isInteger && !isFixed($0) }.map { ($0, 32) }
         return files + ints
+    }
+
+    /// An input an assumption fixes (a contract's `requires !filp`) has one value: no cases, and a
+    /// first check with a probe's share would only delay the one that decides.
+    func isFixed(_ i: Int) -> Bool {
+        guard let x = inputs[i].bv else { return false }
+        return assumptions.contains { $0.fixes(x) }
     }
 
     /// The first candidate input (`splitCandidates`) that the assumptions allow at most that many

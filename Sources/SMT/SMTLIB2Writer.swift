@@ -35,10 +35,7 @@ struct SMTLIB2Writer {
         Z3_get_ast_kind(c, a) == Z3_APP_AST && Z3_get_app_num_args(c, Z3_to_app(c, a)) > 0
     }
 
-    private func arguments(_ a: Z3_ast) -> [Z3_ast] {
-        let app = Z3_to_app(c, a)
-        return (0..<Z3_get_app_num_args(c, app)).map { Z3_get_app_arg(c, app, $0)! }
-    }
+    private func arguments(_ a: Z3_ast) -> [Z3_ast] { Term.application(c, a)?.arguments ?? [] }
 
     /// Counts the parents of every compound term (iteratively: terms nest thousands deep).
     private mutating func count(_ root: Z3_ast) {

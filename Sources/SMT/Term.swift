@@ -21,6 +21,13 @@ public final class Term: @unchecked Sendable {
 
     public var description: String { String(cString: Z3_ast_to_string(context.raw, raw)) }
 
+    /// The operator and arguments of an application (nil: a variable's or numeral's AST that is
+    /// no application, a quantifier): how the SMT layer reads the structure of a term.
+    static func application(_ c: Z3_context, _ a: Z3_ast) -> (kind: Z3_decl_kind, arguments: [Z3_ast])? {
+        guard Z3_get_ast_kind(c, a) == Z3_APP_AST, let app = Z3_to_app(c, a) else { return nil }
+        return (Z3_get_decl_kind(c, Z3_get_app_decl(c, app)), (0..<Z3_get_app_num_args(c, app)).map { Z3_get_app_arg(c, app, $0)! })
+    }
+
     var ctx: Z3_context { context.raw }
 }
 
@@ -82,18 +89,14 @@ public struct SBool: @unchecked Sendable, CustomStringConvertible {
     /// conjunct `x = numeral`: then `x` has one value wherever it holds. Syntactic, no solving.
     public func fixes(_ x: SBV) -> Bool {
         let c = ctx.raw
-        func app(_ a: Z3_ast) -> (kind: Z3_decl_kind, args: [Z3_ast])? {
-            guard Z3_get_ast_kind(c, a) == Z3_APP_AST, let app = Z3_to_app(c, a) else { return nil }
-            return (Z3_get_decl_kind(c, Z3_get_app_decl(c, app)), (0..<Z3_get_app_num_args(c, app)).map { Z3_get_app_arg(c, app, $0)! })
-        }
         var open = [term.raw], visited = 0
         while let a = open.popLast(), visited < 10_000 {
             visited += 1
-            guard let (kind, args) = app(a) else { continue }
+            guard let (kind, args) = Term.application(c, a) else { continue }
             switch kind {
             case Z3_OP_AND: open += args
             case Z3_OP_NOT:
-                if let inner = app(args[0]), inner.kind == Z3_OP_NOT { open.append(inner.args[0]) }
+                if let inner = Term.application(c, args[0]), inner.kind == Z3_OP_NOT { open.append(inner.arguments[0]) }
             case Z3_OP_EQ where args.count == 2:
                 if (args[0] == x.term.raw && Z3_is_numeral_ast(c, args[1])) || (args[1] == x.term.raw && Z3_is_numeral_ast(c, args[0])) {
                     return true
@@ -197,11 +200,8 @@ public struct SBV: @unchecked Sendable, CustomStringConvertible {
     /// `(condition, then, else)` when the term is an `ite`: lets a caller follow a merged value to
     /// the values it was merged from.
     public var iteParts: (condition: SBool, then: SBV, else: SBV)? {
-        let c = ctx.raw
-        guard Z3_get_ast_kind(c, term.raw) == Z3_APP_AST, let app = Z3_to_app(c, term.raw),
-              Z3_get_decl_kind(c, Z3_get_app_decl(c, app)) == Z3_OP_ITE else { return nil }
-        return (SBool(Term(ctx, Z3_get_app_arg(c, app, 0))), SBV(Term(ctx, Z3_get_app_arg(c, app, 1)), width: width),
-                SBV(Term(ctx, Z3_get_app_arg(c, app, 2)), width: width))
+        guard let (kind, args) = Term.application(ctx.raw, term.raw), kind == Z3_OP_ITE else { return nil }
+        return (SBool(Term(ctx, args[0])), SBV(Term(ctx, args[1]), width: width), SBV(Term(ctx, args[2]), width: width))
     }
 
     /// Builds the term with a Z3 call that bypasses the width check (for tests of the error path).

@@ -157,15 +157,18 @@ public final class AbstractAddressSpace: AddressSpace {
         guard a.iteParts != nil, let excluded else { return seen[ask(a)].handle }
         // The paths to each value not asked about (the merge tree shares subtrees, so its paths
         // can be many more than its nodes: at most 256 merges are followed).
+        // In the order the walk meets them, so that the checks (and the query) are the same on
+        // every run.
         func isAnswered(_ x: SBV) -> Bool { answered["\(kind) \(x.term.raw)"] != nil }
-        var others: [String: (value: SBV, paths: [SBool])] = [:], visits = 0, answeredOne = false
+        var others: [(key: String, paths: [SBool])] = [], visits = 0, answeredOne = false
         func walk(_ x: SBV, _ path: SBool) -> Bool {
             if isAnswered(x) {
                 answeredOne = true
                 return true
             }
             guard let p = x.iteParts else {
-                others["\(x.term.raw)", default: (x, [])].paths.append(path)
+                let key = "\(x.term.raw)"
+                if let i = others.firstIndex(where: { $0.key == key }) { others[i].paths.append(path) } else { others.append((key, [path])) }
                 return true
             }
             visits += 1
@@ -174,10 +177,10 @@ public final class AbstractAddressSpace: AddressSpace {
         guard walk(a, context.bool(true)), answeredOne else { return seen[ask(a)].handle }
         // The values some execution here may take: none (one check), or each on its own.
         var asked: Set<String> = []
-        let reach = others.mapValues { SBool.or($0.paths, in: context) }
-        if !others.isEmpty && !excluded(SBool.or(Array(reach.values), in: context)) {
+        let reach = others.map { SBool.or($0.paths, in: context) }
+        if !others.isEmpty && !excluded(SBool.or(reach, in: context)) {
             guard others.count <= 4 else { return seen[ask(a)].handle }
-            asked = Set(others.keys.filter { !excluded(reach[$0]!) })
+            asked = Set(others.indices.filter { !excluded(reach[$0]) }.map { others[$0].key })
         }
         var built: [String: SBV] = [:]
         func merged(_ x: SBV) -> SBV {

@@ -69,8 +69,10 @@ public final class Evaluator<D: Domain> {
     /// The prover sets it only once the contract's obligation is proved.
     public var contracted: [Int: Contract] = [:]
     /// The path condition of the layout question being asked (`AbstractAddressSpace.excluded`
-    /// weighs the values merged into the address it is asked about against it).
+    /// weighs the values merged into the address it is asked about against it), kept only when
+    /// `recordsQuestionGuard` (the prover over every layout; not the concrete runs).
     public private(set) var questionGuard: D.Truth?
+    public var recordsQuestionGuard = false
     /// The callees worth a check (`CallGraph.costlyIndices`: window searches and loops).
     public var prunedCallees: Set<Int> = []
     /// Asserts of `&&`/`||` become one obligation per part (`assertParts`); the prover sets it
@@ -525,7 +527,7 @@ public final class Evaluator<D: Domain> {
 
     func layout(_ q: LayoutQuery, _ args: [Expr], _ out: LValue?, _ location: SourceLocation, _ f: inout Frame) -> Value<D> {
         let values = args.map { word(eval($0, &f)) }
-        questionGuard = live(f)
+        if recordsQuestionGuard { questionGuard = live(f) }
         let space = currentSpace
         switch q {
         case .insert:
