@@ -6,7 +6,8 @@ import Foundation
 public final class InOrderRunner<Result>: @unchecked Sendable {
     private let lock = NSCondition()
     private var outcomes: [Int: Result] = [:]
-    private var next = 0
+    private var started: [Bool] = []
+    private var finished: [Bool] = []
     private var finishedWorkers = 0
 
     public init() {}
@@ -14,20 +15,35 @@ public final class InOrderRunner<Result>: @unchecked Sendable {
     /// `work(worker, index)` runs on worker threads (`worker` < the number of workers, so a caller
     /// can give each worker its own engine); no new item starts once `shouldStop()` is true. `emit`
     /// gets every index in order, with nil for an item that never started.
+    ///
+    /// `after(index)`: the earlier items that must be finished before `index` starts (a proof that
+    /// uses another's result). A free worker takes the first item whose prerequisites are all
+    /// finished, so it moves on to later work instead of waiting for a result another worker is
+    /// still making.
     public func run(count: Int, workers: Int, shouldStop: @escaping @Sendable () -> Bool,
+                    after: @escaping @Sendable (_ index: Int) -> [Int] = { _ in [] },
                     work: @escaping @Sendable (_ worker: Int, _ index: Int) -> Result,
                     emit: (Int, Result?) throws -> Void) rethrows {
         let threads = Self.workers(workers, for: count)
+        let prerequisites = (0..<count).map { i in after(i).filter { $0 < i } }
+        started = Array(repeating: false, count: count)
+        finished = Array(repeating: false, count: count)
         for j in 0..<threads {
             Thread.detachNewThread { [self] in
                 while true {
                     lock.lock()
-                    let index = next
-                    next += 1
+                    var index: Int?
+                    while !shouldStop() {
+                        index = (0..<count).first { !started[$0] && prerequisites[$0].allSatisfy { finished[$0] } }
+                        // Nothing ready, but some item still waits for one in progress.
+                        if index != nil || !started.contains(false) { break }
+                        lock.wait()
+                    }
+                    if let index { started[index] = true }
                     lock.unlock()
-                    if index >= count || shouldStop() { break }
+                    guard let index, !shouldStop() else { break }
                     let r = work(j, index)
-                    lock.lock(); outcomes[index] = r; lock.broadcast(); lock.unlock()
+                    lock.lock(); outcomes[index] = r; finished[index] = true; lock.broadcast(); lock.unlock()
                 }
                 lock.lock(); finishedWorkers += 1; lock.broadcast(); lock.unlock()
             }

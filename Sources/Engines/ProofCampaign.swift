@@ -82,13 +82,14 @@ public final class ProofCampaign: @unchecked Sendable {
         defer { timer?.cancel() }
         let work = self.work, provers = self.provers
         let campaignStart = ContinuousClock.now
-        let tasks = provers.count > 1 ? Self.tasks(work, prover: provers[0]) : work.indices.map { Task.property($0) }
+        let (tasks, after) = provers.count > 1 ? Self.tasks(work, prover: provers[0]) : (work.indices.map { Task.property($0) }, [])
         try InOrderRunner<Result<PropertyResult, Error>?>().run(
             count: tasks.count, workers: provers.count, shouldStop: { [self] in stopReason != nil },
+            after: { after.isEmpty ? [] : after[$0] },
             work: { j, t in
                 let t0 = ContinuousClock.now
                 // `HUGEALIGN_TRACE_CHECKS`: which prover ran which task when (is any idle?).
-                defer { Session.traceLine("[task] prover \(j) task \(t) from \(String(format: "%.2f to %.2f", (t0 - campaignStart).seconds, (ContinuousClock.now - campaignStart).seconds)) s") }
+                defer { Session.traceLine("[task] prover \(j) task \(t) \(tasks[t].name(work)) from \(String(format: "%.2f to %.2f", (t0 - campaignStart).seconds, (ContinuousClock.now - campaignStart).seconds)) s") }
                 switch tasks[t] {
                 case .property(let i):
                     return Result { try provers[j].prove(work[i].item, file: work[i].file) }
@@ -105,21 +106,33 @@ public final class ProofCampaign: @unchecked Sendable {
 
     /// What the workers take in turn: a property, or the proof of a contract that the properties
     /// after it use — scheduled just before its first user, so that two workers prove two
-    /// contracts side by side instead of one waiting for the proof the other makes (each of
-    /// placement_64's first three properties needs two or three contracts, 4–6 s each).
+    /// contracts side by side (each of placement_64's first three properties needs two or three
+    /// contracts, 4–6 s each). A task starts once the proofs it uses are made (`tasks().after`):
+    /// until then a free worker takes the properties after it instead of waiting.
     enum Task {
         case property(Int)
         case contract(Int, Contract, ProverOptions)
+
+        func name(_ work: [Work]) -> String {
+            switch self {
+            case .property(let i): return work[i].item.property.name
+            case .contract(_, let c, let options): return "contract \(c.name) (\(options.config.name))"
+            }
+        }
     }
 
-    static func tasks(_ work: [Work], prover: Prover) -> [Task] {
-        var tasks: [Task] = [], keys = Set<String>()
+    static func tasks(_ work: [Work], prover: Prover) -> (tasks: [Task], after: [[Int]]) {
+        var tasks: [Task] = [], after: [[Int]] = [], proofTask: [String: Int] = [:]
         for (i, w) in work.enumerated() {
-            for proof in prover.contractProofs(w.item) where keys.insert(proof.key).inserted {
+            let proofs = prover.contractProofs(w.item)
+            for proof in proofs where proofTask[proof.key] == nil {
+                proofTask[proof.key] = tasks.count
                 tasks.append(.contract(i, proof.contract, proof.options))
+                after.append(proof.needs.compactMap { proofTask[$0] })
             }
             tasks.append(.property(i))
+            after.append(proofs.compactMap { proofTask[$0.key] })
         }
-        return tasks
+        return (tasks, after)
     }
 }

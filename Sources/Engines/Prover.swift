@@ -203,14 +203,17 @@ public final class Prover: @unchecked Sendable {
     /// The contract proofs `item`'s proof starts with, innermost first (a contract's proof uses
     /// the contracts it names), each under the options `run` proves it with and with its key in
     /// `ContractProofs`: what a campaign schedules as work of its own.
-    func contractProofs(_ item: SpecPlan.Item) -> [(contract: Contract, options: ProverOptions, key: String)] {
-        var out: [(contract: Contract, options: ProverOptions, key: String)] = []
-        func add(_ property: Property, _ options: ProverOptions) {
+    func contractProofs(_ item: SpecPlan.Item) -> [(contract: Contract, options: ProverOptions, key: String, needs: [String])] {
+        var out: [(contract: Contract, options: ProverOptions, key: String, needs: [String])] = []
+        /// The keys of the proofs `property` uses, each added after the proofs it uses.
+        @discardableResult
+        func add(_ property: Property, _ options: ProverOptions) -> [String] {
             let options = Self.options(options, for: property)
-            for c in property.contracts.map({ item.program.contracts[$0] }) {
-                add(c.obligation, options)
+            return property.contracts.map({ item.program.contracts[$0] }).map { c in
+                let needs = add(c.obligation, options)
                 let key = ContractProofs.key(c, item.program, options)
-                if !out.contains(where: { $0.key == key }) { out.append((c, options, key)) }
+                if !out.contains(where: { $0.key == key }) { out.append((c, options, key, needs)) }
+                return key
             }
         }
         var options = self.options

@@ -245,15 +245,17 @@ import Testing
         let work = try ProofCampaign.plan([file])
         var options = ProverOptions.deterministic()
         options.concreteSearchRuns = 0
-        let tasks = ProofCampaign.tasks(work, prover: Prover(options: options)).map { t -> String in
-            switch t {
-            case .property(let i): return work[i].item.property.name
-            case .contract(_, let c, _): return "contract \(c.name)"
-            }
-        }
-        #expect(tasks == ["contract share", "share_is_bounded", "share_without_precondition", "contract half", "half_is_identity",
-                          "contract five", "five_is_five", "contract copy_length", "copy_keeps_length", "plain",
-                          "contract both", "both_is_bounded"])
+        let planned = ProofCampaign.tasks(work, prover: Prover(options: options))
+        let tasks = planned.tasks.map { $0.name(work) }
+        #expect(tasks == ["contract share (x86_64)", "share_is_bounded", "share_without_precondition", "contract half (x86_64)", "half_is_identity",
+                          "contract five (x86_64)", "five_is_five", "contract copy_length (x86_64)", "copy_keeps_length", "plain",
+                          "contract both (x86_64)", "both_is_bounded"])
+        // Each task waits for the proofs it uses: `both`'s own proof for `share`'s, its user for both.
+        let after = Dictionary(uniqueKeysWithValues: zip(tasks, planned.after.map { $0.map { tasks[$0] } }))
+        #expect(after["contract both (x86_64)"] == ["contract share (x86_64)"])
+        #expect(after["both_is_bounded"] == ["contract share (x86_64)", "contract both (x86_64)"])
+        #expect(after["share_is_bounded"] == ["contract share (x86_64)"])
+        #expect(after["plain"] == [])
         // Run with two provers, every property is reported once, in plan order, with the
         // contract it uses proved.
         var names: [String] = []
