@@ -31,9 +31,11 @@ final class InfeasiblePaths {
     /// The second opinion's limits: per check, and in all per property. A check that takes
     /// Bitwuzla 2.3 s (THP's plain fallback after the padded search, in the 64-bit adjacency over
     /// every layout) decides whether the proof takes 4 s or ends unknown; a fixed 2 s limit missed it
-    /// on every run, and with two jobs Bitwuzla runs slower still. A total caps what the property
-    /// can lose to guards no solver decides.
-    static let externalMilliseconds: UInt32 = 6000, externalTotalMilliseconds: UInt32 = 12_000
+    /// on every run, and with two jobs Bitwuzla runs slower still. The same check in the contract of
+    /// an anonymous THP mmap whose fit may end unaligned (placement_64_fit.spec, the two-call
+    /// property) takes it 5.5 s alone. A total caps what the property can lose to guards no solver
+    /// decides.
+    static let externalMilliseconds: UInt32 = 15_000, externalTotalMilliseconds: UInt32 = 30_000
     let externalTotal: UInt32
     /// True once no question should be asked any more (the property's time is up, the run interrupted).
     let stop: () -> Bool

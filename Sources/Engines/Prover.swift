@@ -281,6 +281,8 @@ final class Session {
     /// Calls were replaced by proved contracts (a model may then hold only through a contract).
     var usesContracts = false
     var assumptions: [SBool] = []
+    /// Facts that only the integer forms get (`AbstractAddressSpace.fitFacts`).
+    var orderFacts: [SBool] = []
     /// Each obligation (described) and when it fails; `violation` is their disjunction.
     var obligations: [(text: String, violated: SBool)] = []
     /// The obligations the last model violates, when the solver that found it can say (bit-blasting).
@@ -398,6 +400,7 @@ final class Session {
         isAbstract = abstract != nil
         let d = domain, c = context
         assumptions = wellFormed + trace.assumptions.map { d.term($0) }
+        orderFacts = abstract?.fitFacts ?? []
         violation = SBool.or(trace.obligations.map { d.term($0.violated) }, in: c)
         obligations = trace.obligations.map { ("\($0.kind) at \($0.location): \($0.text)", d.term($0.violated)) }
         try context.throwIfError()
@@ -503,6 +506,7 @@ final class Session {
     /// `assumptions ∧ pinned ∧ extra` into a fresh solver: what one non-incremental check asks.
     private func fill(_ s: Decider, _ extra: [SBool], pin: Bool) throws {
         for a in assumptions { try s.add(a) }
+        if s is IntegerSolver { for a in orderFacts { try s.add(a) } }
         if pin, let p = pinned { try s.add(equals(p.input, p.value)) }
         for e in extra { try s.add(e) }
     }

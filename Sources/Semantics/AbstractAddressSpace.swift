@@ -9,10 +9,12 @@ import SMT
 /// and each new VMA is related to every question asked before it, and each question to every VMA.
 ///
 /// Sound: any real layout answers the questions in a way these facts allow, so a property that
-/// holds here holds in every layout. Not complete: of a window search's choice the facts say only
-/// that the fit at the window's own start (end) was blocked when it was not taken, not that every
-/// lower (higher) gap was too small, so a model may be a layout the real search treats otherwise. The prover replays every model on the layout of the
-/// VMAs seen; one that does not replay gives "unknown", never a counterexample.
+/// holds here holds in every layout. Not complete: of a window search's choice the facts say that
+/// the fit at the window's own start (end) was blocked when it was not taken, and that the fit is
+/// no higher (lower) than any free stretch the run has seen (`finds`) — not that every lower
+/// (higher) gap no question looked at was too small, so a model may be a layout the real search
+/// treats otherwise. The prover replays every model on the layout of the VMAs seen; one that does
+/// not replay gives "unknown", never a counterexample.
 public final class AbstractAddressSpace: AddressSpace {
     public typealias D = SymbolicDomain
 
@@ -47,9 +49,23 @@ public final class AbstractAddressSpace: AddressSpace {
     /// (the facts above do not say which fit a search takes, so without this two runs of one
     /// search — a property's assumption and the placement's own — could disagree). Asked again
     /// with the very same terms, a search is answered from here without new facts (`asked`).
-    private var searches: [(lowest: Bool, min: SBV, max: SBV, size: SBV, found: SBool, value: SBV)] = []
+    private var searches: [Search] = []
+
+    /// A window search: in `[min, max]`, `size` bytes; `value` is the start (lowest) or last
+    /// address (highest) of its fit when `found`.
+    struct Search {
+        let lowest: Bool
+        let min: SBV, max: SBV, size: SBV
+        let found: SBool
+        let value: SBV
+    }
     /// Facts about the VMAs and answers: true in every real layout.
     public private(set) var facts: [SBool] = []
+    /// Facts about which fit each search takes (`finds`): true in every real layout too, but pure
+    /// order facts, quadratic in the questions — they decide a lowest-fit property in the integer
+    /// form and made a bit-blasted alignment proof three times slower, so the prover gives them to
+    /// the integer forms only (a query without them is weaker, never unsound).
+    public private(set) var fitFacts: [SBool] = []
     private var fresh = 0
 
     /// `pageSize` and `taskSizeMax` as in the config: VMAs are page-aligned and end at or below it.
@@ -127,7 +143,45 @@ public final class AbstractAddressSpace: AddressSpace {
         answered[key] = (a, i)
         facts.append(seen[i].present.implies(a.ult(seen[i].end)))
         ask(.firstAbove(address: a, vma: i))
+        // Free from `a` up to the start of the VMA above it (or the top): every search whose window
+        // holds a fit in that stretch finds one at least as low (high).
+        let v = seen[i]
+        let stretch = Stretch(free: !v.present || a.ult(v.start), first: a, last: v.present.ite(v.start.sub(k(1)), k(.max)))
+        stretches.append(stretch)
+        for w in searches { fitFacts.append(finds(w, stretch)) }
         return i
+    }
+
+    // MARK: - Which fit a search takes
+
+    /// `[first, last]` touches no VMA when `free`: what a question or a search found.
+    struct Stretch {
+        let free: SBool
+        let first: SBV
+        let last: SBV
+    }
+
+    /// The free stretches seen so far (each `firstAbove` question's, each search's fit).
+    private var stretches: [Stretch] = []
+
+    /// A search finds the lowest (highest) fit: whenever a free stretch holds `size` bytes inside
+    /// its window, it succeeds, and its fit starts no higher (ends no lower) than the stretch's part
+    /// in the window — true of every layout, since the gap around the stretch is one the search
+    /// looks at. This is what lets a proof over every layout say *which* fit a search takes
+    /// relative to the stretches the run knows of (a free range a property assumes, another
+    /// search's fit), not only that the fit is free.
+    private func finds(_ w: Search, _ s: Stretch) -> SBool {
+        let lo = s.first.ult(w.min).ite(w.min, s.first), hi = w.max.ult(s.last).ite(w.max, s.last)
+        let holds = s.free && !w.size.eq(k(0)) && lo.ule(hi) && w.size.sub(k(1)).ule(hi.sub(lo))
+        return holds.implies(w.found && (w.lowest ? w.value.ule(lo) : hi.ule(w.value)))
+    }
+
+    /// A new search (before it joins `searches`): related to every stretch seen, and its fit
+    /// (when found) a stretch for every search.
+    private func searched(_ w: Search, fit: Stretch) {
+        for s in stretches { fitFacts.append(finds(w, s)) }
+        for u in searches { fitFacts.append(finds(u, fit)) }
+        stretches.append(fit)
     }
 
     private func lastAtOrBelow(_ a: SBV) -> Int {
@@ -262,16 +316,18 @@ public final class AbstractAddressSpace: AddressSpace {
         let first = seen[firstAbove(min)]
         let blocked = first.present && (first.start.ule(min) || first.start.sub(min).ult(size))
         facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !start.eq(min))).implies(blocked))
-        sameAnswer(lowest: true, min: min, max: max, size: size, found: found, value: start)
+        let search = Search(lowest: true, min: min, max: max, size: size, found: found, value: start)
+        searched(search, fit: Stretch(free: found, first: start, last: start.add(size.sub(k(1)))))
+        sameAnswer(search)
         return (domain.lift(found), domain.lift(found.ite(start, k(0))))
     }
 
     /// A search equal to an earlier one (same kind, window and size) answers as it did.
-    private func sameAnswer(lowest: Bool, min: SBV, max: SBV, size: SBV, found: SBool, value: SBV) {
-        for w in searches where w.lowest == lowest {
-            facts.append((min.eq(w.min) && max.eq(w.max) && size.eq(w.size)).implies(found.iff(w.found) && found.implies(value.eq(w.value))))
+    private func sameAnswer(_ s: Search) {
+        for w in searches where w.lowest == s.lowest {
+            facts.append((s.min.eq(w.min) && s.max.eq(w.max) && s.size.eq(w.size)).implies(s.found.iff(w.found) && s.found.implies(s.value.eq(w.value))))
         }
-        searches.append((lowest, min, max, size, found, value))
+        searches.append(s)
     }
 
     public func areaHighest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, end: SymWord) {
@@ -294,7 +350,9 @@ public final class AbstractAddressSpace: AddressSpace {
         let blocker = seen[firstAbove(top)]
         let blocked = blocker.present && blocker.start.ule(max) && top.ult(blocker.end)
         facts.append(((!found && valid(min: min, max: max, size: size)) || (found && !last.eq(max))).implies(blocked))
-        sameAnswer(lowest: false, min: min, max: max, size: size, found: found, value: last)
+        let search = Search(lowest: false, min: min, max: max, size: size, found: found, value: last)
+        searched(search, fit: Stretch(free: found, first: first, last: last))
+        sameAnswer(search)
         return (domain.lift(found), domain.lift(found.ite(last, k(0)).add(k(1))))
     }
 }

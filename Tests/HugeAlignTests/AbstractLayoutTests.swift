@@ -108,6 +108,38 @@ import Testing
         #expect(r["same_answer"]?.verdict == .proved(vacuous: false), "\(String(describing: r["same_answer"]?.verdict))")
     }
 
+    /// A search takes the lowest (highest) fit: no higher (lower) than a free stretch the run has
+    /// seen — one a lookup showed, or another search's fit — in every layout. The integer form
+    /// gets these facts (`AbstractAddressSpace.fitFacts`); a claim they do not imply (that the fit
+    /// is the stretch itself) is still no proof.
+    @Test func aSearchTakesAFitNoFartherThanAFreeStretch() throws {
+        let r = try prove("""
+            property lowest_fit(unsigned long lo, unsigned long hi, unsigned long len, unsigned long a) layout any arithmetic both {
+                struct vm_area_struct *v = find_vma(current->mm, a);
+                unsigned long s = 0, e = 0;
+                assume(len != 0 && a >= lo && a + len > a && a + len <= hi);
+                assume(!v || v->vm_start >= a + len);
+                assert(vma_iter_area_lowest(lo, hi, len, &s) == 0 && s <= a);
+                assert(vma_iter_area_highest(lo, hi, len, &e) == 0 && e >= a + len);
+            }
+            property smaller_fit(unsigned long lo, unsigned long hi, unsigned long len, unsigned long n) layout any arithmetic both {
+                unsigned long s = 0, t = 0;
+                assume(n != 0 && n <= len && vma_iter_area_lowest(lo, hi, len, &s) == 0);
+                assert(vma_iter_area_lowest(lo, hi, n, &t) == 0 && t <= s);
+            }
+            property fit_is_the_stretch(unsigned long lo, unsigned long hi, unsigned long len, unsigned long a) layout any arithmetic both {
+                struct vm_area_struct *v = find_vma(current->mm, a);
+                unsigned long s = 0;
+                assume(len != 0 && a >= lo && a + len > a && a + len <= hi);
+                assume(!v || v->vm_start >= a + len);
+                assert(vma_iter_area_lowest(lo, hi, len, &s) == 0 && s == a);
+            }
+            """)
+        #expect(r["lowest_fit"]?.verdict == .proved(vacuous: false), "\(String(describing: r["lowest_fit"]?.verdict))")
+        #expect(r["smaller_fit"]?.verdict == .proved(vacuous: false), "\(String(describing: r["smaller_fit"]?.verdict))")
+        #expect(r["fit_is_the_stretch"]?.verdict.kind != .proved, "\(String(describing: r["fit_is_the_stretch"]?.verdict))")
+    }
+
     /// A property's own `unwind N` unwinds the retry loops too (the bounds say so): the first pass
     /// searches the window the property asked about. Never a proof on its own: beside a stack a
     /// second pass is needed (the claim is false, and its counterexample replays), and by induction

@@ -165,4 +165,27 @@ import Testing
         #expect(c.failures.first?.kind == .assertion)
         #expect(c.calls?.map(\.function) == ["do_mmap_placement", "insert_vma", "do_mmap_placement"])
     }
+
+    /// The same sequence at 64 bits over every layout (placement_64_fit.spec, proved there through
+    /// the contract of an anonymous mmap): with the seeded bug the contract's proof fails, the
+    /// property is run without it, and the counterexample is the shortest sequence — two requests
+    /// on an empty layout, the first mapping inserted between them.
+    @Test func consecutiveTopDownTHPRequestsAbutAt64Bits() throws {
+        let spec = Paths.repo("specs/properties/placement_64_fit.spec")
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
+            .replacingOccurrences(of: "#include \"../kernel/v6.18/mmap.spec\"", with: "#include \"\(try mutantModels("thp-no-topdown-case"))/mmap.spec\"")
+            .replacingOccurrences(of: "#include \"guards.h\"", with: "#include \"\(Paths.repo("specs/properties/guards.h"))\"")
+        let name = "anon_thp_consecutive_topdown_mmaps_abut_any_layout_x86_64"
+        let bad = try prove(text, config: .x86_64)
+        let r = try #require(bad[name])
+        guard case .counterexample(let c) = r.verdict else {
+            Issue.record("the mutant must be refuted at 64 bits, got \(r.verdict)")
+            return
+        }
+        #expect(r.bounds.contractsNotUsed?.first?.hasPrefix("anon_mmap: its contract fails") == true, "\(r.bounds)")
+        #expect(c.failures.first?.kind == .assertion)
+        #expect(c.layout?.isEmpty == true)
+        // (The helpers the assumptions call are calls of the property too.)
+        #expect(c.calls?.map(\.function).filter { !$0.hasPrefix("thp_fit_") } == ["anon_mmap", "insert_vma", "anon_mmap"])
+    }
 }
