@@ -347,6 +347,9 @@ final class Session {
             abstract = space
             // The property's own `unwind N`: its loops unwound, invariants or not (Bounds).
             evaluator.inductiveLoops = property.unwind == nil
+            // Which fit a search takes matters where the first pass is followed (loops unwound);
+            // by induction the pass is an arbitrary one, and the facts only slowed the proofs.
+            space.knowsWhichFit = property.unwind != nil
             vmaSlots = 0
             for c in contracts { evaluator.contracted[c.function] = c }
             usesContracts = !contracts.isEmpty

@@ -64,8 +64,11 @@ public final class AbstractAddressSpace: AddressSpace {
     /// Facts about which fit each search takes (`finds`): true in every real layout too, but pure
     /// order facts, quadratic in the questions — they decide a lowest-fit property in the integer
     /// form and made a bit-blasted alignment proof three times slower, so the prover gives them to
-    /// the integer forms only (a query without them is weaker, never unsound).
+    /// the integer forms only, and only for properties that unwind their loops (a query without
+    /// them is weaker, never unsound).
     public private(set) var fitFacts: [SBool] = []
+    /// Whether `fitFacts` are made at all (the prover: for properties that unwind their loops).
+    public var knowsWhichFit = true
     private var fresh = 0
 
     /// `pageSize` and `taskSizeMax` as in the config: VMAs are page-aligned and end at or below it.
@@ -146,6 +149,7 @@ public final class AbstractAddressSpace: AddressSpace {
         // Free from `a` up to the start of the VMA above it (or the top): every search whose window
         // holds a fit in that stretch finds one at least as low (high).
         let v = seen[i]
+        guard knowsWhichFit else { return i }
         let stretch = Stretch(free: !v.present || a.ult(v.start), first: a, last: v.present.ite(v.start.sub(k(1)), k(.max)))
         stretches.append(stretch)
         for w in searches { fitFacts.append(finds(w, stretch)) }
@@ -179,6 +183,7 @@ public final class AbstractAddressSpace: AddressSpace {
     /// A new search (before it joins `searches`): related to every stretch seen, and its fit
     /// (when found) a stretch for every search.
     private func searched(_ w: Search, fit: Stretch) {
+        guard knowsWhichFit else { return }
         for s in stretches { fitFacts.append(finds(w, s)) }
         for u in searches { fitFacts.append(finds(u, fit)) }
         stretches.append(fit)

@@ -110,11 +110,12 @@ import Testing
 
     /// A search takes the lowest (highest) fit: no higher (lower) than a free stretch the run has
     /// seen — one a lookup showed, or another search's fit — in every layout. The integer form
-    /// gets these facts (`AbstractAddressSpace.fitFacts`); a claim they do not imply (that the fit
-    /// is the stretch itself) is still no proof.
+    /// gets these facts (`AbstractAddressSpace.fitFacts`) where the property unwinds its loops (its
+    /// own `unwind N`); a claim they do not imply (that the fit is the stretch itself) is still no
+    /// proof.
     @Test func aSearchTakesAFitNoFartherThanAFreeStretch() throws {
         let r = try prove("""
-            property lowest_fit(unsigned long lo, unsigned long hi, unsigned long len, unsigned long a) layout any arithmetic both {
+            property lowest_fit(unsigned long lo, unsigned long hi, unsigned long len, unsigned long a) layout any unwind 1 arithmetic both {
                 struct vm_area_struct *v = find_vma(current->mm, a);
                 unsigned long s = 0, e = 0;
                 assume(len != 0 && a >= lo && a + len > a && a + len <= hi);
@@ -122,12 +123,12 @@ import Testing
                 assert(vma_iter_area_lowest(lo, hi, len, &s) == 0 && s <= a);
                 assert(vma_iter_area_highest(lo, hi, len, &e) == 0 && e >= a + len);
             }
-            property smaller_fit(unsigned long lo, unsigned long hi, unsigned long len, unsigned long n) layout any arithmetic both {
+            property smaller_fit(unsigned long lo, unsigned long hi, unsigned long len, unsigned long n) layout any unwind 1 arithmetic both {
                 unsigned long s = 0, t = 0;
                 assume(n != 0 && n <= len && vma_iter_area_lowest(lo, hi, len, &s) == 0);
                 assert(vma_iter_area_lowest(lo, hi, n, &t) == 0 && t <= s);
             }
-            property fit_is_the_stretch(unsigned long lo, unsigned long hi, unsigned long len, unsigned long a) layout any arithmetic both {
+            property fit_is_the_stretch(unsigned long lo, unsigned long hi, unsigned long len, unsigned long a) layout any unwind 1 arithmetic both {
                 struct vm_area_struct *v = find_vma(current->mm, a);
                 unsigned long s = 0;
                 assume(len != 0 && a >= lo && a + len > a && a + len <= hi);
