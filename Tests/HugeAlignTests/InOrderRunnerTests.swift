@@ -25,8 +25,9 @@ import Testing
             work: { _, i in
                 log.add("start \(i)")
                 if i == 0 { _ = item2Ran.wait(timeout: .now() + 20) }
-                if i == 2 { item2Ran.signal() }
                 log.add("end \(i)")
+                // Only once its end is logged: item 0's end then comes after it.
+                if i == 2 { item2Ran.signal() }
                 return i * 10
             },
             emit: { i, r in
