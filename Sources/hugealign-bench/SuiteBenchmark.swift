@@ -40,8 +40,8 @@ func benchSuite(jobs: Int, solvers: [SolverChoice]) throws {
 /// The properties of the 64-bit specs that name contracts, proved with them and without (issue 10's
 /// before/after): each contract's own proof first (once per configuration, as in a run), then each
 /// property through the proved contracts — its own time — and the same property with its calls
-/// encoded as they are, within `seconds`.
-func benchContracts(seconds: Double) throws {
+/// encoded as they are, within `seconds`. `only`: one spec file's name (placement_64_fit.spec).
+func benchContracts(seconds: Double, only: String? = nil) throws {
     var options = ProverOptions(timeoutSeconds: seconds)
     options.concreteSearchRuns = 20_000
     let prover = Prover(options: options)
@@ -59,7 +59,7 @@ func benchContracts(seconds: Double) throws {
     }
     // A contract is proved once per configuration: the second spec shares the first's proof.
     var proved: Set<String> = []
-    for name in ["placement_64.spec", "vm_unmapped_area_64.spec"] {
+    for name in ["placement_64.spec", "vm_unmapped_area_64.spec", "placement_64_fit.spec"] where only == nil || name == only {
         let file = repoPath("specs/properties/\(name)")
         let plan = try SpecPlan(file: file, defaultConfig: .x86_64)
         for item in plan.items where !item.property.contracts.isEmpty {
