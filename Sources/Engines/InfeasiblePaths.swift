@@ -39,6 +39,9 @@ final class InfeasiblePaths {
     let externalTotal: UInt32
     /// True once no question should be asked any more (the property's time is up, the run interrupted).
     let stop: () -> Bool
+    /// The property's deadline: no second opinion runs past it (a 15 s check begun just before
+    /// it once took a 30 s budget to 80 s).
+    let deadline: ContinuousClock.Instant?
     private var externalSpent: UInt32 = 0
     /// `HUGEALIGN_DUMP_PRUNES=DIR`: each question as SMT-LIB2, to time other solvers on it.
     static let dumpFolder = ProcessInfo.processInfo.environment["HUGEALIGN_DUMP_PRUNES"]
@@ -54,9 +57,10 @@ final class InfeasiblePaths {
     /// counts them, so that verdicts stay deterministic).
     init(context: Context, domain: SymbolicDomain, limits: SolverLimits, external: ((String, UInt32) -> CheckResult)?,
          externalTotalMilliseconds: UInt32 = InfeasiblePaths.externalTotalMilliseconds, stop: @escaping () -> Bool = { false },
-         facts: @escaping () -> [SBool]) throws {
+         deadline: ContinuousClock.Instant? = nil, facts: @escaping () -> [SBool]) throws {
         solver = try Solver(context, limits: limits)
         self.stop = stop
+        self.deadline = deadline
         externalTotal = externalTotalMilliseconds
         self.external = external
         self.domain = domain
@@ -124,7 +128,8 @@ final class InfeasiblePaths {
             if let dir = Self.dumpFolder {
                 try? solver.smtlib2().write(toFile: "\(dir)/\(checks)-\(callee).smt2", atomically: true, encoding: .utf8)
             }
-            let left = externalTotal - min(externalTotal, externalSpent)
+            var left = externalTotal - min(externalTotal, externalSpent)
+            if let deadline { left = min(left, UInt32(max(0, min((deadline - ContinuousClock.now).seconds * 1000, Double(UInt32.max))))) }
             guard case .unknown? = r, let external, externalChecks < Self.maxExternalChecks, left >= 500 else { return r }
             externalChecks += 1
             let askedAt = ContinuousClock.now

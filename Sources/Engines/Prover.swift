@@ -372,7 +372,7 @@ final class Session {
             // "canceled" (the questions, up to 32 of Z3 and 12 s of Bitwuzla, once outlasted both).
             let deadline = budget.deadline
             let paths = try InfeasiblePaths(context: context, domain: domain, limits: limits, external: external,
-                                            stop: { stopped() || ContinuousClock.now >= deadline }) { [abstract] in
+                                            stop: { stopped() || ContinuousClock.now >= deadline }, deadline: deadline) { [abstract] in
                 abstract?.facts ?? layoutFacts
             }
             evaluator.prunedCallees = CallGraph(program).costlyIndices()
@@ -557,12 +557,18 @@ final class Session {
         guard open.count > 1, usesNewerZ3, engines.first?.engine == .relaxedInteger else { return [] }
         let n = Double(open.count)
         guard let limits = budget.limits(.rest, fraction: relaxedShare / n) else { return [] }
-        let queries: [String]
+        var printed: [String] = []
         do {
-            queries = try open.map { try newerZ3Query(.relaxedInteger, [$0.violated], pin: true, limits: limits) }
+            // Each is the whole query printed again: on a large one (two placement calls unwound,
+            // 34 obligations) that alone took past the budget, so it stops there.
+            for o in open {
+                if budget.remainingSeconds <= 0 { return [] }
+                printed.append(try newerZ3Query(.relaxedInteger, [o.violated], pin: true, limits: limits))
+            }
         } catch is Untranslatable {
             return []
         }
+        let queries = printed
         let ms = newerZ3Milliseconds(limits)
         final class Answers: @unchecked Sendable { var results: [CheckResult?] = [] }
         let answers = Answers()
