@@ -8,6 +8,8 @@ public final class InOrderRunner<Result>: @unchecked Sendable {
     private var outcomes: [Int: Result] = [:]
     private var started: [Bool] = []
     private var finished: [Bool] = []
+    /// Every item before it has started: where a free worker's look for work begins.
+    private var firstUnstarted = 0
     private var finishedWorkers = 0
 
     public init() {}
@@ -28,15 +30,17 @@ public final class InOrderRunner<Result>: @unchecked Sendable {
         let prerequisites = (0..<count).map { i in after(i).filter { $0 < i } }
         started = Array(repeating: false, count: count)
         finished = Array(repeating: false, count: count)
+        firstUnstarted = 0
         for j in 0..<threads {
             Thread.detachNewThread { [self] in
                 while true {
                     lock.lock()
                     var index: Int?
                     while !shouldStop() {
-                        index = (0..<count).first { !started[$0] && prerequisites[$0].allSatisfy { finished[$0] } }
+                        while firstUnstarted < count && started[firstUnstarted] { firstUnstarted += 1 }
+                        index = (firstUnstarted..<count).first { !started[$0] && prerequisites[$0].allSatisfy { finished[$0] } }
                         // Nothing ready, but some item still waits for one in progress.
-                        if index != nil || !started.contains(false) { break }
+                        if index != nil || firstUnstarted == count { break }
                         lock.wait()
                     }
                     if let index { started[index] = true }

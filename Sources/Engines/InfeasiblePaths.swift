@@ -129,7 +129,7 @@ final class InfeasiblePaths {
                 try? solver.smtlib2().write(toFile: "\(dir)/\(checks)-\(callee).smt2", atomically: true, encoding: .utf8)
             }
             var left = externalTotal - min(externalTotal, externalSpent)
-            if let deadline { left = min(left, UInt32(max(0, min((deadline - ContinuousClock.now).seconds * 1000, Double(UInt32.max))))) }
+            if let deadline { left = min(left, UInt32(clamping: Int(max(0, (deadline - ContinuousClock.now).seconds * 1000)))) }
             guard case .unknown? = r, let external, externalChecks < Self.maxExternalChecks, left >= 500 else { return r }
             externalChecks += 1
             let askedAt = ContinuousClock.now

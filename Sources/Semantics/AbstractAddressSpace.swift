@@ -148,8 +148,8 @@ public final class AbstractAddressSpace: AddressSpace {
         ask(.firstAbove(address: a, vma: i))
         // Free from `a` up to the start of the VMA above it (or the top): every search whose window
         // holds a fit in that stretch finds one at least as low (high).
-        let v = seen[i]
         guard knowsWhichFit else { return i }
+        let v = seen[i]
         let stretch = Stretch(free: !v.present || a.ult(v.start), first: a, last: v.present.ite(v.start.sub(k(1)), k(.max)))
         stretches.append(stretch)
         for w in searches { fitFacts.append(finds(w, stretch)) }
@@ -175,8 +175,10 @@ public final class AbstractAddressSpace: AddressSpace {
     /// relative to the stretches the run knows of (a free range a property assumes, another
     /// search's fit), not only that the fit is free.
     private func finds(_ w: Search, _ s: Stretch) -> SBool {
-        let lo = s.first.ult(w.min).ite(w.min, s.first), hi = w.max.ult(s.last).ite(w.max, s.last)
-        let holds = s.free && !w.size.eq(k(0)) && lo.ule(hi) && w.size.sub(k(1)).ule(hi.sub(lo))
+        let some = !w.size.eq(k(0))
+        let part = reference.clipped(lo: .term(s.first), hi: .term(s.last), min: .term(w.min), max: .term(w.max), sizeMinus1: .term(w.size.sub(k(1))))
+        let lo = t(part.a), hi = t(part.b)
+        let holds = s.free && some && domain.term(part.fits)
         return holds.implies(w.found && (w.lowest ? w.value.ule(lo) : hi.ule(w.value)))
     }
 
@@ -290,9 +292,12 @@ public final class AbstractAddressSpace: AddressSpace {
         return domain.lift(r)
     }
 
+    /// The reference scan (`SlotAddressSpace`), for its tests of a window and of a gap in it.
+    private var reference: SlotAddressSpace<SymbolicDomain> { SlotAddressSpace(domain: domain, bits: bits, slots: []) }
+
     /// A window `[min, max]` that can hold `size` bytes at all: the reference scan's own test.
     private func valid(min: SBV, max: SBV, size: SBV) -> SBool {
-        domain.term(SlotAddressSpace(domain: domain, bits: bits, slots: []).valid(min: .term(min), max: .term(max), size: .term(size)))
+        domain.term(reference.valid(min: .term(min), max: .term(max), size: .term(size)))
     }
 
     /// The answer of an earlier search with the very same terms (Z3 shares equal terms; each entry

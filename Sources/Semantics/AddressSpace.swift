@@ -95,12 +95,20 @@ public struct SlotAddressSpace<D: Domain>: AddressSpace {
             let isTop = j == slots.count ? d.truth(true) : d.not(slots[j].present)
             let hi = j == slots.count ? k(.max) : d.ite(isTop, k(.max), d.sub(slots[j].start, k(1), bits: bits), bits: bits)
             let nonEmpty = j == slots.count ? d.truth(true) : d.or(isTop, d.ult(lo, slots[j].start, bits: bits))
-            let a = d.ite(d.ult(lo, min, bits: bits), min, lo, bits: bits)
-            let b = d.ite(d.ult(max, hi, bits: bits), max, hi, bits: bits)
-            let fits = d.and(d.and(exists, nonEmpty), d.and(d.ule(a, b, bits: bits), d.ule(sizeMinus1, d.sub(b, a, bits: bits), bits: bits)))
-            out.append((fits, a, b))
+            let part = clipped(lo: lo, hi: hi, min: min, max: max, sizeMinus1: sizeMinus1)
+            out.append((d.and(d.and(exists, nonEmpty), part.fits), part.a, part.b))
         }
         return out
+    }
+
+    /// The part `[a, b]` of a free range `[lo, hi]` inside the window `[min, max]`, and whether it
+    /// holds `sizeMinus1 + 1` bytes: the test a window search applies to each gap (`gaps`), and
+    /// the abstract layout to each free range it knows of (which fit a search takes).
+    func clipped(lo: D.Word, hi: D.Word, min: D.Word, max: D.Word, sizeMinus1: D.Word) -> (fits: D.Truth, a: D.Word, b: D.Word) {
+        let d = domain
+        let a = d.ite(d.ult(lo, min, bits: bits), min, lo, bits: bits)
+        let b = d.ite(d.ult(max, hi, bits: bits), max, hi, bits: bits)
+        return (d.and(d.ule(a, b, bits: bits), d.ule(sizeMinus1, d.sub(b, a, bits: bits), bits: bits)), a, b)
     }
 
     func valid(min: D.Word, max: D.Word, size: D.Word) -> D.Truth {
