@@ -364,8 +364,9 @@ final class Session {
         evaluator.checksUnusedInvariants = false
         if options.pruneInfeasibleCalls {
             let layoutFacts = wellFormed
-            let external: ((String, UInt32) -> CheckResult)? = options.solver != .z3 && ExternalSolver.bitwuzla.version != nil
-                ? { ExternalSolver.bitwuzla.check($0, milliseconds: $1) } : nil
+            let external = InfeasiblePaths.secondOpinion(bitwuzla: options.solver != .z3 && ExternalSolver.bitwuzla.version != nil,
+                                                         newerZ3: options.solver != .z3 && ExternalSolver.z3.version != nil,
+                                                         lanes: options.solverLanes)
             let limits = InfeasiblePaths.limits(units: options.rlimit != nil, alone: external == nil)
             // Past the property's deadline, or once the run is interrupted, no more questions: the
             // calls are kept, the query is built at once, and its first check answers "timeout" or

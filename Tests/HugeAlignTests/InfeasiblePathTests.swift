@@ -84,7 +84,7 @@ import Testing
         let domain = SymbolicDomain(context: c)
         var asked: [UInt32] = []
         // Z3 with one resource unit decides nothing; the "second opinion" takes 300 ms to say unknown.
-        let paths = try InfeasiblePaths(context: c, domain: domain, limits: SolverLimits(rlimit: 1), external: { _, ms in
+        let paths = try InfeasiblePaths(context: c, domain: domain, limits: SolverLimits(rlimit: 1), external: { _, _, ms in
             asked.append(ms)
             Thread.sleep(forTimeInterval: 0.3)
             return .unknown(reason: "test")
@@ -98,6 +98,25 @@ import Testing
         #expect(asked.count == 2)
         #expect(asked.first == 1_000)
         #expect((asked.last ?? 0) <= 700)
+    }
+
+    /// The newer Z3's opinion is asked about the relaxed integer form: a guard that is an order
+    /// fact over 64-bit sums (here `x + len` wrapping below `x` while both stay under 2^46) is
+    /// pruned by it alone — the linked Z3, held to one resource unit, decides nothing.
+    @Test(.enabled(if: ExternalSolver.z3.version != nil, "no Z3 newer than the linked libz3 (pip install z3-solver)"))
+    func theIntegerFormDecidesOrderGuards() throws {
+        let c = Context()
+        let x = c.bvConst("x", width: 64), len = c.bvConst("len", width: 64)
+        let bound = c.bv(1 << 46, width: 64)
+        let dead = x.ult(bound) && len.ult(bound) && x.add(len).ult(x)
+        let live = x.ult(bound) && len.ult(bound) && x.add(len).ult(bound)
+        for lanes in [1, 2] {
+            let paths = try InfeasiblePaths(context: c, domain: SymbolicDomain(context: c), limits: SolverLimits(rlimit: 1),
+                                            external: InfeasiblePaths.secondOpinion(bitwuzla: false, newerZ3: true, lanes: lanes),
+                                            facts: { [] })
+            #expect(paths.isInfeasible("costly", .term(dead), []))
+            #expect(!paths.isInfeasible("costly", .term(live), []))
+        }
     }
 
     /// Once the property's time is up or the run interrupted, nothing more is asked: the call is

@@ -92,6 +92,28 @@ struct PortfolioTests {
         #expect(ExternalSolver.bitwuzla.check("(declare-fun x () (_ BitVec 8))\n(assert (= x #x05))\n", milliseconds: 10_000) == .sat)
     }
 
+    /// A race (`ExternalSolver.race`, the pruning's two opinions at once) ends with its first
+    /// decisive answer: the other solver's worker is stopped (its answer says so), and the next
+    /// checks still get workers. With no decisive answer, each answers on its own.
+    @Test func aRaceStopsTheSlowerOpinion() throws {
+        let hard = """
+        (declare-fun x () (_ BitVec 64))
+        (declare-fun y () (_ BitVec 64))
+        (define-fun m ((v (_ BitVec 64))) (_ BitVec 64) (bvxor (bvmul (bvxor v (bvlshr v #x000000000000001f)) #xff51afd7ed558ccd) (bvlshr v #x000000000000000b)))
+        (assert (= (m (m (bvadd x y))) (m (m (bvmul x y)))))
+        (assert (not (= (bvadd x y) (bvmul x y))))
+        """
+        let easy = "(declare-fun x () (_ BitVec 8))\n(assert (bvult x x))\n"
+        let (winner, answers) = ExternalSolver.race([(.bitwuzla, hard, 120_000), (.bitwuzla, easy, 10_000)]) { _, r in r == .unsat }
+        #expect(winner == 1)
+        #expect(answers[1] == .unsat)
+        #expect(answers[0] == .unknown(reason: "bitwuzla worker stopped"), "the slower one ran on: \(answers[0])")
+        let sat = "(declare-fun x () (_ BitVec 8))\n(assert (= x #x05))\n"
+        let undecided = ExternalSolver.race([(.bitwuzla, sat, 10_000), (.bitwuzla, easy, 10_000)]) { _, _ in false }
+        #expect(undecided.winner == nil)
+        #expect(undecided.answers == [.sat, .unsat])
+    }
+
     /// The JSON report says which proofs Bitwuzla gave, and nothing when Z3 decided alone.
     @Test func jsonSaysWhoProved() throws {
         let spec = Paths.repo("specs/examples/thp_alignment_lemma.spec")
