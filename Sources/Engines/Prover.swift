@@ -203,7 +203,7 @@ public final class Prover: @unchecked Sendable {
     /// The contract proofs `item`'s proof starts with, innermost first (a contract's proof uses
     /// the contracts it names), each under the options `run` proves it with and with its key in
     /// `ContractProofs`: what a campaign schedules as work of its own.
-    func contractProofs(_ item: SpecPlan.Item) -> [(contract: Contract, options: ProverOptions, key: String, needs: [String])] {
+    public func contractProofs(_ item: SpecPlan.Item) -> [(contract: Contract, options: ProverOptions, key: String, needs: [String])] {
         var out: [(contract: Contract, options: ProverOptions, key: String, needs: [String])] = []
         /// The keys of the proofs `property` uses, each added after the proofs it uses.
         @discardableResult
@@ -222,7 +222,7 @@ public final class Prover: @unchecked Sendable {
         return out
     }
 
-    func proveContract(_ c: Contract, in program: Program, file: String, options: ProverOptions) throws -> PropertyResult {
+    public func proveContract(_ c: Contract, in program: Program, file: String, options: ProverOptions) throws -> PropertyResult {
         try ContractProofs.shared.result(ContractProofs.key(c, program, options)) {
             try run(c.obligation, in: program, file: file, options: options)
         }
@@ -571,7 +571,7 @@ final class Session {
         }
         let queries = printed
         let ms = newerZ3Milliseconds(limits)
-        final class Answers: @unchecked Sendable { var results: [CheckResult?] = [] }
+        final class Answers: @unchecked Sendable { var results: [CheckResult?] = []; var next = 0 }
         let answers = Answers()
         answers.results = Array(repeating: nil, count: queries.count)
         let lock = NSLock()
@@ -579,13 +579,19 @@ final class Session {
         let lanes = max(1, min(queries.count, options.solverLanes))
         // Only the workers are touched from the lanes (`running` takes its lock).
         nonisolated(unsafe) let session = self
+        // Each lane takes the next query not yet taken: one slow obligation (1 s of five, the
+        // lowest fit's) holds up only its own lane, not every query dealt to it in advance.
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            for i in stride(from: lane, to: queries.count, by: lanes) {
+            while !session.canceled {
+                lock.lock()
+                let i = answers.next
+                answers.next += 1
+                lock.unlock()
+                guard i < queries.count else { return }
                 let r = ExternalSolver.z3.check(queries[i], milliseconds: ms) { session.running($0, slot: lane + 1) }
                 lock.lock()
                 answers.results[i] = r
                 lock.unlock()
-                if session.canceled { return }
             }
         }
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }

@@ -315,6 +315,8 @@ do {
     case "mutants-prover":
         let rest = Array(args.dropFirst())
         try benchMutantsProver(seconds: Double(rest.first ?? "") ?? 30, vmas: Int(rest.dropFirst().first ?? "") ?? 2, only: rest.dropFirst(2).first)
+    case "layout":
+        try benchLayout(runs: Int(args.dropFirst().first ?? "") ?? 3, only: args.dropFirst(2).first)
     case "contracts":
         try benchContracts(seconds: Double(args.dropFirst().first ?? "") ?? 60, only: args.dropFirst(2).first)
     case "suite":
@@ -327,7 +329,7 @@ do {
         benchGaps()
         try benchPlacement(runs: 20_000)
     default:
-        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|build [N]|place|fuzz [RUNS [compiled|interpreted]]|mutants [FUZZ_S CHECK_S [ID]]|mutant-seeds [SEEDS [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|suite [JOBS [z3|auto]]|contracts [SECONDS [SPEC]]|mutate [JOBS [I/N]]|all]\n".utf8))
+        FileHandle.standardError.write(Data("usage: hugealign-bench [lemma|eval|gaps|build [N]|place|fuzz [RUNS [compiled|interpreted]]|mutants [FUZZ_S CHECK_S [ID]]|mutant-seeds [SEEDS [ID]]|mutants-prover [SECONDS [VMAS [ID]]]|suite [JOBS [z3|auto]]|contracts [SECONDS [SPEC]]|layout [RUNS [PROPERTY]]|mutate [JOBS [I/N]]|all]\n".utf8))
         exit(1)
     }
 } catch {
