@@ -20,8 +20,8 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
     case bitwuzla
     case z3
 
-    /// The worker: one query per request (`<solver> <milliseconds> <bytes> <models>\n` then the
-    /// query), one line back: the answer, and after `sat` (when models were asked for) `name=value`
+    /// The worker: one query per request (`<solver> <milliseconds> <bytes> <models> <seed>\n` then
+    /// the query; the newer Z3 starts from that random seed), one line back: the answer, and after `sat` (when models were asked for) `name=value`
     /// of every declared constant (hexadecimal; Booleans 1 or 0). It first says which solvers it
     /// has: `ready bitwuzla=<version> z3=<version>` (each only when it imports).
     ///
@@ -55,7 +55,7 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
         print('missing', flush=True)
         sys.exit(0)
     print('ready ' + ' '.join(have), flush=True)
-    def bitwuzla(query, ms, models):
+    def bitwuzla(query, ms, models, seed):
         tm = bw.TermManager()
         opts = bw.Options()
         opts.set(bw.Option.TIME_LIMIT_PER, ms)
@@ -73,11 +73,11 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
                 elif t.sort().is_bool():
                     r += ' ' + t.symbol() + '=' + ('1' if v.value() else '0')
         return r
-    def newer_z3(query, ms, models):
+    def newer_z3(query, ms, models, seed):
         # Restarts with another seed and twice the time: on the layout queries one seed can take
         # ten times another. No relevancy filter and no case-split heuristic: measured on the 82
         # integer forms of vm_unmapped_area_64.spec, 52 s in all (worst 11.6 s) became 22 s (1.6 s).
-        left, seed, piece = ms, 0, 2000
+        left, piece = ms, 2000
         while True:
             s = z3.Solver()
             s.set('smt.relevancy', 0)
@@ -99,10 +99,10 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
         head = inp.readline()
         if not head:
             break
-        solver, ms, n, models = head.split()
+        solver, ms, n, models, seed = head.split()
         query = inp.read(int(n)).decode()
         try:
-            r = (bitwuzla if solver == b'bitwuzla' else newer_z3)(query, int(ms), int(models))
+            r = (bitwuzla if solver == b'bitwuzla' else newer_z3)(query, int(ms), int(models), int(seed))
         except Exception as e:
             r = 'error ' + str(e).replace('\\n', ' ')
         print(r, flush=True)
@@ -151,13 +151,13 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
 
     /// Decides `query` (SMT-LIB2) within `milliseconds`: sat, unsat, or unknown with the reason.
     /// `running` is told the worker while it runs, so that another thread can `cancel` it.
-    public func check(_ query: String, milliseconds: UInt32, running: (Worker?) -> Void = { _ in }) -> CheckResult {
-        check(query, milliseconds: milliseconds, models: false, running: running).result
+    public func check(_ query: String, milliseconds: UInt32, seed: Int = 0, running: (Worker?) -> Void = { _ in }) -> CheckResult {
+        check(query, milliseconds: milliseconds, models: false, seed: seed, running: running).result
     }
 
     /// As `check`, and with `models` the value of every declared constant after `sat` (Booleans as
     /// 1 or 0), by name (Bitwuzla only).
-    public func check(_ query: String, milliseconds: UInt32, models: Bool,
+    public func check(_ query: String, milliseconds: UInt32, models: Bool, seed: Int = 0,
                       running: (Worker?) -> Void = { _ in }) -> (result: CheckResult, model: [String: UInt64]) {
         guard version != nil else { return (.unknown(reason: "\(rawValue) is not installed"), [:]) }
         Self.lock.lock()
@@ -166,7 +166,7 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
         if w == nil { w = Worker.start() }
         guard let w else { return (.unknown(reason: "\(rawValue) worker did not start"), [:]) }
         running(w)
-        let answer = w.ask(self, query, milliseconds: milliseconds, models: models && self == .bitwuzla)
+        let answer = w.ask(self, query, milliseconds: milliseconds, models: models && self == .bitwuzla, seed: seed)
         running(nil)
         if w.alive {
             Self.lock.lock()
@@ -215,10 +215,7 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
                 race.workers[i] = w
                 let lost = race.winner != nil
                 race.lock.unlock()
-                if lost, let w {
-                    w.cancel()
-                    replace()
-                }
+                if lost, let w { stop(w) }
             }
             race.lock.lock()
             race.answers[i] = r
@@ -228,10 +225,7 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
                 losers = race.workers.enumerated().compactMap { $0.offset == i ? nil : $0.element }
             }
             race.lock.unlock()
-            for w in losers {
-                w.cancel()
-                replace()
-            }
+            for w in losers { stop(w) }
         }
         let group = DispatchGroup()
         for i in asks.indices.dropFirst() {
@@ -244,6 +238,13 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
         if !asks.isEmpty { ask(0) }
         group.wait()
         return (race.winner, race.answers)
+    }
+
+    /// Stops a check whose answer is no longer wanted (another solver or seed answered first):
+    /// its worker is killed, and another starts in the background in its place.
+    public static func stop(_ w: Worker) {
+        w.cancel()
+        replace()
     }
 
     /// Starts a worker in the background for the idle pool (in place of one a race killed, or
@@ -308,9 +309,9 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
         }
 
         /// The worker's answer, or nil when it died, was killed, or overran its limit by 5 s.
-        func ask(_ solver: ExternalSolver, _ query: String, milliseconds: UInt32, models: Bool) -> String? {
+        func ask(_ solver: ExternalSolver, _ query: String, milliseconds: UInt32, models: Bool, seed: Int) -> String? {
             let body = Array(query.utf8)
-            let head = Array("\(solver.rawValue) \(milliseconds) \(body.count) \(models ? 1 : 0)\n".utf8)
+            let head = Array("\(solver.rawValue) \(milliseconds) \(body.count) \(models ? 1 : 0) \(seed)\n".utf8)
             guard writeAll(head), writeAll(body) else { reap(); return nil }
             guard let line = readLine(timeoutMilliseconds: Int(milliseconds) + 5_000) else { reap(); return nil }
             return line
