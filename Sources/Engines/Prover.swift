@@ -376,7 +376,7 @@ final class Session {
                                             stop: { stopped() || ContinuousClock.now >= deadline }, deadline: deadline) { [abstract] in
                 abstract?.facts ?? layoutFacts
             }
-            evaluator.prunedCallees = CallGraph(program).costlyIndices()
+            evaluator.prunedCallees = CallGraph(program).costlyIndices(searches: abstract == nil)
             evaluator.infeasible = { paths.isInfeasible($0.name, $1, $2) }
             evaluator.recordsQuestionGuard = abstract != nil
             abstract?.excluded = { [unowned evaluator] in

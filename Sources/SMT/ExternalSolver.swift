@@ -39,6 +39,12 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
             if os.getppid() != parent:
                 os._exit(0)
     threading.Thread(target=watch, daemon=True).start()
+    def say(line):
+        # A worker started for the idle pool as hugealign ends finds no one to answer.
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:
+            os._exit(0)
     have = []
     try:
         import bitwuzla as bw
@@ -52,9 +58,9 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
     except Exception:
         z3 = None
     if not have:
-        print('missing', flush=True)
+        say('missing')
         sys.exit(0)
-    print('ready ' + ' '.join(have), flush=True)
+    say('ready ' + ' '.join(have))
     def bitwuzla(query, ms, models, seed):
         tm = bw.TermManager()
         opts = bw.Options()
@@ -105,7 +111,7 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
             r = (bitwuzla if solver == b'bitwuzla' else newer_z3)(query, int(ms), int(models), int(seed))
         except Exception as e:
             r = 'error ' + str(e).replace('\\n', ' ')
-        print(r, flush=True)
+        say(r)
     """
 
     private static let lock = NSLock()
