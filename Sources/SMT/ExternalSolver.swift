@@ -21,9 +21,10 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
     case z3
 
     /// The worker: one query per request (`<solver> <milliseconds> <bytes> <models> <seed>\n` then
-    /// the query; the newer Z3 starts from that random seed), one line back: the answer, and after `sat` (when models were asked for) `name=value`
-    /// of every declared constant (hexadecimal; Booleans 1 or 0). It first says which solvers it
-    /// has: `ready bitwuzla=<version> z3=<version>` (each only when it imports).
+    /// the query; the newer Z3 starts from that random seed), one line back: the answer, and after
+    /// `sat` (when models were asked for) `name=value` of every declared constant (hexadecimal;
+    /// Booleans 1 or 0). It first says which solvers it has: `ready bitwuzla=<version>
+    /// z3=<version>` (each only when it imports).
     ///
     /// It closes every descriptor it inherited beyond stdin, stdout and stderr, and ends when its
     /// parent does: a worker that inherited another worker's stdin pipe (two started at once by

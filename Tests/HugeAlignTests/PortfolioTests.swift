@@ -69,18 +69,19 @@ struct PortfolioTests {
         #expect(Set([c.inputs[0].bits, c.inputs[1].bits]) == [4294967291, 4294967279])
     }
 
+    /// Two rounds of a multiply-xorshift mix colliding on a sum and a product: well beyond 10 s.
+    static let hard = """
+    (declare-fun x () (_ BitVec 64))
+    (declare-fun y () (_ BitVec 64))
+    (define-fun m ((v (_ BitVec 64))) (_ BitVec 64) (bvxor (bvmul (bvxor v (bvlshr v #x000000000000001f)) #xff51afd7ed558ccd) (bvlshr v #x000000000000000b)))
+    (assert (= (m (m (bvadd x y))) (m (m (bvmul x y)))))
+    (assert (not (= (bvadd x y) (bvmul x y))))
+    """
+
     /// A canceled check ends at once (its worker is killed), and the next check gets a new worker.
     @Test func canceledCheckStopsItsWorker() throws {
-        // Two rounds of a multiply-xorshift mix colliding on a sum and a product: well beyond 10 s.
-        let hard = """
-        (declare-fun x () (_ BitVec 64))
-        (declare-fun y () (_ BitVec 64))
-        (define-fun m ((v (_ BitVec 64))) (_ BitVec 64) (bvxor (bvmul (bvxor v (bvlshr v #x000000000000001f)) #xff51afd7ed558ccd) (bvlshr v #x000000000000000b)))
-        (assert (= (m (m (bvadd x y))) (m (m (bvmul x y)))))
-        (assert (not (= (bvadd x y) (bvmul x y))))
-        """
         let start = ContinuousClock.now
-        let r = ExternalSolver.bitwuzla.check(hard, milliseconds: 120_000) { w in
+        let r = ExternalSolver.bitwuzla.check(Self.hard, milliseconds: 120_000) { w in
             guard let w else { return }
             DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { w.cancel() }
         }
@@ -96,15 +97,8 @@ struct PortfolioTests {
     /// decisive answer: the other solver's worker is stopped (its answer says so), and the next
     /// checks still get workers. With no decisive answer, each answers on its own.
     @Test func aRaceStopsTheSlowerOpinion() throws {
-        let hard = """
-        (declare-fun x () (_ BitVec 64))
-        (declare-fun y () (_ BitVec 64))
-        (define-fun m ((v (_ BitVec 64))) (_ BitVec 64) (bvxor (bvmul (bvxor v (bvlshr v #x000000000000001f)) #xff51afd7ed558ccd) (bvlshr v #x000000000000000b)))
-        (assert (= (m (m (bvadd x y))) (m (m (bvmul x y)))))
-        (assert (not (= (bvadd x y) (bvmul x y))))
-        """
         let easy = "(declare-fun x () (_ BitVec 8))\n(assert (bvult x x))\n"
-        let (winner, answers) = ExternalSolver.race([(.bitwuzla, hard, 120_000), (.bitwuzla, easy, 10_000)]) { _, r in r == .unsat }
+        let (winner, answers) = ExternalSolver.race([(.bitwuzla, Self.hard, 120_000), (.bitwuzla, easy, 10_000)]) { _, r in r == .unsat }
         #expect(winner == 1)
         #expect(answers[1] == .unsat)
         #expect(answers[0] == .unknown(reason: "bitwuzla worker stopped"), "the slower one ran on: \(answers[0])")
