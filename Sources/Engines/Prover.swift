@@ -588,7 +588,7 @@ final class Session {
         let answers = Answers(queries.count)
         let lock = NSLock()
         let started = ContinuousClock.now
-        let lanes = max(1, min(max(queries.count, 2), options.solverLanes))
+        let lanes = max(1, min(queries.count, options.solverLanes))
         // Only the workers are touched from the lanes (`running` takes its lock).
         nonisolated(unsafe) let session = self
         // Each lane takes the next query not yet taken: one slow obligation (1 s of five, the
