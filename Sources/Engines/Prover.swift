@@ -82,7 +82,12 @@ public final class Prover: @unchecked Sendable {
     private var stopped = false
     private var interrupted: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
-    public init(options: ProverOptions) { self.options = options }
+    public init(options: ProverOptions) {
+        self.options = options
+        // The external solvers' first worker starts (Python imports both solvers: 0.15–0.3 s)
+        // while the spec is planned and searched concretely, not when the first check waits for it.
+        if options.solver != .z3 { ExternalSolver.startWorkers() }
+    }
 
     /// Interrupts the check in progress and every later one (their verdicts become unknown:
     /// "canceled").

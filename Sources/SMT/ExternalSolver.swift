@@ -115,13 +115,20 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
         say(r)
     """
 
-    private static let lock = NSLock()
+    private static let lock = NSLock(), probing = NSLock()
     nonisolated(unsafe) private static var idle: [Worker] = []
     nonisolated(unsafe) private static var probed: [ExternalSolver: String]?
 
     /// The solvers a worker can import, by version (probed once). The pip Z3 counts only when it is
     /// newer than the libz3 hugealign links: the same Z3 again would only repeat the work.
     static var installed: [ExternalSolver: String] {
+        lock.lock()
+        if let p = probed { lock.unlock(); return p }
+        lock.unlock()
+        // One probe at a time: a caller during the background one (`startWorkers`) waits for its
+        // answer instead of starting Python again beside it.
+        probing.lock()
+        defer { probing.unlock() }
         lock.lock()
         if let p = probed { lock.unlock(); return p }
         lock.unlock()
@@ -140,6 +147,12 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
             for _ in 1..<max(2, ProcessInfo.processInfo.activeProcessorCount) { replace() }
         }
         return probed!
+    }
+
+    /// Probes the solvers (`installed`) in the background, which starts the workers' pool: a
+    /// caller that will check soon lets Python start meanwhile.
+    public static func startWorkers() {
+        DispatchQueue.global().async { _ = installed }
     }
 
     /// This solver's version, or nil when `python3` cannot import it (or, for Z3, when the pip one
