@@ -18,10 +18,12 @@ final class InfeasiblePaths {
     let solver: Solver
     let facts: () -> [SBool]
     /// A second opinion on what the linked Z3 could not decide in its share: given the question as
-    /// bit-vectors (SMT-LIB2), its relaxed integer form on demand, and the milliseconds it may take
-    /// (`secondOpinion`; a test's stand-in).
+    /// bit-vectors (SMT-LIB2), its relaxed integer form on demand, the milliseconds it may take,
+    /// and whether to give up at once (`stop`: Ctrl-C, the property's deadline) (`secondOpinion`;
+    /// a test's stand-in).
     let external: External?
-    typealias External = (_ bitVector: String, _ relaxedInteger: () -> String?, _ milliseconds: UInt32) -> CheckResult
+    typealias External = (_ bitVector: String, _ relaxedInteger: () -> String?, _ milliseconds: UInt32,
+                          _ abandon: @escaping () -> Bool) -> CheckResult
     let domain: SymbolicDomain
     /// Each check's limit: short, since most guards are decided at once either way and a call kept
     /// for want of time only makes a slower query; longer when the linked Z3 decides alone (the
@@ -121,7 +123,7 @@ final class InfeasiblePaths {
     /// the suite against 18.6 s with Bitwuzla alone.)
     static func secondOpinion(bitwuzla: Bool, newerZ3: Bool, lanes: Int) -> External? {
         guard bitwuzla || newerZ3 else { return nil }
-        return { bitVector, relaxedInteger, ms in
+        return { bitVector, relaxedInteger, ms, abandon in
             let started = ContinuousClock.now
             var asks: [(solver: ExternalSolver, query: String, milliseconds: UInt32)] = []
             if newerZ3, let q = relaxedInteger() {
@@ -129,16 +131,17 @@ final class InfeasiblePaths {
             }
             if bitwuzla { asks.append((.bitwuzla, bitVector, ms)) }
             guard let first = asks.first else { return .unknown(reason: "no second opinion") }
+            let kinds = asks.map(\.solver)
+            let decides: @Sendable (Int, CheckResult) -> Bool = { i, r in r == .unsat || (kinds[i] == .bitwuzla && r == .sat) }
             if lanes > 1 || asks.count == 1 {
-                let kinds = asks.map(\.solver)
-                let (winner, answers) = ExternalSolver.race(asks) { i, r in r == .unsat || (kinds[i] == .bitwuzla && r == .sat) }
+                let (winner, answers) = ExternalSolver.race(asks, abandon: abandon, decides: decides)
                 if let winner { return answers[winner] }
                 return kinds.last == .bitwuzla ? answers[answers.count - 1] : .unknown(reason: "the relaxed integer form: \(answers[0])")
             }
-            if first.solver.check(first.query, milliseconds: first.milliseconds) == .unsat { return .unsat }
+            if ExternalSolver.race([first], abandon: abandon, decides: decides).winner != nil { return .unsat }
             let spent = UInt32(clamping: Int((ContinuousClock.now - started).seconds * 1000))
-            guard ms > spent + 100 else { return .unknown(reason: "timeout") }
-            return ExternalSolver.bitwuzla.check(bitVector, milliseconds: ms - spent)
+            guard ms > spent + 100, !abandon() else { return .unknown(reason: "timeout") }
+            return ExternalSolver.race([(.bitwuzla, bitVector, ms - spent)], abandon: abandon, decides: decides).answers[0]
         }
     }
 
@@ -186,7 +189,7 @@ final class InfeasiblePaths {
             let askedAt = ContinuousClock.now
             by = "external"
             defer { externalSpent += min(left, UInt32((ContinuousClock.now - askedAt).seconds * 1000)) }
-            return external(solver.smtlib2(), { self.relaxedIntegerQuery(formulas) }, min(Self.externalMilliseconds, left))
+            return external(solver.smtlib2(), { self.relaxedIntegerQuery(formulas) }, min(Self.externalMilliseconds, left), stop)
         }
         Session.traceLine("[prune] \(callee) \(r.map { "\($0)" } ?? "error") by \(by) \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
         guard r == .unsat else { return false }

@@ -84,7 +84,7 @@ import Testing
         let domain = SymbolicDomain(context: c)
         var asked: [UInt32] = []
         // Z3 with one resource unit decides nothing; the "second opinion" takes 300 ms to say unknown.
-        let paths = try InfeasiblePaths(context: c, domain: domain, limits: SolverLimits(rlimit: 1), external: { _, _, ms in
+        let paths = try InfeasiblePaths(context: c, domain: domain, limits: SolverLimits(rlimit: 1), external: { _, _, ms, _ in
             asked.append(ms)
             Thread.sleep(forTimeInterval: 0.3)
             return .unknown(reason: "test")

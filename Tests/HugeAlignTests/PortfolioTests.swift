@@ -95,13 +95,19 @@ struct PortfolioTests {
 
     /// A race (`ExternalSolver.race`, the pruning's two opinions at once) ends with its first
     /// decisive answer: the other solver's worker is stopped (its answer says so), and the next
-    /// checks still get workers. With no decisive answer, each answers on its own.
+    /// checks still get workers. An abandoned race stops every worker. With no decisive answer,
+    /// each answers on its own.
     @Test func aRaceStopsTheSlowerOpinion() throws {
         let easy = "(declare-fun x () (_ BitVec 8))\n(assert (bvult x x))\n"
         let (winner, answers) = ExternalSolver.race([(.bitwuzla, Self.hard, 120_000), (.bitwuzla, easy, 10_000)]) { _, r in r == .unsat }
         #expect(winner == 1)
         #expect(answers[1] == .unsat)
         #expect(answers[0] == .unknown(reason: "bitwuzla worker stopped"), "the slower one ran on: \(answers[0])")
+        // Abandoned (Ctrl-C, a spent budget): every worker is stopped, none decides.
+        let asked = ContinuousClock.now
+        let abandoned = ExternalSolver.race([(.bitwuzla, Self.hard, 120_000)], abandon: { ContinuousClock.now - asked > .milliseconds(300) }) { _, _ in true }
+        #expect(abandoned.winner == nil)
+        #expect(abandoned.answers == [.unknown(reason: "bitwuzla worker stopped")], "\(abandoned.answers)")
         let sat = "(declare-fun x () (_ BitVec 8))\n(assert (= x #x05))\n"
         let undecided = ExternalSolver.race([(.bitwuzla, sat, 10_000), (.bitwuzla, easy, 10_000)]) { _, _ in false }
         #expect(undecided.winner == nil)
