@@ -576,17 +576,17 @@ final class Session {
         }
         let queries = printed
         let ms = newerZ3Milliseconds(limits)
+        /// Per query: its answer once settled (or its last attempt's), the race of its attempts
+        /// (a first one, and a second seed when a lane has nothing else), and how many still run.
         final class Answers: @unchecked Sendable {
             var results: [CheckResult?]
             var next = 0
-            /// Per query: the workers of its attempts still running (by lane), whether a second
-            /// seed was tried, and how many attempts are still running.
-            var workers: [[Int: ExternalSolver.Worker]]
+            let races: [ExternalSolver.Race]
             var seconded: Set<Int> = []
             var attempts: [Int]
             init(_ n: Int) {
                 results = Array(repeating: nil, count: n)
-                workers = Array(repeating: [:], count: n)
+                races = (0..<n).map { _ in ExternalSolver.Race() }
                 attempts = Array(repeating: 0, count: n)
             }
         }
@@ -619,24 +619,12 @@ final class Session {
                 answers.attempts[i] += 1
                 lock.unlock()
                 let left = ms - min(ms, UInt32(clamping: Int((ContinuousClock.now - started).seconds * 1000)))
-                let r = ExternalSolver.z3.check(queries[i], milliseconds: seed == 0 ? ms : max(1, left), seed: seed) { w in
-                    session.running(w, slot: lane + 1)
-                    lock.lock()
-                    answers.workers[i][lane] = w
-                    let answered = answers.results[i] != nil
-                    lock.unlock()
-                    if answered, let w { ExternalSolver.stop(w) }
-                }
+                let (r, won) = answers.races[i].attempt(lane, .z3, queries[i], milliseconds: seed == 0 ? ms : max(1, left), seed: seed,
+                                                        running: { session.running($0, slot: lane + 1) }) { $0 == .unsat || $0 == .sat }
                 lock.lock()
-                answers.workers[i][lane] = nil
                 answers.attempts[i] -= 1
-                var others: [ExternalSolver.Worker] = []
-                if answers.results[i] == nil, r == .unsat || r == .sat || answers.attempts[i] == 0 {
-                    answers.results[i] = r
-                    others = Array(answers.workers[i].values)
-                }
+                if answers.results[i] == nil, won || answers.attempts[i] == 0 { answers.results[i] = r }
                 lock.unlock()
-                for w in others { ExternalSolver.stop(w) }
             }
         }
         if canceled { throw SMTError(code: "canceled", message: "interrupted") }

@@ -210,85 +210,10 @@ public enum ExternalSolver: String, Sendable, CaseIterable {
         }
     }
 
-    /// Asks each solver its query at once, each in a worker of its own, and returns every answer
-    /// with the index of the first that `decides` accepts; the others are stopped then (their
-    /// workers killed, answering unknown, and replaced in the background). Without a decisive
-    /// answer each runs to its own limit, or until `abandon` says stop (looked at every 0.1 s: an
-    /// interrupted run, a spent budget). Why: of two opinions on one question, the one that would
-    /// come second is often the one that decides (the pruning's guards: a relaxed integer form
-    /// proves some in 0.05 s, Bitwuzla others in 0.4 s after the integer form said "sat").
-    public static func race(_ asks: [(solver: ExternalSolver, query: String, milliseconds: UInt32)],
-                            abandon: (() -> Bool)? = nil,
-                            decides: @escaping @Sendable (Int, CheckResult) -> Bool) -> (winner: Int?, answers: [CheckResult]) {
-        final class Race: @unchecked Sendable {
-            let lock = NSLock()
-            var workers: [Worker?]
-            var answers: [CheckResult]
-            var winner: Int?
-            /// Set when the caller no longer wants any answer (`abandon`): every worker is stopped.
-            var over = false
-            init(_ n: Int) {
-                workers = Array(repeating: nil, count: n)
-                answers = Array(repeating: .unknown(reason: "not asked"), count: n)
-            }
-        }
-        let race = Race(asks.count)
-        let ask: @Sendable (Int) -> Void = { i in
-            let r = asks[i].solver.check(asks[i].query, milliseconds: asks[i].milliseconds) { w in
-                race.lock.lock()
-                race.workers[i] = w
-                let lost = race.over
-                race.lock.unlock()
-                if lost, let w { stop(w) }
-            }
-            race.lock.lock()
-            race.answers[i] = r
-            var losers: [Worker] = []
-            if !race.over, decides(i, r) {
-                race.winner = i
-                race.over = true
-                losers = race.workers.enumerated().compactMap { $0.offset == i ? nil : $0.element }
-            }
-            race.lock.unlock()
-            for w in losers { stop(w) }
-        }
-        let group = DispatchGroup()
-        // With `abandon` every question runs on a thread of its own and this one watches it.
-        let watched = abandon != nil
-        for i in asks.indices.dropFirst(watched ? 0 : 1) {
-            group.enter()
-            Thread.detachNewThread {
-                ask(i)
-                group.leave()
-            }
-        }
-        if !watched, !asks.isEmpty { ask(0) }
-        if let abandon {
-            while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-                guard abandon() else { continue }
-                race.lock.lock()
-                race.over = true
-                let running = race.workers.compactMap { $0 }
-                race.lock.unlock()
-                for w in running { stop(w) }
-            }
-        } else {
-            group.wait()
-        }
-        return (race.winner, race.answers)
-    }
-
-    /// Stops a check whose answer is no longer wanted (another solver or seed answered first):
-    /// its worker is killed, and another starts in the background in its place.
-    public static func stop(_ w: Worker) {
-        w.cancel()
-        replace()
-    }
-
     /// Starts a worker in the background for the idle pool (in place of one a race killed, or
     /// ahead of the first checks): a check need not wait for Python to start and import its
     /// solvers (0.15–0.3 s).
-    private static func replace() {
+    static func replace() {
         Thread.detachNewThread {
             guard let w = Worker.start() else { return }
             lock.lock()
