@@ -47,6 +47,8 @@ final class InfeasiblePaths {
     /// it once took a 30 s budget to 80 s).
     let deadline: ContinuousClock.Instant?
     private var externalSpent: UInt32 = 0
+    /// The linked Z3's limit per check (`limits`).
+    let limits: SolverLimits
     /// `HUGEALIGN_DUMP_PRUNES=DIR`: each question as SMT-LIB2, to time other solvers on it.
     static let dumpFolder = ProcessInfo.processInfo.environment["HUGEALIGN_DUMP_PRUNES"]
     /// Per property (counts, so that the linked Z3's part stays deterministic under `--check-expectations`): the
@@ -56,6 +58,8 @@ final class InfeasiblePaths {
     private var solverChecks = 0, externalChecks = 0
     /// Checks made, and how many pruned a call (`--stats`).
     private(set) var checks = 0, pruned = 0
+    /// The linked Z3's checks that a second opinion's proof ended before their limit.
+    private(set) var overtaken = 0
 
     /// `limits`: each check's own (a few hundred milliseconds, or resource units when the budget
     /// counts them, so that verdicts stay deterministic).
@@ -63,6 +67,7 @@ final class InfeasiblePaths {
          externalTotalMilliseconds: UInt32 = InfeasiblePaths.externalTotalMilliseconds, stop: @escaping () -> Bool = { false },
          deadline: ContinuousClock.Instant? = nil, facts: @escaping () -> [SBool]) throws {
         solver = try Solver(context, limits: limits)
+        self.limits = limits
         self.stop = stop
         self.deadline = deadline
         externalTotal = externalTotalMilliseconds
@@ -75,17 +80,29 @@ final class InfeasiblePaths {
     /// already takes, and evaluating the formulas in a model is far cheaper than a check.
     private var models: [Model] = []
 
-    /// Whether `condition` contradicts `path` and the assumptions so far (for the abstract layout's
-    /// questions about merged addresses: a merged value no execution there takes needs no VMA of
-    /// its own). The linked Z3 alone, in its short limit; only `unsat` says yes. (Bitwuzla as a
-    /// second opinion here cost 0.5–0.7 s a question, mostly to say `sat`, and no proof needed it.)
-    func cannotHold(_ condition: SBool, under path: SymTruth, _ assumptions: [SymTruth]) -> Bool {
+    /// Whether `condition` contradicts `path` and the assumptions so far, and the layout's facts
+    /// `withLayout` (for the abstract layout's questions about merged addresses: a merged value no
+    /// execution there takes needs no VMA of its own; and whether two searches are one). The
+    /// linked Z3 alone, in its short limit; only `unsat` says yes. (Bitwuzla as a second opinion
+    /// here cost 0.5–0.7 s a question, mostly to say `sat`, and no proof needed it.)
+    func cannotHold(_ condition: SBool, under path: SymTruth, _ assumptions: [SymTruth], withLayout: Bool = true) -> Bool {
         if stop() { return false }
+        let started = ContinuousClock.now
+        // The path and the condition alone first, then with the assumptions: two computations of
+        // one value (a search's window as the kernel and as a property write it) differ only in
+        // form, or where an assumption rules out an overflow, and without the layout's facts the
+        // linked Z3 shows it at once, where with them it ran out of its time.
+        let local = [domain.term(path), condition]
+        for formulas in [local, local + assumptions.map { domain.term($0) }] where !metByAnEarlierModel(formulas) {
+            let r = asking(formulas) { $0 }
+            Session.traceLine("[merge] \(formulas.count == 2 ? "alone" : "assumed") \(r.map { "\($0)" } ?? "error") by z3 \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
+            if r == .unsat { return true }
+        }
+        guard withLayout else { return false }
         let formulas = facts() + assumptions.map { domain.term($0) } + [domain.term(path), condition]
         if metByAnEarlierModel(formulas) { return false }
         guard mergeChecks < Self.maxMergeChecks else { return false }
         mergeChecks += 1
-        let started = ContinuousClock.now
         let r = asking(formulas) { $0 }
         Session.traceLine("[merge] other values \(r.map { "\($0)" } ?? "error") by z3 \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
         return r == .unsat
@@ -99,15 +116,102 @@ final class InfeasiblePaths {
     /// The linked Z3's answer about `formulas`, asserted in a scope that stays open for `then`
     /// (which may ask the second opinion about the same query); a model it finds is kept.
     private func asking<T>(_ formulas: [SBool], then: (CheckResult?) -> T) -> T {
+        asking(formulas, firstSlice: false) { r, _ in then(r) }
+    }
+
+    /// As above; with `firstSlice` the first check gets a short part of the limit (a quarter,
+    /// at most `firstSliceMilliseconds`), and `then` may run the rest (`rest`, once: the answer of
+    /// a second check with what is left, nil without a first slice or where it decided) — beside
+    /// the second opinion, which then starts without waiting for the linked Z3's whole limit.
+    private func asking<T>(_ formulas: [SBool], firstSlice: Bool, then: (CheckResult?, _ rest: () -> CheckResult?) -> T) -> T {
         solver.push()
         defer { solver.pop() }
         for f in formulas { solver.assert(f) }
-        let r = try? solver.check()
-        if r == .sat, let m = try? solver.model() {
-            models.insert(m, at: 0)
-            if models.count > 4 { models.removeLast() }
+        let sliced = firstSlice ? Self.slice(limits) : nil
+        if let sliced { try? solver.set(sliced.first) }
+        defer { if sliced != nil { try? solver.set(limits) } }
+        func checked() -> CheckResult? {
+            let r = try? solver.check()
+            if r == .sat, let m = try? solver.model() {
+                models.insert(m, at: 0)
+                if models.count > 4 { models.removeLast() }
+            }
+            return r
         }
-        return then(r)
+        let r = checked()
+        var restRun = false
+        return then(r) {
+            guard let sliced, !restRun, case .unknown? = r else { return nil }
+            restRun = true
+            try? solver.set(sliced.rest)
+            return checked()
+        }
+    }
+
+    /// The linked Z3's first look at a question the second opinion may take over: most guards are
+    /// decided in 5–50 ms, and one that is not waited the whole limit (250 ms) before the
+    /// second opinion began.
+    static let firstSliceMilliseconds: UInt32 = 60
+
+    /// A short first limit and the rest.
+    static func slice(_ l: SolverLimits) -> (first: SolverLimits, rest: SolverLimits) {
+        // (Z3 reads a limit of 0 as none.)
+        if let units = l.rlimit {
+            let first = max(1, units / 4)
+            return (SolverLimits(rlimit: first), SolverLimits(rlimit: max(1, units - first)))
+        }
+        let ms = l.timeoutMilliseconds ?? 1_000
+        let first = max(1, min(firstSliceMilliseconds, ms / 4))
+        return (SolverLimits(timeoutMilliseconds: first), SolverLimits(timeoutMilliseconds: max(1, ms - first)))
+    }
+
+    /// The rest of the linked Z3's limit (`rest`, on this thread) beside the second opinion (on
+    /// others): a proof by either ends the other (the linked check interrupted, the second
+    /// opinion's workers stopped). Else the second opinion's answer, as when it came after.
+    /// Returns the answer and whether it is the second opinion's.
+    private func beside(_ rest: () -> CheckResult?, external: @escaping External, bitVector: String, relaxedInteger: String?,
+                        milliseconds: UInt32) -> (CheckResult?, Bool) {
+        /// What the two threads share: the second opinion's answer, and whether the linked check
+        /// still runs (only then may it be interrupted: the solver's next check is another question).
+        final class Shared: @unchecked Sendable {
+            let lock = NSLock()
+            var linkedRunning = true, linkedDecided = false, interrupted = false
+            var answer: CheckResult?
+            let done = DispatchSemaphore(value: 0)
+        }
+        let shared = Shared(), solver = self.solver
+        nonisolated(unsafe) let ask = external, stop = self.stop
+        Thread.detachNewThread {
+            let abandon: () -> Bool = {
+                shared.lock.lock()
+                defer { shared.lock.unlock() }
+                return shared.linkedDecided || stop()
+            }
+            let r = ask(bitVector, { relaxedInteger }, milliseconds, abandon)
+            shared.lock.lock()
+            shared.answer = r
+            if r == .unsat && shared.linkedRunning {
+                solver.interrupt()
+                shared.interrupted = true
+            }
+            shared.lock.unlock()
+            shared.done.signal()
+        }
+        let linked = rest()
+        shared.lock.lock()
+        shared.linkedRunning = false
+        let decided = linked == .sat || linked == .unsat
+        // Decided here first: the second opinion is no longer wanted (it stops within 0.1 s, on
+        // its own thread).
+        if decided && shared.answer == nil { shared.linkedDecided = true }
+        let second = shared.answer, interrupted = shared.interrupted
+        shared.lock.unlock()
+        // A model of the linked Z3's keeps the call whatever the other says (only a proof prunes).
+        if linked == .sat || (decided && second != .unsat) { return (linked, false) }
+        if interrupted { overtaken += 1 }
+        if let second { return (second, true) }
+        shared.done.wait()
+        return (shared.answer, true)
     }
 
     /// The second opinions this machine has (`--solver`): Bitwuzla on the bits, and a Z3 newer than
@@ -178,18 +282,20 @@ final class InfeasiblePaths {
         solverChecks += 1
         let started = ContinuousClock.now
         var by = "z3"
-        let r: CheckResult? = asking(formulas) { r in
+        let r: CheckResult? = asking(formulas, firstSlice: external != nil) { r, rest in
             if let dir = Self.dumpFolder {
                 try? solver.smtlib2().write(toFile: "\(dir)/\(checks)-\(callee).smt2", atomically: true, encoding: .utf8)
             }
             var left = externalTotal - min(externalTotal, externalSpent)
             if let deadline { left = min(left, UInt32(clamping: Int(max(0, (deadline - ContinuousClock.now).seconds * 1000)))) }
-            guard case .unknown? = r, let external, externalChecks < Self.maxExternalChecks, left >= 500 else { return r }
+            guard case .unknown? = r, let external, externalChecks < Self.maxExternalChecks, left >= 500 else { return rest() ?? r }
             externalChecks += 1
             let askedAt = ContinuousClock.now
-            by = "external"
             defer { externalSpent += min(left, UInt32((ContinuousClock.now - askedAt).seconds * 1000)) }
-            return external(solver.smtlib2(), { self.relaxedIntegerQuery(formulas) }, min(Self.externalMilliseconds, left), stop)
+            let (answer, second) = beside(rest, external: external, bitVector: solver.smtlib2(),
+                                          relaxedInteger: relaxedIntegerQuery(formulas), milliseconds: min(Self.externalMilliseconds, left))
+            if second { by = "external" }
+            return answer
         }
         Session.traceLine("[prune] \(callee) \(r.map { "\($0)" } ?? "error") by \(by) \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
         guard r == .unsat else { return false }

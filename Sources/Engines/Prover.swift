@@ -121,6 +121,7 @@ public final class Prover: @unchecked Sendable {
         let options = Self.options(options, for: property)
         let clock = ContinuousClock()
         let start = clock.now
+        Session.traceLine("[start] \(property.name)")
         let unwind = property.unwind ?? options.defaultUnwind
         let vmas = property.anyLayout ? nil : property.layoutVMAs ?? (program.usesLayout ? options.defaultLayoutVMAs : nil)
         var bounds = Bounds(config: options.config.name, intBits: program.dataModel.intBits,
@@ -385,7 +386,7 @@ final class Session {
             evaluator.infeasible = { paths.isInfeasible($0.name, $1, $2) }
             evaluator.recordsQuestionGuard = abstract != nil
             abstract?.excluded = { [unowned evaluator] in
-                paths.cannotHold($0, under: evaluator.questionGuard ?? .known(true), evaluator.trace.assumptions)
+                paths.cannotHold($0, under: evaluator.questionGuard ?? .known(true), evaluator.trace.assumptions, withLayout: $1)
             }
             pruning = paths
         }
@@ -478,10 +479,14 @@ final class Session {
         Self.traceLine("[check] \(property.name) \(what()) -> \(r) \(String(format: "%.3f", (ContinuousClock.now - start).seconds))s")
     }
 
+    /// When the first line was written: each line says how far into the run it is.
+    private static let traceStart = ContinuousClock.now
+
     /// A line of `HUGEALIGN_TRACE_CHECKS` on stderr (the pruning's too), built only when tracing.
     static func traceLine(_ line: @autoclosure () -> String) {
         guard traceChecks else { return }
-        FileHandle.standardError.write(Data((line() + "\n").utf8))
+        let at = String(format: "%7.3f ", (ContinuousClock.now - traceStart).seconds)
+        FileHandle.standardError.write(Data((at + line() + "\n").utf8))
     }
 
     /// The external worker of the check in progress (to cancel it), and the proofs each solver gave.
@@ -575,6 +580,16 @@ final class Session {
             return []
         }
         let queries = printed
+        // `HUGEALIGN_DUMP_OBLIGATIONS=DIR`: each obligation's bit-vector and integer forms, to time
+        // solvers on them alone.
+        if let dir = ProcessInfo.processInfo.environment["HUGEALIGN_DUMP_OBLIGATIONS"] {
+            for (i, o) in open.enumerated() {
+                let s = try Solver(context)
+                try fill(s, [o.violated], pin: true)
+                try? s.smtlib2().write(toFile: "\(dir)/\(property.name).\(i).bv.smt2", atomically: true, encoding: .utf8)
+                try? queries[i].write(toFile: "\(dir)/\(property.name).\(i).int.smt2", atomically: true, encoding: .utf8)
+            }
+        }
         let ms = newerZ3Milliseconds(limits)
         /// Per query: its answer once settled (or its last attempt's), the race of its attempts
         /// (a first one, and a second seed when a lane has nothing else), and how many still run.
@@ -621,6 +636,7 @@ final class Session {
                 let left = ms - min(ms, UInt32(clamping: Int((ContinuousClock.now - started).seconds * 1000)))
                 let (r, won) = answers.races[i].attempt(lane, .z3, queries[i], milliseconds: seed == 0 ? ms : max(1, left), seed: seed,
                                                         running: { session.running($0, slot: lane + 1) }) { $0 == .unsat || $0 == .sat }
+                Self.traceLine("[lane] \(lane) query \(i) seed \(seed) -> \(r)\(won ? " (won)" : "")")
                 lock.lock()
                 answers.attempts[i] -= 1
                 if answers.results[i] == nil, won || answers.attempts[i] == 0 { answers.results[i] = r }

@@ -76,6 +76,10 @@ public final class Solver: @unchecked Sendable {
         }
     }
 
+    /// Stops this solver's check in progress, from another thread (it answers unknown, "canceled");
+    /// outside a check it does nothing, and other solvers of the context are left alone.
+    public func interrupt() { Z3_solver_interrupt(context.raw, raw) }
+
     /// Z3's resource counter after the last check ("rlimit count"): the deterministic measure of
     /// work that `rlimit` bounds. 0 when Z3 does not report it.
     public var resourceCount: UInt64 {

@@ -1,3 +1,4 @@
+import Foundation
 import KernelC
 import SMT
 
@@ -135,9 +136,10 @@ public final class AbstractAddressSpace: AddressSpace {
     private var answered: [String: (address: SBV, vma: Int)] = [:]
 
     /// True when no execution that asks the current question meets the condition (with the
-    /// question's path and the assumptions so far); false when one may, or the check does not
-    /// tell. Set by the prover while it runs the property (a short solver check).
-    public var excluded: ((SBool) -> Bool)?
+    /// question's path and the assumptions so far, and the layout's facts when `withLayout`);
+    /// false when one may, or the check does not tell. Set by the prover while it runs the
+    /// property (short solver checks).
+    public var excluded: ((_ condition: SBool, _ withLayout: Bool) -> Bool)?
 
     private func firstAbove(_ a: SBV) -> Int {
         let key = "above \(a.term.raw)"
@@ -239,9 +241,9 @@ public final class AbstractAddressSpace: AddressSpace {
         // The values some execution here may take: none (one check), or each on its own.
         var asked: Set<String> = []
         let reach = others.map { SBool.or($0.paths, in: context) }
-        if !others.isEmpty && !excluded(SBool.or(reach, in: context)) {
+        if !others.isEmpty && !excluded(SBool.or(reach, in: context), true) {
             guard others.count <= 4 else { return seen[ask(a)].handle }
-            asked = Set(others.indices.filter { !excluded(reach[$0]) }.map { others[$0].key })
+            asked = Set(others.indices.filter { !excluded(reach[$0], true) }.map { others[$0].key })
         }
         var built: [String: SBV] = [:]
         func merged(_ x: SBV) -> SBV {
@@ -307,9 +309,23 @@ public final class AbstractAddressSpace: AddressSpace {
                          && $0.size.term.raw == size.term.raw }.map { ($0.found, $0.value) }
     }
 
+    /// An earlier search of the same kind whose window and size every execution that asks this one
+    /// gives it too (`excluded`: a short check of the path and the assumptions so far, not the
+    /// layout's facts, which made it time out where it did not help): its answer is this one's.
+    /// The kernel's search and a property's restatement of it (or the padded THP search and the
+    /// one the assumption names) are computed by different expressions; shown equal here, the
+    /// query has one search instead of two whose sameness the solver must find.
+    private func provenSame(lowest: Bool, min: SBV, max: SBV, size: SBV) -> (found: SBool, value: SBV)? {
+        guard let excluded else { return nil }
+        for w in searches.reversed() where w.lowest == lowest {
+            if excluded(!(min.eq(w.min) && max.eq(w.max) && size.eq(w.size)), false) { return (w.found, w.value) }
+        }
+        return nil
+    }
+
     public func areaLowest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, start: SymWord) {
         let min = t(low), max = t(high).sub(k(1)), size = t(size)
-        if let known = asked(lowest: true, min: min, max: max, size: size) {
+        if let known = asked(lowest: true, min: min, max: max, size: size) ?? provenSame(lowest: true, min: min, max: max, size: size) {
             return (domain.lift(known.found), domain.lift(known.found.ite(known.value, k(0))))
         }
         let found = context.boolConst(name("found"))
@@ -342,7 +358,7 @@ public final class AbstractAddressSpace: AddressSpace {
 
     public func areaHighest(low: SymWord, high: SymWord, size: SymWord) -> (ok: SymTruth, end: SymWord) {
         let min = t(low), max = t(high).sub(k(1)), size = t(size)
-        if let known = asked(lowest: false, min: min, max: max, size: size) {
+        if let known = asked(lowest: false, min: min, max: max, size: size) ?? provenSame(lowest: false, min: min, max: max, size: size) {
             return (domain.lift(known.found), domain.lift(known.found.ite(known.value, k(0)).add(k(1))))
         }
         let found = context.boolConst(name("found"))

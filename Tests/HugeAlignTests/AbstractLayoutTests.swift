@@ -253,7 +253,7 @@ import Testing
         #expect(space.seen.count == 3)
         // The error code lies on a path the check excludes: the merge of the two answers.
         var asked: [SBool] = []
-        space.excluded = { asked.append($0); return true }
+        space.excluded = { c, _ in asked.append(c); return true }
         let h = d.term(space.findVMA(.term(merged)), bits: 16)
         #expect(space.seen.count == 3 && asked.count == 1)
         let s = try Solver(c)
@@ -263,9 +263,36 @@ import Testing
         #expect(try s.check() == .unsat)
         // A value not excluded (here `b`'s sibling `a + 1`) gets its own question; only the merged
         // values are asked about, not the merged address.
-        space.excluded = { _ in false }
+        space.excluded = { _, _ in false }
         _ = space.findVMA(.term(ok.ite(a, a.add(c.bv(1, width: 16)))))
         #expect(space.seen.count == 4)
+    }
+
+    /// A search whose window and size are shown the same as an earlier one's (by the path and the
+    /// assumptions, not the layout) takes its answer and adds nothing; one not shown the same is
+    /// a search of its own, and a solver finds a layout where the two answers differ.
+    @Test func aSearchShownTheSameAsAnEarlierOneTakesItsAnswer() throws {
+        let c = Context()
+        let d = SymbolicDomain(context: c)
+        let space = AbstractAddressSpace(domain: d, bits: 16, pageSize: 0x10, taskSizeMax: 0xf000)
+        let low = c.bvConst("low", width: 16), size = c.bvConst("size", width: 16)
+        let first = space.areaLowest(low: .term(low), high: .term(c.bv(0xf000, width: 16)), size: .term(size))
+        let facts = space.facts.count
+        // The same window written otherwise (`low < 0x100 ? 0x100 : low` against `max(low, 0x100)`
+        // is the kernel's and a property's way): asked without the layout, and shown the same.
+        var withLayout: [Bool] = []
+        space.excluded = { _, layout in withLayout.append(layout); return true }
+        let again = space.areaLowest(low: .term(low.add(c.bv(0, width: 16))), high: .term(c.bv(0xf000, width: 16)), size: .term(size))
+        #expect(withLayout == [false] && space.facts.count == facts)
+        #expect(d.term(again.start, bits: 16).term.raw == d.term(first.start, bits: 16).term.raw)
+        // Not shown the same: a search of its own, whose fit may differ from the first.
+        space.excluded = { _, _ in false }
+        let other = space.areaLowest(low: .term(low.add(c.bv(0x10, width: 16))), high: .term(c.bv(0xf000, width: 16)), size: .term(size))
+        #expect(space.facts.count > facts)
+        let s = try Solver(c)
+        for f in space.facts { s.assert(f) }
+        s.assert(d.term(first.ok) && d.term(other.ok) && !d.term(first.start, bits: 16).eq(d.term(other.start, bits: 16)))
+        #expect(try s.check() == .sat)
     }
 
     @Test func realLayoutsSatisfyEveryFact() throws {

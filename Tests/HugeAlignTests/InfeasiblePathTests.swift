@@ -119,6 +119,27 @@ import Testing
         }
     }
 
+    /// The second opinion starts after a short first look by the linked Z3 and runs beside the rest
+    /// of its limit: a proof by the second ends the linked check at once instead of after its limit
+    /// (here 60 s on a question bit-blasting does not decide: that the largest 64-bit prime has no
+    /// factors).
+    @Test func aSecondOpinionsProofEndsTheLinkedCheck() throws {
+        let c = Context()
+        let x = c.bvConst("x", width: 64), y = c.bvConst("y", width: 64)
+        let product = x.zeroExtend(to: 128).mul(y.zeroExtend(to: 128))
+        let one = c.bv(1, width: 64)
+        let factors = one.ult(x) && one.ult(y) && product.eq(c.bv(0xffff_ffff_ffff_ffc5, width: 64).zeroExtend(to: 128))
+        var asked = 0
+        let paths = try InfeasiblePaths(context: c, domain: SymbolicDomain(context: c), limits: SolverLimits(timeoutMilliseconds: 60_000),
+                                        external: { _, _, _, _ in
+            asked += 1
+            Thread.sleep(forTimeInterval: 0.2)
+            return .unsat
+        }, facts: { [] })
+        #expect(paths.isInfeasible("costly", .term(factors), []))
+        #expect(asked == 1 && paths.overtaken == 1)
+    }
+
     /// Once the property's time is up or the run interrupted, nothing more is asked: the call is
     /// kept (a bigger query, whose first check then answers at once).
     @Test func noQuestionsOnceStopped() throws {
