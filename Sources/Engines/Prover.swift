@@ -569,6 +569,7 @@ final class Session {
         let n = Double(open.count)
         guard let limits = budget.limits(.rest, fraction: relaxedShare / n) else { return [] }
         var printed: [String] = []
+        let printing = ContinuousClock.now
         do {
             // Each is the whole query printed again: on a large one (two placement calls unwound,
             // 34 obligations) that alone took past the budget, so it stops there.
@@ -580,6 +581,7 @@ final class Session {
             return []
         }
         let queries = printed
+        Self.traceLine("[print] \(property.name) \(queries.count) relaxed forms \(String(format: "%.3f", (ContinuousClock.now - printing).seconds))s")
         // `HUGEALIGN_DUMP_OBLIGATIONS=DIR`: each obligation's bit-vector and integer forms, to time
         // solvers on them alone.
         if let dir = ProcessInfo.processInfo.environment["HUGEALIGN_DUMP_OBLIGATIONS"] {
