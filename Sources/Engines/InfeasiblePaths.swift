@@ -92,9 +92,11 @@ final class InfeasiblePaths {
         // one value (a search's window as the kernel and as a property write it) differ only in
         // form, or where an assumption rules out an overflow, and without the layout's facts the
         // linked Z3 shows it at once, where with them it ran out of its time.
+        // (Their models, of a part of the question, are not kept: they would push out the models
+        // of whole questions that answer later ones.)
         let local = [domain.term(path), condition]
         for formulas in [local, local + assumptions.map { domain.term($0) }] where !metByAnEarlierModel(formulas) {
-            let r = asking(formulas) { $0 }
+            let r = asking(formulas, keepsModel: false) { $0 }
             Session.traceLine("[merge] \(formulas.count == 2 ? "alone" : "assumed") \(r.map { "\($0)" } ?? "error") by z3 \(String(format: "%.3fs", (ContinuousClock.now - started).seconds))")
             if r == .unsat { return true }
         }
@@ -114,16 +116,18 @@ final class InfeasiblePaths {
     }
 
     /// The linked Z3's answer about `formulas`, asserted in a scope that stays open for `then`
-    /// (which may ask the second opinion about the same query); a model it finds is kept.
-    private func asking<T>(_ formulas: [SBool], then: (CheckResult?) -> T) -> T {
-        asking(formulas, firstSlice: false) { r, _ in then(r) }
+    /// (which may ask the second opinion about the same query); a model it finds is kept
+    /// (`keepsModel`).
+    private func asking<T>(_ formulas: [SBool], keepsModel: Bool = true, then: (CheckResult?) -> T) -> T {
+        asking(formulas, firstSlice: false, keepsModel: keepsModel) { r, _ in then(r) }
     }
 
     /// As above; with `firstSlice` the first check gets a short part of the limit (a quarter,
     /// at most `firstSliceMilliseconds`), and `then` may run the rest (`rest`, once: the answer of
     /// a second check with what is left, nil without a first slice or where it decided) — beside
     /// the second opinion, which then starts without waiting for the linked Z3's whole limit.
-    private func asking<T>(_ formulas: [SBool], firstSlice: Bool, then: (CheckResult?, _ rest: () -> CheckResult?) -> T) -> T {
+    private func asking<T>(_ formulas: [SBool], firstSlice: Bool, keepsModel: Bool = true,
+                           then: (CheckResult?, _ rest: () -> CheckResult?) -> T) -> T {
         solver.push()
         defer { solver.pop() }
         for f in formulas { solver.assert(f) }
@@ -132,7 +136,7 @@ final class InfeasiblePaths {
         defer { if sliced != nil { try? solver.set(limits) } }
         func checked() -> CheckResult? {
             let r = try? solver.check()
-            if r == .sat, let m = try? solver.model() {
+            if keepsModel, r == .sat, let m = try? solver.model() {
                 models.insert(m, at: 0)
                 if models.count > 4 { models.removeLast() }
             }
