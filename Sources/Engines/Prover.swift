@@ -573,9 +573,15 @@ final class Session {
         do {
             // Each is the whole query printed again: on a large one (two placement calls unwound,
             // 34 obligations) that alone took past the budget, so it stops there.
+            // The assumptions translated once, each obligation in a scope of its own.
+            let s = try integerSolver(.relaxedInteger, limits, pin: true, keepsConstantMasks: true)
+            try fill(s, [], pin: true)
             for o in open {
                 if budget.remainingSeconds <= 0 { return [] }
-                printed.append(try newerZ3Query(.relaxedInteger, [o.violated], pin: true, limits: limits))
+                s.push()
+                try s.assert(o.violated)
+                printed.append(s.smtlib2())
+                s.pop()
             }
         } catch is Untranslatable {
             return []

@@ -61,8 +61,9 @@ public final class Evaluator<D: Domain> {
     var halted: D.Truth?
     /// The prover's pruning of infeasible paths: asked, before a call to one of `prunedCallees`,
     /// whether the call's path condition can hold together with the assumptions so far (a solver
-    /// check). When it cannot, the call is skipped: everything it would do — obligations, effects,
-    /// its result — is under a guard no execution meets. Unknown must answer false.
+    /// check). When it cannot, the call is skipped and its path ends there (as at `assume(false)`):
+    /// everything it and the rest of the path would do — obligations, effects, its result — is
+    /// under a guard no execution meets. Unknown must answer false.
     public var infeasible: ((Function, D.Truth, [D.Truth]) -> Bool)?
     /// The prover's assume-guarantee (`Contract`), by function index: with `havoc` set, a call to
     /// one of these obliges its `requires`, returns a fresh value and assumes its `ensures` of it.
@@ -616,6 +617,11 @@ public final class Evaluator<D: Domain> {
         // was asked about when the caller is a costly callee too (callers of costly calls are).
         if let infeasible, prunedCallees.contains(index), domain.literal(f.guardValue) != true,
            infeasible(callee, domain.and(f.entry, f.guardValue), trace.assumptions) {
+            // No execution takes this path (shown just now, from assumptions the query keeps): it
+            // ends here as at an `assume(false)`, so nothing after the call on it reaches the
+            // query — not its made-up result merged into the caller's, whose obligations the
+            // solver would otherwise have to discharge by finding the path dead again.
+            f.guardValue = domain.truth(false)
             return zero(e.type)
         }
         var values: [Value<D>] = []
