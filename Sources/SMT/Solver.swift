@@ -76,7 +76,7 @@ public final class Solver: @unchecked Sendable {
         }
     }
 
-    /// Stops this solver's check in progress, from another thread (it answers unknown, "canceled");
+    /// Stops this solver's check in progress, from another thread (it answers unknown, "interrupted");
     /// outside a check it does nothing, and other solvers of the context are left alone.
     public func interrupt() { Z3_solver_interrupt(context.raw, raw) }
 
