@@ -18,11 +18,12 @@ final class InfeasiblePaths {
     let solver: Solver
     let facts: () -> [SBool]
     /// A second opinion on what the linked Z3 could not decide in its share: given the question as
-    /// bit-vectors (SMT-LIB2), its relaxed integer form on demand, the milliseconds it may take,
-    /// and whether to give up at once (`stop`: Ctrl-C, the property's deadline) (`secondOpinion`;
-    /// a test's stand-in).
+    /// bit-vectors (SMT-LIB2), its relaxed integer form (nil where it has none), the milliseconds
+    /// it may take, and whether to give up at once (`stop`: Ctrl-C, the property's deadline)
+    /// (`secondOpinion`; a test's stand-in). Both forms are printed before it is asked: it runs on
+    /// another thread than the Z3 context's, beside the linked Z3's own check.
     let external: External?
-    typealias External = (_ bitVector: String, _ relaxedInteger: () -> String?, _ milliseconds: UInt32,
+    typealias External = (_ bitVector: String, _ relaxedInteger: String?, _ milliseconds: UInt32,
                           _ abandon: @escaping () -> Bool) -> CheckResult
     let domain: SymbolicDomain
     /// Each check's limit: short, since most guards are decided at once either way and a call kept
@@ -191,7 +192,7 @@ final class InfeasiblePaths {
                 defer { shared.lock.unlock() }
                 return shared.linkedDecided || stop()
             }
-            let r = ask(bitVector, { relaxedInteger }, milliseconds, abandon)
+            let r = ask(bitVector, relaxedInteger, milliseconds, abandon)
             shared.lock.lock()
             shared.answer = r
             if r == .unsat && shared.linkedRunning {
@@ -234,7 +235,7 @@ final class InfeasiblePaths {
         return { bitVector, relaxedInteger, ms, abandon in
             let started = ContinuousClock.now
             var asks: [(solver: ExternalSolver, query: String, milliseconds: UInt32)] = []
-            if newerZ3, let q = relaxedInteger() {
+            if newerZ3, let q = relaxedInteger {
                 asks.append((.z3, q, min(ms, lanes > 1 || !bitwuzla ? integerMilliseconds : integerFirstMilliseconds)))
             }
             if bitwuzla { asks.append((.bitwuzla, bitVector, ms)) }

@@ -571,9 +571,9 @@ final class Session {
         var printed: [String] = []
         let printing = ContinuousClock.now
         do {
-            // Each is the whole query printed again: on a large one (two placement calls unwound,
-            // 34 obligations) that alone took past the budget, so it stops there.
-            // The assumptions translated once, each obligation in a scope of its own.
+            // The assumptions are translated once, each obligation in a scope of its own; but each
+            // is the whole query printed again: on a large one (two placement calls unwound, 34
+            // obligations) that alone took past the budget, so it stops there.
             let s = try integerSolver(.relaxedInteger, limits, pin: true, keepsConstantMasks: true)
             try fill(s, [], pin: true)
             for o in open {
@@ -588,9 +588,7 @@ final class Session {
         }
         let queries = printed
         Self.traceLine("[print] \(property.name) \(queries.count) relaxed forms \(String(format: "%.3f", (ContinuousClock.now - printing).seconds))s")
-        // `HUGEALIGN_DUMP_OBLIGATIONS=DIR`: each obligation's bit-vector and integer forms, to time
-        // solvers on them alone.
-        if let dir = ProcessInfo.processInfo.environment["HUGEALIGN_DUMP_OBLIGATIONS"] {
+        if let dir = Self.obligationsFolder {
             for (i, o) in open.enumerated() {
                 let s = try Solver(context)
                 try fill(s, [o.violated], pin: true)
@@ -662,6 +660,10 @@ final class Session {
               proved.count == queries.count ? .unsat : .unknown(reason: "\(queries.count - proved.count) left"), since: started)
         return proved
     }
+
+    /// `HUGEALIGN_DUMP_OBLIGATIONS=DIR`: each side-by-side obligation's bit-vector and relaxed
+    /// integer forms, to time solvers on them alone.
+    static let obligationsFolder = ProcessInfo.processInfo.environment["HUGEALIGN_DUMP_OBLIGATIONS"]
 
     /// The seed a second attempt at a side-by-side query starts from (the first starts from 0, and
     /// each restarts with the next).

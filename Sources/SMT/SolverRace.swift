@@ -11,7 +11,6 @@ extension ExternalSolver {
     public final class Race: @unchecked Sendable {
         private let lock = NSLock()
         private var workers: [Int: Worker] = [:]
-        private var attempts = 0
         /// The attempt whose answer settled the question.
         public private(set) var winner: Int?
         /// Settled or abandoned: no answer is wanted any more.
